@@ -1,0 +1,42 @@
+/* Work done inside the container's namespaces: rootfs and mounts, devices,
+ * id maps, and the process's final credentials (capabilities, rlimits,
+ * seccomp). Everything here runs in the forked container process before
+ * exec and reports failures through silo_error_t. */
+#ifndef SILO_NAMESPACES_H
+#define SILO_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../oci/oci.h"
+#include "../util/error.h"
+
+/* --- seccomp (namespaces/seccomp.c) --- */
+struct ns_seccomp; /* a compiled filter */
+
+/* Build the libseccomp filter from linux.seccomp; no syscall is filtered yet.
+ * Fails with the field named (unknown syscall names are skipped, as runc does,
+ * unknown actions/architectures/flags fail). */
+int ns_seccomp_prepare (const struct oci_seccomp *s, struct ns_seccomp **out, silo_error_t *err);
+/* Load the filter into the calling process. When the filter uses
+ * SCMP_ACT_NOTIFY, *notify_fd receives the listener fd, else -1. */
+int ns_seccomp_load (struct ns_seccomp *f, int *notify_fd, silo_error_t *err);
+void ns_seccomp_free (struct ns_seccomp *f);
+/* Hand the notify fd to linux.seccomp.listenerPath the way runc does: connect
+ * to the unix socket and send the container process state JSON
+ * {ociVersion, fds:["seccompFd"], pid, metadata, state} with the fd attached
+ * (SCM_RIGHTS). `state_json` is the container's OCI state object. */
+int ns_seccomp_send_listener (const struct oci_seccomp *s, int notify_fd, pid_t pid,
+                              const char *state_json, silo_error_t *err);
+
+/* --- credentials (namespaces/caps.c) --- */
+int ns_apply_rlimits (const struct oci_process *p, silo_error_t *err);
+/* Drop the bounding set to process.capabilities.bounding, switch to
+ * user.uid/gid/additionalGids (keeping capabilities across the switch), set
+ * umask, then set effective/permitted/inheritable and raise ambient. With no
+ * capabilities object in the config, all capabilities are dropped. */
+int ns_apply_user_caps (const struct oci_process *p, silo_error_t *err);
+/* CAP_* number for "CAP_SYS_ADMIN"; -1 when unknown. */
+int ns_cap_from_name (const char *name);
+
+#endif

@@ -1,0 +1,55 @@
+/* Sandbox mode: the container's process runs under its own guest kernel.
+ * Two backends share one guest agent and one host<->agent protocol
+ * (docs/agent-protocol.md): "kvm" (silo's own VMM on /dev/kvm) and "uml"
+ * (user-mode Linux, for hosts without hardware virtualization).
+ *
+ * The runtime (runtime/) owns state.json, the cgroup, hooks and the exec
+ * fifo semantics; this module owns the sandbox process (VMM or UML monitor)
+ * whose pid becomes state.pid, and talks to it through a control socket in
+ * the container's state directory. */
+#ifndef SILO_SANDBOX_H
+#define SILO_SANDBOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../oci/oci.h"
+#include "../util/error.h"
+
+struct sandbox_request
+{
+  const char *id;
+  const char *state_dir;  /* the container's directory under --root */
+  const char *bundle;     /* absolute */
+  const char *rootfs;     /* absolute path of root.path */
+  const struct oci_config *cfg;
+  const char *backend;    /* "kvm", "uml" or NULL for automatic */
+  int console_socket_fd;  /* connected --console-socket, or -1 */
+  const char *cgroup_path; /* container cgroup (cg_open), NULL if none */
+  bool debug;
+};
+
+/* Start the sandbox and return once the agent reports ready and the
+ * workload is prepared but not running (OCI "created"). *pid is the pid of
+ * the sandbox process, a child of the caller; its exit status is the
+ * workload's (128+N for a signal). The sandbox process's stdio is the
+ * caller's stdio, relayed to the workload. Nothing is left behind on error. */
+int sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err);
+/* Let the prepared workload run. */
+int sandbox_start (const char *state_dir, silo_error_t *err);
+/* Deliver a signal to the workload (all = every process in the guest). */
+int sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err);
+/* Run another process in the sandbox with the caller's stdio (or a pty sent
+ * to console_socket_fd when p->terminal). Detached: returns at once with
+ * *pid of a host process standing for it; else waits and sets *exit_status. */
+int sandbox_exec (const char *state_dir, const struct oci_process *p, int console_socket_fd,
+                  bool detach, pid_t *pid, int *exit_status, silo_error_t *err);
+/* Is the workload started (running) yet? */
+int sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err);
+
+/* Backends this host offers, e.g. "kvm,uml" or "uml"; for features/--version. */
+const char *sandbox_backends (void);
+/* Resolve the backend from the request (annotation silo.sandbox.backend). */
+int sandbox_pick_backend (const char *wanted, const char **out, silo_error_t *err);
+
+#endif

@@ -1,0 +1,83 @@
+# Shared helpers for end-to-end tests. A test file defines functions named
+# test_*; tests/run.sh sources this file and the test file, then runs each
+# function in a subshell. A function passes by returning 0, fails otherwise,
+# and skips by calling `skip "reason"`.
+set -u
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SILO=${SILO:-$TOP/silo}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+skip () {
+  echo "  skip reason: $*"
+  exit 77
+}
+
+fail () {
+  echo "  $*" >&2
+  return 1
+}
+
+# Make a fresh bundle with a busybox rootfs in $1 and a config.json from
+# `silo spec`; args become process.args. Prints nothing.
+make_bundle () {
+  local dir=$1; shift
+  mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" \
+    "$dir/rootfs/tmp" "$dir/rootfs/etc" "$dir/rootfs/root"
+  cp "$BUSYBOX" "$dir/rootfs/bin/busybox"
+  local app
+  for app in sh ls cat echo sleep id ps hostname mount true false grep readlink \
+      env pwd touch head wc stat mkdir rm kill sed tr seq yes dd umask ulimit; do
+    ln -sf busybox "$dir/rootfs/bin/$app"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/rootfs/etc/passwd"
+  echo 'root:x:0:' > "$dir/rootfs/etc/group"
+  (cd "$dir" && "$SILO" spec) || return 1
+  set_args "$dir" "$@"
+}
+
+# Rewrite config.json with a python expression over `c` (the parsed config).
+edit_config () {
+  local dir=$1 expr=$2
+  python3 - "$dir/config.json" "$expr" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+exec(expr)
+json.dump(c, open(path, "w"), indent=1)
+PY
+}
+
+set_args () {
+  local dir=$1; shift
+  [ $# -gt 0 ] || return 0
+  local json
+  json=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@")
+  edit_config "$dir" "c['process']['args'] = $json; c['process']['terminal'] = False"
+}
+
+# A unique container id per test.
+new_id () {
+  echo "t$$-$RANDOM"
+}
+
+# Wait until a command succeeds (at most ~5 s).
+wait_for () {
+  local i
+  for i in $(seq 1 100); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+assert_eq () {
+  [ "$1" = "$2" ] || fail "expected [$2], got [$1]${3:+ ($3)}"
+}
+
+assert_contains () {
+  case "$1" in
+    *"$2"*) return 0 ;;
+  esac
+  fail "expected output containing [$2], got [$1]"
+}
