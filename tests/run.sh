@@ -29,7 +29,7 @@ run_unit () {
     while IFS= read -r line; do
       echo "$line"
       count_line "$line"
-    done < <("$bin" 2>&1; rc=$?; [ $rc -gt 1 ] && echo "FAIL: $(basename "$bin") exited $rc")
+    done < <(cd "$TOP" && "$bin" 2>&1; rc=$?; [ $rc -gt 1 ] && echo "FAIL: $(basename "$bin") exited $rc")
   done
 }
 
