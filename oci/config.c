@@ -1,0 +1,224 @@
+/* config.json top level: version, root, hostname, annotations, hooks; the
+ * process, mounts and linux sections are delegated to their own files. */
+#include <string.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+static const char *const hook_keys[OCI_HOOK_KINDS] = {
+  [OCI_HOOK_PRESTART] = "prestart",
+  [OCI_HOOK_CREATE_RUNTIME] = "createRuntime",
+  [OCI_HOOK_CREATE_CONTAINER] = "createContainer",
+  [OCI_HOOK_START_CONTAINER] = "startContainer",
+  [OCI_HOOK_POSTSTART] = "poststart",
+  [OCI_HOOK_POSTSTOP] = "poststop",
+};
+
+static int
+parse_hook (struct oci_ctx *c, json_t *o, const char *path, struct oci_hook *h)
+{
+  char p[OCI_PATH_LEN];
+  int64_t timeout = 0;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  ret = oci_get_string (c, o, path, "path", true, &h->path);
+  if (ret < 0)
+    return ret;
+  oci_path_key (p, path, "path");
+  if (h->path[0] != '/')
+    return oci_fail (c, p, "must be an absolute path");
+  ret = oci_get_strv (c, o, path, "args", &h->args);
+  if (ret == 0)
+    ret = oci_get_strv (c, o, path, "env", &h->env);
+  if (ret == 0)
+    ret = oci_get_range (c, o, path, "timeout", false, 1, INT32_MAX, &timeout);
+  h->timeout = (int) timeout;
+  return ret;
+}
+
+static int
+parse_hooks (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
+{
+  char path[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  json_t *hooks = NULL, *arr;
+  size_t k, i;
+  int ret;
+
+  ret = oci_get_object (c, root, "", "hooks", false, &hooks);
+  if (ret < 0 || hooks == NULL)
+    return ret;
+  for (k = 0; k < OCI_HOOK_KINDS; k++)
+    {
+      struct oci_hook_list *l = &cfg->hooks[k];
+
+      arr = NULL;
+      ret = oci_get_array (c, hooks, "hooks", hook_keys[k], false, &arr);
+      if (ret < 0)
+        return ret;
+      if (arr == NULL)
+        continue;
+      oci_path_key (path, "hooks", hook_keys[k]);
+      l->len = json_array_size (arr);
+      l->items = xmalloc0 ((l->len + 1) * sizeof (struct oci_hook));
+      for (i = 0; i < l->len; i++)
+        {
+          oci_path_idx (ipath, path, i);
+          ret = parse_hook (c, json_array_get (arr, i), ipath, &l->items[i]);
+          if (ret < 0)
+            return ret;
+        }
+    }
+  return 0;
+}
+
+static int
+parse_version_root (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
+{
+  json_t *r = NULL;
+  int ret;
+
+  ret = oci_get_string (c, root, "", "ociVersion", true, &cfg->oci_version);
+  if (ret < 0)
+    return ret;
+  /* Only the 1.x series is understood; "1.0.2-dev" and "1.2.0" both pass. */
+  if (strncmp (cfg->oci_version, "1.", 2) != 0 && strcmp (cfg->oci_version, "1") != 0)
+    return oci_fail (c, "ociVersion", "unsupported version \"%s\" (need 1.x)",
+                     cfg->oci_version);
+  ret = oci_get_object (c, root, "", "root", true, &r);
+  if (ret == 0)
+    ret = oci_get_string (c, r, "root", "path", true, &cfg->root_path);
+  if (ret == 0)
+    ret = oci_get_bool (c, r, "root", "readonly", &cfg->root_readonly);
+  return ret;
+}
+
+static int
+parse_config (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
+{
+  json_t *proc = NULL, *lnx = NULL;
+  int ret;
+
+  ret = parse_version_root (c, root, cfg);
+  if (ret == 0)
+    ret = oci_get_object (c, root, "", "process", true, &proc);
+  if (ret < 0)
+    return ret;
+  cfg->process = xmalloc0 (sizeof (*cfg->process));
+  ret = oci_parse_process (c, proc, "process", cfg->process);
+  if (ret == 0)
+    ret = oci_get_string (c, root, "", "hostname", false, &cfg->hostname);
+  if (ret == 0)
+    ret = oci_get_string (c, root, "", "domainname", false, &cfg->domainname);
+  if (ret == 0)
+    ret = oci_get_kv (c, root, "", "annotations", &cfg->annotations);
+  if (ret == 0)
+    ret = parse_hooks (c, root, cfg);
+  if (ret == 0)
+    ret = oci_parse_mounts (c, root, cfg);
+  if (ret == 0)
+    ret = oci_get_object (c, root, "", "linux", false, &lnx);
+  if (ret == 0 && lnx != NULL)
+    ret = oci_parse_linux (c, lnx, "linux", &cfg->linux_);
+  return ret;
+}
+
+int
+oci_config_parse (const char *text, const char *what, struct oci_config **out,
+                  silo_error_t *err)
+{
+  struct oci_ctx c = { what ? what : "config.json", err };
+  struct oci_config *cfg;
+  json_t *root;
+  int ret;
+
+  root = oci_load_object (&c, text);
+  if (root == NULL)
+    return -1;
+  cfg = xmalloc0 (sizeof (*cfg));
+  ret = parse_config (&c, root, cfg);
+  json_decref (root);
+  if (ret < 0)
+    {
+      oci_config_free (cfg);
+      return ret;
+    }
+  *out = cfg;
+  return 0;
+}
+
+int
+oci_config_load (const char *path, struct oci_config **out, silo_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  const char *base = strrchr (path, '/');
+  int ret;
+
+  ret = read_file (path, &text, NULL, err);
+  if (ret < 0)
+    return ret;
+  /* Messages say "config.json: ..." whatever directory the bundle is in. */
+  return oci_config_parse (text, base ? base + 1 : path, out, err);
+}
+
+static void
+free_hooks (struct oci_hook_list *l)
+{
+  size_t i;
+
+  for (i = 0; i < l->len; i++)
+    {
+      free (l->items[i].path);
+      strv_free (l->items[i].args);
+      strv_free (l->items[i].env);
+    }
+  free (l->items);
+}
+
+static void
+free_mounts (struct oci_mount *m, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      free (m[i].destination);
+      free (m[i].type);
+      free (m[i].source);
+      strv_free (m[i].options);
+      free (m[i].data);
+    }
+  free (m);
+}
+
+void
+oci_config_free (struct oci_config *cfg)
+{
+  size_t k;
+
+  if (cfg == NULL)
+    return;
+  free (cfg->oci_version);
+  free (cfg->root_path);
+  free (cfg->hostname);
+  free (cfg->domainname);
+  oci_process_free (cfg->process);
+  free_mounts (cfg->mounts, cfg->n_mounts);
+  for (k = 0; k < OCI_HOOK_KINDS; k++)
+    free_hooks (&cfg->hooks[k]);
+  oci_kv_free (&cfg->annotations);
+  oci_linux_free (&cfg->linux_);
+  free (cfg);
+}
+
+const struct oci_namespace *
+oci_config_namespace (const struct oci_config *cfg, int flag)
+{
+  size_t i;
+
+  for (i = 0; cfg != NULL && i < cfg->linux_.n_namespaces; i++)
+    if (cfg->linux_.namespaces[i].type == flag)
+      return &cfg->linux_.namespaces[i];
+  return NULL;
+}

@@ -1,0 +1,100 @@
+/* Helpers shared by the oci/ parsers; never included outside oci/. */
+#ifndef SILO_OCI_INTERNAL_H
+#define SILO_OCI_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "oci.h"
+
+/* Long enough for any JSON path we build; longer ones are truncated in the
+ * message only. */
+#define OCI_PATH_LEN 256
+
+/* One parse: the source name for messages and where errors go. */
+struct oci_ctx
+{
+  const char *what;
+  silo_error_t *err;
+};
+
+/* "config.json: <path>: <message>"; returns a negative value. */
+int oci_fail (struct oci_ctx *c, const char *path, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/* Child paths: ("process", "cwd") -> "process.cwd", ("", "cwd") -> "cwd",
+ * ("mounts", 2) -> "mounts[2]". */
+void oci_path_key (char *buf, const char *base, const char *key);
+void oci_path_idx (char *buf, const char *base, size_t i);
+
+/* Parse text into a JSON object, with syntax errors as
+ * "what: line L column C: message". */
+json_t *oci_load_object (struct oci_ctx *c, const char *text);
+
+/* Typed field getters. Absent optional fields leave *out untouched and
+ * return 0; a present field of the wrong type is an error naming the path. */
+int oci_get_object (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                    bool required, json_t **out);
+int oci_get_array (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                   bool required, json_t **out);
+int oci_get_string (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                    bool required, char **out);
+int oci_get_bool (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                  bool *out);
+int oci_get_int (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                 bool required, int64_t *out);
+int oci_get_range (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                   bool required, int64_t min, int64_t max, int64_t *out);
+int oci_get_opt (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                 struct oci_opt *out);
+int oci_get_strv (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                  char ***out);
+int oci_get_kv (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                struct oci_kv_list *out);
+void oci_kv_free (struct oci_kv_list *l);
+
+/* Walk an optional array field, calling fn on each element with its path
+ * ("linux.devices[3]"); stops at the first error. */
+typedef int (*oci_elem_fn) (struct oci_ctx *c, json_t *o, const char *path, void *data);
+int oci_for_each (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                  oci_elem_fn fn, void *data);
+/* Number of elements of an optional array field (0 when absent or invalid),
+ * to size the output array before walking it. */
+size_t oci_array_len (json_t *obj, const char *key);
+
+/* Name tables (tables.c). Lookups return NULL / -1 when unknown. */
+struct oci_flag_name
+{
+  const char *name;
+  unsigned long value;
+};
+struct oci_mount_opt
+{
+  const char *name;
+  bool clear;
+  unsigned long flag;
+};
+const struct oci_mount_opt *oci_mount_opt_lookup (const char *name);
+int oci_propagation_lookup (const char *name, unsigned long *out);
+int oci_rlimit_lookup (const char *name);
+const struct oci_ns_info *oci_ns_by_name (const char *name);
+int oci_seccomp_action_lookup (const char *name, uint32_t *out);
+int oci_seccomp_arch_lookup (const char *name, uint32_t *out);
+int oci_seccomp_op_lookup (const char *name, int *out);
+
+/* Sections parsed by other files. */
+int oci_parse_process (struct oci_ctx *c, json_t *obj, const char *base,
+                       struct oci_process *p);
+int oci_parse_mounts (struct oci_ctx *c, json_t *root, struct oci_config *cfg);
+int oci_parse_linux (struct oci_ctx *c, json_t *obj, const char *base, struct oci_linux *l);
+void oci_linux_free (struct oci_linux *l);
+int oci_parse_resources (struct oci_ctx *c, json_t *obj, const char *base,
+                         struct oci_resources *r);
+int oci_parse_seccomp (struct oci_ctx *c, json_t *obj, const char *base,
+                       struct oci_seccomp *s);
+void oci_seccomp_free (struct oci_seccomp *s);
+void oci_process_clear (struct oci_process *p);
+void oci_resources_clear (struct oci_resources *r);
+
+#endif

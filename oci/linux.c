@@ -1,0 +1,261 @@
+/* The linux object: namespaces, id maps, devices, propagation, masked and
+ * read-only paths, sysctl, time offsets; resources and seccomp are parsed
+ * in their own files. */
+#include <string.h>
+#include <sys/mount.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+static int
+parse_namespace (struct oci_ctx *c, json_t *o, const char *path, struct oci_linux *l)
+{
+  struct oci_namespace *ns = &l->namespaces[l->n_namespaces];
+  cleanup_free char *type = NULL;
+  const struct oci_ns_info *info;
+  char tpath[OCI_PATH_LEN];
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  ret = oci_get_string (c, o, path, "type", true, &type);
+  if (ret < 0)
+    return ret;
+  oci_path_key (tpath, path, "type");
+  info = oci_ns_by_name (type);
+  if (info == NULL)
+    return oci_fail (c, tpath, "unknown namespace \"%s\"", type);
+  for (size_t i = 0; i < l->n_namespaces; i++)
+    if (l->namespaces[i].type == info->flag)
+      return oci_fail (c, tpath, "duplicate namespace \"%s\"", type);
+  ns->type = info->flag;
+  l->n_namespaces++;
+  return oci_get_string (c, o, path, "path", false, &ns->path);
+}
+
+static int
+ns_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  return parse_namespace (c, o, path, data);
+}
+
+struct idmap_vec
+{
+  struct oci_idmap *items;
+  size_t *len;
+};
+
+static int
+idmap_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  struct idmap_vec *v = data;
+  struct oci_idmap *m = &v->items[*v->len];
+  int64_t cid = 0, hid = 0, size = 0;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  ret = oci_get_range (c, o, path, "containerID", true, 0, UINT32_MAX, &cid);
+  if (ret == 0)
+    ret = oci_get_range (c, o, path, "hostID", true, 0, UINT32_MAX, &hid);
+  if (ret == 0)
+    ret = oci_get_range (c, o, path, "size", true, 1, UINT32_MAX, &size);
+  if (ret < 0)
+    return ret;
+  m->container_id = (uint32_t) cid;
+  m->host_id = (uint32_t) hid;
+  m->size = (uint32_t) size;
+  (*v->len)++;
+  return 0;
+}
+
+static int
+parse_idmaps (struct oci_ctx *c, json_t *lnx, const char *base, const char *key,
+              struct oci_idmap **items, size_t *len)
+{
+  struct idmap_vec v;
+
+  *items = xmalloc0 ((oci_array_len (lnx, key) + 1) * sizeof (struct oci_idmap));
+  v.items = *items;
+  v.len = len;
+  return oci_for_each (c, lnx, base, key, idmap_elem, &v);
+}
+
+static int
+device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  struct oci_linux *l = data;
+  struct oci_device *d = &l->devices[l->n_devices];
+  cleanup_free char *type = NULL;
+  char tpath[OCI_PATH_LEN];
+  bool need_numbers;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  l->n_devices++;
+  ret = oci_get_string (c, o, path, "path", true, &d->path);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "type", true, &type);
+  if (ret < 0)
+    return ret;
+  oci_path_key (tpath, path, "type");
+  if (strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
+    return oci_fail (c, tpath, "unknown device type \"%s\"", type);
+  d->type = type[0];
+  /* A FIFO has no device numbers; the others need both. */
+  need_numbers = d->type != 'p';
+  ret = oci_get_int (c, o, path, "major", need_numbers, &d->major);
+  if (ret == 0)
+    ret = oci_get_int (c, o, path, "minor", need_numbers, &d->minor);
+  if (ret == 0)
+    ret = oci_get_opt (c, o, path, "fileMode", &d->file_mode);
+  if (ret == 0)
+    ret = oci_get_opt (c, o, path, "uid", &d->uid);
+  if (ret == 0)
+    ret = oci_get_opt (c, o, path, "gid", &d->gid);
+  return ret;
+}
+
+static int
+parse_time_offset (struct oci_ctx *c, json_t *to, const char *base, const char *key,
+                   int64_t *secs, int64_t *nsecs)
+{
+  char path[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret;
+
+  ret = oci_get_object (c, to, base, key, false, &o);
+  if (ret < 0 || o == NULL)
+    return ret;
+  oci_path_key (path, base, key);
+  ret = oci_get_int (c, o, path, "secs", false, secs);
+  if (ret == 0)
+    ret = oci_get_range (c, o, path, "nanosecs", false, 0, 999999999, nsecs);
+  return ret;
+}
+
+static int
+parse_time_offsets (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
+{
+  char path[OCI_PATH_LEN];
+  json_t *to = NULL;
+  int ret;
+
+  ret = oci_get_object (c, lnx, base, "timeOffsets", false, &to);
+  if (ret < 0 || to == NULL)
+    return ret;
+  l->time_offsets.set = true;
+  oci_path_key (path, base, "timeOffsets");
+  ret = parse_time_offset (c, to, path, "monotonic", &l->time_offsets.monotonic_secs,
+                           &l->time_offsets.monotonic_nanosecs);
+  if (ret == 0)
+    ret = parse_time_offset (c, to, path, "boottime", &l->time_offsets.boottime_secs,
+                             &l->time_offsets.boottime_nanosecs);
+  return ret;
+}
+
+static int
+parse_propagation (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
+{
+  char path[OCI_PATH_LEN];
+  int ret;
+
+  ret = oci_get_string (c, lnx, base, "rootfsPropagation", false, &l->rootfs_propagation);
+  if (ret < 0 || l->rootfs_propagation == NULL)
+    return ret;
+  oci_path_key (path, base, "rootfsPropagation");
+  if (oci_propagation_lookup (l->rootfs_propagation, &l->rootfs_propagation_flags) < 0)
+    return oci_fail (c, path, "unknown propagation \"%s\"", l->rootfs_propagation);
+  /* The rootfs is always handled recursively, as runc does. */
+  l->rootfs_propagation_flags |= MS_REC;
+  return 0;
+}
+
+static int
+parse_sub_objects (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
+{
+  char path[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret;
+
+  ret = oci_get_object (c, lnx, base, "resources", false, &o);
+  if (ret == 0 && o != NULL)
+    {
+      oci_path_key (path, base, "resources");
+      l->resources = xmalloc0 (sizeof (*l->resources));
+      ret = oci_parse_resources (c, o, path, l->resources);
+    }
+  o = NULL;
+  if (ret == 0)
+    ret = oci_get_object (c, lnx, base, "seccomp", false, &o);
+  if (ret == 0 && o != NULL)
+    {
+      oci_path_key (path, base, "seccomp");
+      l->seccomp = xmalloc0 (sizeof (*l->seccomp));
+      ret = oci_parse_seccomp (c, o, path, l->seccomp);
+    }
+  return ret;
+}
+
+int
+oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
+{
+  int ret;
+
+  l->namespaces = xmalloc0 ((oci_array_len (lnx, "namespaces") + 1) * sizeof (*l->namespaces));
+  ret = oci_for_each (c, lnx, base, "namespaces", ns_elem, l);
+  if (ret == 0)
+    ret = parse_idmaps (c, lnx, base, "uidMappings", &l->uid_mappings, &l->n_uid_mappings);
+  if (ret == 0)
+    ret = parse_idmaps (c, lnx, base, "gidMappings", &l->gid_mappings, &l->n_gid_mappings);
+  if (ret < 0)
+    return ret;
+  l->devices = xmalloc0 ((oci_array_len (lnx, "devices") + 1) * sizeof (*l->devices));
+  ret = oci_for_each (c, lnx, base, "devices", device_elem, l);
+  if (ret == 0)
+    ret = oci_get_string (c, lnx, base, "cgroupsPath", false, &l->cgroups_path);
+  if (ret == 0)
+    ret = parse_propagation (c, lnx, base, l);
+  if (ret == 0)
+    ret = oci_get_strv (c, lnx, base, "maskedPaths", &l->masked_paths);
+  if (ret == 0)
+    ret = oci_get_strv (c, lnx, base, "readonlyPaths", &l->readonly_paths);
+  if (ret == 0)
+    ret = oci_get_kv (c, lnx, base, "sysctl", &l->sysctl);
+  if (ret == 0)
+    ret = oci_get_string (c, lnx, base, "mountLabel", false, &l->mount_label);
+  if (ret == 0)
+    ret = parse_time_offsets (c, lnx, base, l);
+  if (ret == 0)
+    ret = parse_sub_objects (c, lnx, base, l);
+  return ret;
+}
+
+void
+oci_linux_free (struct oci_linux *l)
+{
+  size_t i;
+
+  for (i = 0; i < l->n_namespaces; i++)
+    free (l->namespaces[i].path);
+  free (l->namespaces);
+  free (l->uid_mappings);
+  free (l->gid_mappings);
+  for (i = 0; i < l->n_devices; i++)
+    free (l->devices[i].path);
+  free (l->devices);
+  free (l->cgroups_path);
+  oci_resources_free (l->resources);
+  free (l->rootfs_propagation);
+  strv_free (l->masked_paths);
+  strv_free (l->readonly_paths);
+  oci_kv_free (&l->sysctl);
+  if (l->seccomp != NULL)
+    {
+      oci_seccomp_free (l->seccomp);
+      free (l->seccomp);
+    }
+  free (l->mount_label);
+  memset (l, 0, sizeof (*l));
+}

@@ -1,0 +1,128 @@
+/* mounts[]: the raw entries plus MS_* flags derived from the options, so
+ * runtime/ never parses option strings. */
+#include <string.h>
+#include <sys/mount.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+/* Options that runc knows but silo does not implement: refuse them rather
+ * than pass them to mount(2) as filesystem data. */
+static const char *const unsupported_opts[] = { "idmap", "ridmap" };
+
+static void
+append_data (struct oci_mount *m, const char *opt)
+{
+  char *joined;
+
+  if (m->data == NULL)
+    {
+      m->data = xstrdup (opt);
+      return;
+    }
+  if (xasprintf (&joined, "%s,%s", m->data, opt) < 0)
+    OOM ();
+  free (m->data);
+  m->data = joined;
+}
+
+static int
+apply_option (struct oci_ctx *c, const char *path, const char *opt, struct oci_mount *m)
+{
+  const struct oci_mount_opt *mo;
+  unsigned long prop;
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (unsupported_opts); i++)
+    if (strcmp (opt, unsupported_opts[i]) == 0)
+      return oci_fail (c, path, "unsupported mount option \"%s\"", opt);
+  if (oci_propagation_lookup (opt, &prop) == 0)
+    {
+      m->propagation = prop;
+      return 0;
+    }
+  mo = oci_mount_opt_lookup (opt);
+  if (mo == NULL)
+    {
+      append_data (m, opt);
+      return 0;
+    }
+  if (mo->clear)
+    {
+      m->flags &= ~mo->flag;
+      m->clear_flags |= mo->flag;
+    }
+  else
+    {
+      m->flags |= mo->flag;
+      m->clear_flags &= ~mo->flag;
+    }
+  if (mo->flag & MS_BIND)
+    m->is_bind = true;
+  return 0;
+}
+
+static int
+parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m)
+{
+  char opath[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  size_t i;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  ret = oci_get_string (c, o, path, "destination", true, &m->destination);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "type", false, &m->type);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "source", false, &m->source);
+  if (ret == 0)
+    ret = oci_get_strv (c, o, path, "options", &m->options);
+  if (ret < 0)
+    return ret;
+  if (m->destination[0] != '/')
+    {
+      /* runc resolves a relative destination against the container root. */
+      char *abs;
+
+      if (xasprintf (&abs, "/%s", m->destination) < 0)
+        OOM ();
+      free (m->destination);
+      m->destination = abs;
+    }
+  if (m->type != NULL && strcmp (m->type, "bind") == 0)
+    m->is_bind = true;
+  oci_path_key (opath, path, "options");
+  for (i = 0; m->options != NULL && m->options[i]; i++)
+    {
+      oci_path_idx (ipath, opath, i);
+      ret = apply_option (c, ipath, m->options[i], m);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+int
+oci_parse_mounts (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
+{
+  char path[OCI_PATH_LEN];
+  json_t *arr = NULL;
+  size_t i, n;
+  int ret;
+
+  ret = oci_get_array (c, root, "", "mounts", false, &arr);
+  if (ret < 0 || arr == NULL)
+    return ret;
+  n = json_array_size (arr);
+  cfg->mounts = xmalloc0 ((n + 1) * sizeof (struct oci_mount));
+  cfg->n_mounts = n;
+  for (i = 0; i < n; i++)
+    {
+      oci_path_idx (path, "mounts", i);
+      ret = parse_mount (c, json_array_get (arr, i), path, &cfg->mounts[i]);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}

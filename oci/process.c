@@ -1,0 +1,299 @@
+/* The process object: user, args, env, capabilities, rlimits. Shared by
+ * config.json (process) and `exec --process FILE`. */
+#include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+static int
+parse_user (struct oci_ctx *c, json_t *proc, const char *base, struct oci_user *u)
+{
+  char path[OCI_PATH_LEN], gpath[OCI_PATH_LEN];
+  json_t *user = NULL, *gids = NULL;
+  int64_t v = 0;
+  size_t i;
+  int ret;
+
+  ret = oci_get_object (c, proc, base, "user", false, &user);
+  if (ret < 0 || user == NULL)
+    return ret;
+  oci_path_key (path, base, "user");
+  ret = oci_get_range (c, user, path, "uid", false, 0, UINT32_MAX - 1, &v);
+  if (ret < 0)
+    return ret;
+  u->uid = (uid_t) v;
+  v = 0;
+  ret = oci_get_range (c, user, path, "gid", false, 0, UINT32_MAX - 1, &v);
+  if (ret < 0)
+    return ret;
+  u->gid = (gid_t) v;
+  ret = oci_get_opt (c, user, path, "umask", &u->umask);
+  if (ret < 0)
+    return ret;
+  ret = oci_get_array (c, user, path, "additionalGids", false, &gids);
+  if (ret < 0 || gids == NULL)
+    return ret;
+  oci_path_key (gpath, path, "additionalGids");
+  u->additional_gids = xmalloc0 ((json_array_size (gids) + 1) * sizeof (gid_t));
+  for (i = 0; i < json_array_size (gids); i++)
+    {
+      json_t *g = json_array_get (gids, i);
+      char ipath[OCI_PATH_LEN];
+
+      oci_path_idx (ipath, gpath, i);
+      if (!json_is_integer (g) || json_integer_value (g) < 0
+          || json_integer_value (g) >= UINT32_MAX)
+        return oci_fail (c, ipath, "must be a valid gid");
+      u->additional_gids[u->n_additional_gids++] = (gid_t) json_integer_value (g);
+    }
+  return 0;
+}
+
+/* One capability set, e.g. process.capabilities.bounding, into a bitmask. */
+static int
+parse_cap_set (struct oci_ctx *c, json_t *caps, const char *base, const char *key,
+               uint64_t *mask)
+{
+  cleanup_strv char **names = NULL;
+  char path[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  cap_value_t cap;
+  size_t i;
+  int ret;
+
+  ret = oci_get_strv (c, caps, base, key, &names);
+  if (ret < 0 || names == NULL)
+    return ret;
+  oci_path_key (path, base, key);
+  for (i = 0; names[i]; i++)
+    {
+      oci_path_idx (ipath, path, i);
+      /* cap_from_name also takes bare numbers; the spec wants CAP_ names. */
+      if (strncasecmp (names[i], "CAP_", 4) != 0 || cap_from_name (names[i], &cap) < 0
+          || cap < 0 || cap > 63)
+        return oci_fail (c, ipath, "unknown capability \"%s\"", names[i]);
+      *mask |= 1ULL << cap;
+    }
+  return 0;
+}
+
+static int
+parse_caps (struct oci_ctx *c, json_t *proc, const char *base, struct oci_process *p)
+{
+  static const struct
+  {
+    const char *key;
+    size_t off;
+  } sets[] = {
+    { "bounding", offsetof (struct oci_caps, bounding) },
+    { "effective", offsetof (struct oci_caps, effective) },
+    { "inheritable", offsetof (struct oci_caps, inheritable) },
+    { "permitted", offsetof (struct oci_caps, permitted) },
+    { "ambient", offsetof (struct oci_caps, ambient) },
+  };
+  char path[OCI_PATH_LEN];
+  json_t *caps = NULL;
+  size_t i;
+  int ret;
+
+  ret = oci_get_object (c, proc, base, "capabilities", false, &caps);
+  if (ret < 0 || caps == NULL)
+    return ret;
+  p->has_caps = true;
+  oci_path_key (path, base, "capabilities");
+  for (i = 0; i < ARRAY_SIZE (sets); i++)
+    {
+      uint64_t *mask = (uint64_t *) ((char *) &p->caps + sets[i].off);
+
+      ret = parse_cap_set (c, caps, path, sets[i].key, mask);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+static int
+parse_rlimit (struct oci_ctx *c, json_t *o, const char *path, struct oci_process *p)
+{
+  struct oci_rlimit *rl = &p->rlimits[p->n_rlimits];
+  cleanup_free char *type = NULL;
+  char tpath[OCI_PATH_LEN];
+  int64_t soft = 0, hard = 0;
+  size_t i;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  ret = oci_get_string (c, o, path, "type", true, &type);
+  if (ret < 0)
+    return ret;
+  oci_path_key (tpath, path, "type");
+  rl->resource = oci_rlimit_lookup (type);
+  if (rl->resource < 0)
+    return oci_fail (c, tpath, "unknown rlimit \"%s\"", type);
+  for (i = 0; i < p->n_rlimits; i++)
+    if (p->rlimits[i].resource == rl->resource)
+      return oci_fail (c, tpath, "duplicate rlimit \"%s\"", type);
+  ret = oci_get_int (c, o, path, "soft", true, &soft);
+  if (ret == 0)
+    ret = oci_get_int (c, o, path, "hard", true, &hard);
+  if (ret < 0)
+    return ret;
+  /* Values above INT64_MAX cannot be written in JSON that jansson reads, so
+   * -1 stands for RLIM_INFINITY. */
+  rl->soft = (uint64_t) soft;
+  rl->hard = (uint64_t) hard;
+  p->n_rlimits++;
+  return 0;
+}
+
+static int
+parse_rlimits (struct oci_ctx *c, json_t *proc, const char *base, struct oci_process *p)
+{
+  char path[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  json_t *arr = NULL;
+  size_t i;
+  int ret;
+
+  ret = oci_get_array (c, proc, base, "rlimits", false, &arr);
+  if (ret < 0 || arr == NULL)
+    return ret;
+  oci_path_key (path, base, "rlimits");
+  p->rlimits = xmalloc0 ((json_array_size (arr) + 1) * sizeof (struct oci_rlimit));
+  for (i = 0; i < json_array_size (arr); i++)
+    {
+      oci_path_idx (ipath, path, i);
+      ret = parse_rlimit (c, json_array_get (arr, i), ipath, p);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+static int
+parse_args_cwd (struct oci_ctx *c, json_t *proc, const char *base, struct oci_process *p)
+{
+  char path[OCI_PATH_LEN];
+  json_t *args = NULL;
+  int ret;
+
+  oci_path_key (path, base, "args");
+  ret = oci_get_array (c, proc, base, "args", false, &args);
+  if (ret < 0)
+    return ret;
+  if (args == NULL || json_array_size (args) == 0)
+    return oci_fail (c, path, "must be a non-empty array");
+  ret = oci_get_strv (c, proc, base, "args", &p->args);
+  if (ret < 0)
+    return ret;
+  ret = oci_get_strv (c, proc, base, "env", &p->env);
+  if (ret < 0)
+    return ret;
+  if (p->env == NULL)
+    p->env = xmalloc0 (sizeof (char *));
+  ret = oci_get_string (c, proc, base, "cwd", false, &p->cwd);
+  if (ret < 0)
+    return ret;
+  if (p->cwd == NULL)
+    p->cwd = xstrdup ("/");
+  oci_path_key (path, base, "cwd");
+  if (p->cwd[0] != '/')
+    return oci_fail (c, path, "must be an absolute path");
+  return 0;
+}
+
+static int
+parse_console (struct oci_ctx *c, json_t *proc, const char *base, struct oci_process *p)
+{
+  char path[OCI_PATH_LEN];
+  json_t *cs = NULL;
+  int64_t v = 0;
+  int ret;
+
+  ret = oci_get_bool (c, proc, base, "terminal", &p->terminal);
+  if (ret == 0)
+    ret = oci_get_object (c, proc, base, "consoleSize", false, &cs);
+  if (ret < 0 || cs == NULL)
+    return ret;
+  oci_path_key (path, base, "consoleSize");
+  ret = oci_get_range (c, cs, path, "height", false, 0, UINT16_MAX, &v);
+  if (ret < 0)
+    return ret;
+  p->console_height = (unsigned) v;
+  v = 0;
+  ret = oci_get_range (c, cs, path, "width", false, 0, UINT16_MAX, &v);
+  p->console_width = (unsigned) v;
+  return ret;
+}
+
+int
+oci_parse_process (struct oci_ctx *c, json_t *proc, const char *base, struct oci_process *p)
+{
+  int ret;
+
+  ret = parse_args_cwd (c, proc, base, p);
+  if (ret == 0)
+    ret = parse_console (c, proc, base, p);
+  if (ret == 0)
+    ret = parse_user (c, proc, base, &p->user);
+  if (ret == 0)
+    ret = parse_caps (c, proc, base, p);
+  if (ret == 0)
+    ret = parse_rlimits (c, proc, base, p);
+  if (ret == 0)
+    ret = oci_get_bool (c, proc, base, "noNewPrivileges", &p->no_new_privileges);
+  if (ret == 0)
+    ret = oci_get_opt (c, proc, base, "oomScoreAdj", &p->oom_score_adj);
+  if (ret == 0)
+    ret = oci_get_string (c, proc, base, "apparmorProfile", false, &p->apparmor_profile);
+  if (ret == 0)
+    ret = oci_get_string (c, proc, base, "selinuxLabel", false, &p->selinux_label);
+  return ret;
+}
+
+void
+oci_process_clear (struct oci_process *p)
+{
+  free (p->user.additional_gids);
+  strv_free (p->args);
+  strv_free (p->env);
+  free (p->cwd);
+  free (p->rlimits);
+  free (p->apparmor_profile);
+  free (p->selinux_label);
+  memset (p, 0, sizeof (*p));
+}
+
+void
+oci_process_free (struct oci_process *p)
+{
+  if (p == NULL)
+    return;
+  oci_process_clear (p);
+  free (p);
+}
+
+int
+oci_process_parse (const char *text, const char *what, struct oci_process **out,
+                   silo_error_t *err)
+{
+  struct oci_ctx c = { what ? what : "process.json", err };
+  struct oci_process *p;
+  json_t *root;
+  int ret;
+
+  root = oci_load_object (&c, text);
+  if (root == NULL)
+    return -1;
+  p = xmalloc0 (sizeof (*p));
+  ret = oci_parse_process (&c, root, "", p);
+  json_decref (root);
+  if (ret < 0)
+    {
+      oci_process_free (p);
+      return ret;
+    }
+  *out = p;
+  return 0;
+}

@@ -1,0 +1,361 @@
+/* linux.resources: cgroup limits, also parsed alone for `update -r FILE`. */
+#include <string.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+/* An integer field stored as struct oci_opt at `off` inside a section. */
+struct opt_field
+{
+  const char *key;
+  size_t off;
+};
+
+static int
+parse_opt_fields (struct oci_ctx *c, json_t *o, const char *path,
+                  const struct opt_field *f, size_t n, void *section)
+{
+  size_t i;
+  int ret;
+
+  for (i = 0; i < n; i++)
+    {
+      ret = oci_get_opt (c, o, path, f[i].key,
+                         (struct oci_opt *) ((char *) section + f[i].off));
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+#define MEM_F(k, m) { k, offsetof (struct oci_resources, memory.m) }
+#define CPU_F(k, m) { k, offsetof (struct oci_resources, cpu.m) }
+
+static const struct opt_field memory_fields[] = {
+  MEM_F ("limit", limit),           MEM_F ("reservation", reservation),
+  MEM_F ("swap", swap),             MEM_F ("kernel", kernel),
+  MEM_F ("kernelTCP", kernel_tcp),  MEM_F ("swappiness", swappiness),
+};
+
+static const struct opt_field cpu_fields[] = {
+  CPU_F ("shares", shares),
+  CPU_F ("quota", quota),
+  CPU_F ("burst", burst),
+  CPU_F ("period", period),
+  CPU_F ("realtimeRuntime", realtime_runtime),
+  CPU_F ("realtimePeriod", realtime_period),
+  CPU_F ("idle", idle),
+};
+
+static int
+device_rule_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  struct oci_resources *r = data;
+  struct oci_device_rule *d = &r->devices[r->n_devices];
+  cleanup_free char *type = NULL, *access = NULL;
+  char p[OCI_PATH_LEN];
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  d->major = d->minor = -1;
+  d->type = 'a';
+  oci_path_key (p, path, "allow");
+  if (json_object_get (o, "allow") == NULL)
+    return oci_fail (c, p, "missing");
+  ret = oci_get_bool (c, o, path, "allow", &d->allow);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "type", false, &type);
+  if (ret == 0)
+    ret = oci_get_int (c, o, path, "major", false, &d->major);
+  if (ret == 0)
+    ret = oci_get_int (c, o, path, "minor", false, &d->minor);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "access", false, &access);
+  if (ret < 0)
+    return ret;
+  oci_path_key (p, path, "type");
+  if (type != NULL && (strlen (type) != 1 || strchr ("acb", type[0]) == NULL))
+    return oci_fail (c, p, "unknown device type \"%s\"", type);
+  if (type != NULL)
+    d->type = type[0];
+  oci_path_key (p, path, "access");
+  if (access != NULL && (strlen (access) > 3 || strspn (access, "rwm") != strlen (access)))
+    return oci_fail (c, p, "invalid access \"%s\" (subset of \"rwm\")", access);
+  /* An empty or absent access means all of them, as in runc. */
+  strcpy (d->access, access != NULL && *access ? access : "rwm");
+  r->n_devices++;
+  return 0;
+}
+
+static int
+parse_memory_cpu (struct oci_ctx *c, json_t *res, const char *base, struct oci_resources *r)
+{
+  char path[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret;
+
+  ret = oci_get_object (c, res, base, "memory", false, &o);
+  if (ret == 0 && o != NULL)
+    {
+      oci_path_key (path, base, "memory");
+      ret = parse_opt_fields (c, o, path, memory_fields, ARRAY_SIZE (memory_fields), r);
+      r->memory.has_disable_oom_killer = json_object_get (o, "disableOOMKiller") != NULL;
+      if (ret == 0)
+        ret = oci_get_bool (c, o, path, "disableOOMKiller", &r->memory.disable_oom_killer);
+      if (ret == 0)
+        ret = oci_get_bool (c, o, path, "useHierarchy", &r->memory.use_hierarchy);
+    }
+  o = NULL;
+  if (ret == 0)
+    ret = oci_get_object (c, res, base, "cpu", false, &o);
+  if (ret < 0 || o == NULL)
+    return ret;
+  oci_path_key (path, base, "cpu");
+  ret = parse_opt_fields (c, o, path, cpu_fields, ARRAY_SIZE (cpu_fields), r);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "cpus", false, &r->cpu.cpus);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "mems", false, &r->cpu.mems);
+  return ret;
+}
+
+static int
+weight_device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  struct oci_resources *r = data;
+  struct oci_weight_device *d = &r->block_io.weight_device[r->block_io.n_weight_device];
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  ret = oci_get_int (c, o, path, "major", true, &d->major);
+  if (ret == 0)
+    ret = oci_get_int (c, o, path, "minor", true, &d->minor);
+  if (ret == 0)
+    ret = oci_get_opt (c, o, path, "weight", &d->weight);
+  if (ret == 0)
+    ret = oci_get_opt (c, o, path, "leafWeight", &d->leaf_weight);
+  if (ret == 0)
+    r->block_io.n_weight_device++;
+  return ret;
+}
+
+struct throttle_vec
+{
+  struct oci_throttle_device *items;
+  size_t *len;
+};
+
+static int
+throttle_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  struct throttle_vec *v = data;
+  struct oci_throttle_device *d = &v->items[*v->len];
+  int64_t rate = 0;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  ret = oci_get_int (c, o, path, "major", true, &d->major);
+  if (ret == 0)
+    ret = oci_get_int (c, o, path, "minor", true, &d->minor);
+  if (ret == 0)
+    ret = oci_get_range (c, o, path, "rate", true, 0, INT64_MAX, &rate);
+  if (ret < 0)
+    return ret;
+  d->rate = (uint64_t) rate;
+  (*v->len)++;
+  return 0;
+}
+
+static int
+parse_throttle (struct oci_ctx *c, json_t *bio, const char *path, const char *key,
+                struct oci_throttle_device **items, size_t *len)
+{
+  struct throttle_vec v;
+
+  *items = xmalloc0 ((oci_array_len (bio, key) + 1) * sizeof (**items));
+  v.items = *items;
+  v.len = len;
+  return oci_for_each (c, bio, path, key, throttle_elem, &v);
+}
+
+static int
+parse_block_io (struct oci_ctx *c, json_t *res, const char *base, struct oci_resources *r)
+{
+  char path[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret;
+
+  ret = oci_get_object (c, res, base, "blockIO", false, &o);
+  if (ret < 0 || o == NULL)
+    return ret;
+  oci_path_key (path, base, "blockIO");
+  ret = oci_get_opt (c, o, path, "weight", &r->block_io.weight);
+  if (ret == 0)
+    ret = oci_get_opt (c, o, path, "leafWeight", &r->block_io.leaf_weight);
+  if (ret < 0)
+    return ret;
+  r->block_io.weight_device
+      = xmalloc0 ((oci_array_len (o, "weightDevice") + 1) * sizeof (struct oci_weight_device));
+  ret = oci_for_each (c, o, path, "weightDevice", weight_device_elem, r);
+  if (ret == 0)
+    ret = parse_throttle (c, o, path, "throttleReadBpsDevice", &r->block_io.throttle_read_bps,
+                          &r->block_io.n_throttle_read_bps);
+  if (ret == 0)
+    ret = parse_throttle (c, o, path, "throttleWriteBpsDevice",
+                          &r->block_io.throttle_write_bps, &r->block_io.n_throttle_write_bps);
+  if (ret == 0)
+    ret = parse_throttle (c, o, path, "throttleReadIOPSDevice",
+                          &r->block_io.throttle_read_iops, &r->block_io.n_throttle_read_iops);
+  if (ret == 0)
+    ret = parse_throttle (c, o, path, "throttleWriteIOPSDevice",
+                          &r->block_io.throttle_write_iops,
+                          &r->block_io.n_throttle_write_iops);
+  return ret;
+}
+
+static int
+hugepage_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  struct oci_resources *r = data;
+  struct oci_hugepage_limit *h = &r->hugepage_limits[r->n_hugepage_limits];
+  int64_t limit = 0;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  r->n_hugepage_limits++;
+  ret = oci_get_string (c, o, path, "pageSize", true, &h->page_size);
+  if (ret == 0)
+    ret = oci_get_int (c, o, path, "limit", true, &limit);
+  h->limit = (uint64_t) limit;
+  return ret;
+}
+
+static int
+priority_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
+{
+  struct oci_resources *r = data;
+  struct oci_net_priority *p = &r->network.priorities[r->network.n_priorities];
+  int64_t prio = 0;
+  int ret;
+
+  if (!json_is_object (o))
+    return oci_fail (c, path, "must be an object");
+  r->network.n_priorities++;
+  ret = oci_get_string (c, o, path, "name", true, &p->name);
+  if (ret == 0)
+    ret = oci_get_range (c, o, path, "priority", true, 0, UINT32_MAX, &prio);
+  p->priority = (uint32_t) prio;
+  return ret;
+}
+
+static int
+parse_misc (struct oci_ctx *c, json_t *res, const char *base, struct oci_resources *r)
+{
+  char path[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret;
+
+  ret = oci_get_object (c, res, base, "pids", false, &o);
+  if (ret == 0 && o != NULL)
+    {
+      oci_path_key (path, base, "pids");
+      ret = oci_get_opt (c, o, path, "limit", &r->pids_limit);
+    }
+  if (ret < 0)
+    return ret;
+  r->hugepage_limits = xmalloc0 ((oci_array_len (res, "hugepageLimits") + 1)
+                                 * sizeof (struct oci_hugepage_limit));
+  ret = oci_for_each (c, res, base, "hugepageLimits", hugepage_elem, r);
+  o = NULL;
+  if (ret == 0)
+    ret = oci_get_object (c, res, base, "network", false, &o);
+  if (ret == 0 && o != NULL)
+    {
+      oci_path_key (path, base, "network");
+      ret = oci_get_opt (c, o, path, "classID", &r->network.class_id);
+      r->network.priorities = xmalloc0 ((oci_array_len (o, "priorities") + 1)
+                                        * sizeof (struct oci_net_priority));
+      if (ret == 0)
+        ret = oci_for_each (c, o, path, "priorities", priority_elem, r);
+    }
+  if (ret == 0)
+    ret = oci_get_kv (c, res, base, "unified", &r->unified);
+  return ret;
+}
+
+int
+oci_parse_resources (struct oci_ctx *c, json_t *res, const char *base,
+                     struct oci_resources *r)
+{
+  int ret;
+
+  r->devices = xmalloc0 ((oci_array_len (res, "devices") + 1) * sizeof (*r->devices));
+  ret = oci_for_each (c, res, base, "devices", device_rule_elem, r);
+  if (ret == 0)
+    ret = parse_memory_cpu (c, res, base, r);
+  if (ret == 0)
+    ret = parse_block_io (c, res, base, r);
+  if (ret == 0)
+    ret = parse_misc (c, res, base, r);
+  return ret;
+}
+
+void
+oci_resources_clear (struct oci_resources *r)
+{
+  size_t i;
+
+  free (r->devices);
+  free (r->cpu.cpus);
+  free (r->cpu.mems);
+  free (r->block_io.weight_device);
+  free (r->block_io.throttle_read_bps);
+  free (r->block_io.throttle_write_bps);
+  free (r->block_io.throttle_read_iops);
+  free (r->block_io.throttle_write_iops);
+  for (i = 0; i < r->n_hugepage_limits; i++)
+    free (r->hugepage_limits[i].page_size);
+  free (r->hugepage_limits);
+  for (i = 0; i < r->network.n_priorities; i++)
+    free (r->network.priorities[i].name);
+  free (r->network.priorities);
+  oci_kv_free (&r->unified);
+  memset (r, 0, sizeof (*r));
+}
+
+void
+oci_resources_free (struct oci_resources *r)
+{
+  if (r == NULL)
+    return;
+  oci_resources_clear (r);
+  free (r);
+}
+
+int
+oci_resources_parse (const char *text, const char *what, struct oci_resources **out,
+                     silo_error_t *err)
+{
+  struct oci_ctx c = { what ? what : "resources.json", err };
+  struct oci_resources *r;
+  json_t *root;
+  int ret;
+
+  root = oci_load_object (&c, text);
+  if (root == NULL)
+    return -1;
+  r = xmalloc0 (sizeof (*r));
+  ret = oci_parse_resources (&c, root, "", r);
+  json_decref (root);
+  if (ret < 0)
+    {
+      oci_resources_free (r);
+      return ret;
+    }
+  *out = r;
+  return 0;
+}
