@@ -214,7 +214,7 @@ check_subset (uint64_t set, uint64_t of, const char *field, const char *need,
 
   for (cap = 0; cap < 64; cap++)
     if (has_cap (set, cap) && !has_cap (of, cap))
-      return silo_make_error (err, EINVAL, "process.capabilities.%s: %s is not in %s", field,
+      return silo_make_error (err, 0, "process.capabilities.%s: %s is not in %s", field,
                               cap_label (cap, label, sizeof (label)), need);
   return 0;
 }

@@ -88,11 +88,11 @@ check_action (uint32_t action, const char *field, silo_error_t *err)
         break;
       /* The notify fd needs kernel 5.0 and libseccomp API level 5. */
       if (is_notify (action) && seccomp_api_get () < 5)
-        return silo_make_error (err, ENOTSUP, "%s: SCMP_ACT_NOTIFY needs seccomp API level 5",
+        return silo_make_error (err, 0, "%s: SCMP_ACT_NOTIFY needs seccomp API level 5",
                                 field);
       return 0;
     }
-  return silo_make_error (err, EINVAL, "%s: invalid action 0x%08x", field, action);
+  return silo_make_error (err, 0, "%s: invalid action 0x%08x", field, action);
 }
 
 static int
@@ -134,7 +134,7 @@ set_flags (struct ns_seccomp *f, const struct oci_seccomp *s, silo_error_t *err)
         if (strcmp (s->flags[i], flag_attrs[j].name) == 0)
           break;
       if (j == ARRAY_SIZE (flag_attrs))
-        return silo_make_error (err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag `%s`", i,
+        return silo_make_error (err, 0, "linux.seccomp.flags[%zu]: unknown flag `%s`", i,
                                 s->flags[i]);
       ret = set_attr (f, flag_attrs[j].attr, 1, s->flags[i], err);
       if (UNLIKELY (ret < 0))
@@ -169,10 +169,10 @@ build_arg_cmps (const struct oci_seccomp_rule *r, size_t idx, struct scmp_arg_cm
       const struct oci_seccomp_arg *a = &r->args[i];
 
       if (a->index >= SYSCALL_MAX_ARGS)
-        return silo_make_error (err, EINVAL, "linux.seccomp.syscalls[%zu].args[%zu].index: %u "
+        return silo_make_error (err, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: %u "
                                 "is not below %d", idx, i, a->index, SYSCALL_MAX_ARGS);
       if (a->op < SCMP_CMP_NE || a->op > SCMP_CMP_MASKED_EQ)
-        return silo_make_error (err, EINVAL, "linux.seccomp.syscalls[%zu].args[%zu].op: "
+        return silo_make_error (err, 0, "linux.seccomp.syscalls[%zu].args[%zu].op: "
                                 "invalid operator %d", idx, i, a->op);
       /* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the datum. */
       cmps[i] = (struct scmp_arg_cmp){ .arg = a->index, .op = a->op, .datum_a = a->value,
@@ -266,7 +266,7 @@ ns_seccomp_prepare (const struct oci_seccomp *s, struct ns_seccomp **out, silo_e
   f = xmalloc0 (sizeof (*f));
   f->ctx = seccomp_init (s->default_action);
   if (f->ctx == NULL)
-    return silo_make_error (err, EINVAL, "linux.seccomp.defaultAction: seccomp_init");
+    return silo_make_error (err, 0, "linux.seccomp.defaultAction: seccomp_init failed");
   f->notify = is_notify (s->default_action);
   ret = set_base_attrs (f, err);
   if (UNLIKELY (ret < 0))
@@ -329,10 +329,10 @@ build_process_state (const struct oci_seccomp *s, pid_t pid, const char *state_j
   json_t *state;
 
   if (state_json == NULL)
-    return silo_make_error (err, EINVAL, "linux.seccomp.listenerPath: no container state");
+    return silo_make_error (err, 0, "linux.seccomp.listenerPath: no container state");
   state = json_loads (state_json, 0, &jerr);
   if (state == NULL)
-    return silo_make_error (err, EINVAL, "linux.seccomp.listenerPath: container state: %s",
+    return silo_make_error (err, 0, "linux.seccomp.listenerPath: container state: %s",
                             jerr.text);
   /* "o" steals the reference to state, even when json_pack fails. */
   root = json_pack ("{s:s, s:[s], s:I, s:s, s:o}", "ociVersion", "1.0.2", "fds", "seccompFd",
@@ -340,7 +340,7 @@ build_process_state (const struct oci_seccomp *s, pid_t pid, const char *state_j
                     s->listener_metadata ? s->listener_metadata : "", "state", state);
   /* Fails on OOM or when listenerMetadata is not valid UTF-8. */
   if (root == NULL)
-    return silo_make_error (err, EINVAL, "linux.seccomp.listenerMetadata: cannot encode");
+    return silo_make_error (err, 0, "linux.seccomp.listenerMetadata: cannot encode");
   *out = json_dumps (root, JSON_COMPACT);
   if (*out == NULL)
     OOM ();
@@ -354,9 +354,9 @@ connect_listener (const char *path, int *out, silo_error_t *err)
   cleanup_close int sock = -1;
 
   if (path == NULL || *path == '\0')
-    return silo_make_error (err, EINVAL, "linux.seccomp.listenerPath: not set");
+    return silo_make_error (err, 0, "linux.seccomp.listenerPath: not set");
   if (strlen (path) >= sizeof (addr.sun_path))
-    return silo_make_error (err, ENAMETOOLONG, "linux.seccomp.listenerPath: `%s`", path);
+    return silo_make_error (err, 0, "linux.seccomp.listenerPath: `%s` is too long", path);
   strcpy (addr.sun_path, path);
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0)
