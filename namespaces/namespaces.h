@@ -40,3 +40,33 @@ int ns_apply_user_caps (const struct oci_process *p, silo_error_t *err);
 int ns_cap_from_name (const char *name);
 
 #endif
+
+/* --- the container process (namespaces/spawn.c, namespaces/process.c) --- */
+#include "../cgroups/cgroups.h"
+
+typedef int (*ns_hook_runner) (const struct oci_hook_list *hooks, const char *state_json,
+                               const char *kind, silo_error_t *err);
+
+struct ns_spawn_config
+{
+  const struct oci_config *cfg;
+  const struct oci_process *process; /* cfg->process for create, another for exec */
+  const char *id;
+  const char *rootfs;      /* absolute host path (create only) */
+  int exec_fifo_fd;        /* O_PATH fd of exec.fifo: wait on it before exec (create) */
+  int console_socket_fd;   /* connected --console-socket, or -1 */
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  const struct cg_mount *cg_mounts;
+  size_t n_cg_mounts;
+  ns_hook_runner run_hooks; /* createContainer/startContainer run in the container */
+  pid_t join_pid;          /* exec: join the namespaces of this process */
+};
+
+/* Fork the container process (create) or a process joining join_pid's
+ * namespaces (exec). It waits for NS_SYNC_GO on *sync_fd: the caller writes
+ * id maps and joins the cgroup first. *pid is a child of the caller. */
+int ns_spawn (const struct ns_spawn_config *c, pid_t *pid, int *sync_fd, silo_error_t *err);
+/* Write uid_map/gid_map (and setgroups) of a new user namespace. */
+int ns_write_id_maps (pid_t pid, const struct oci_linux *l, silo_error_t *err);

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "utils.h"
 
 #include <errno.h>
@@ -291,17 +290,17 @@ mkdir_p (const char *path, mode_t mode, silo_error_t *err)
 }
 
 int
-rm_rf_at (int dirfd, const char *name, silo_error_t *err)
+rm_rf_at (int parent_fd, const char *name, silo_error_t *err)
 {
   cleanup_close int fd = -1;
   cleanup_dir DIR *dir = NULL;
   struct dirent *de;
 
-  if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
+  if (unlinkat (parent_fd, name, 0) == 0 || errno == ENOENT)
     return 0;
   if (errno != EISDIR && errno != EPERM)
     return silo_make_error (err, errno, "unlink `%s`", name);
-  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  fd = openat (parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return silo_make_error (err, errno, "open `%s`", name);
   dir = fdopendir (fd);
@@ -315,7 +314,7 @@ rm_rf_at (int dirfd, const char *name, silo_error_t *err)
       if (rm_rf_at (dirfd (dir), de->d_name, err) < 0)
         return -1;
     }
-  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+  if (unlinkat (parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return silo_make_error (err, errno, "rmdir `%s`", name);
   return 0;
 }

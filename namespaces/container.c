@@ -1,0 +1,190 @@
+/* The container process from clone() to execve(): the rootfs, hooks that
+ * run in the container, the console, and the wait for `start`. */
+#include "internal.h"
+#include "sync.h"
+#include "../util/syscalls.h"
+#include "../util/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+static bool
+has_new_ns (const struct oci_config *cfg, int type)
+{
+  const struct oci_namespace *ns = oci_config_namespace (cfg, type);
+  return ns && ns->path == NULL;
+}
+
+static int
+prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
+{
+  const struct oci_config *cfg = c->cfg;
+  unsigned long prop = cfg->linux_.rootfs_propagation_flags;
+  cleanup_close int rootfd = -1;
+
+  /* Keep host mount events flowing in (rslave) but never out. */
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return silo_make_error (err, errno, "make / rslave");
+  if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return silo_make_error (err, errno, "bind rootfs `%s`", c->rootfs);
+  if (prop && mount (NULL, c->rootfs, NULL, prop, NULL) < 0)
+    return silo_make_error (err, errno, "linux.rootfsPropagation: `%s`",
+                            cfg->linux_.rootfs_propagation);
+  rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return silo_make_error (err, errno, "open rootfs `%s`", c->rootfs);
+  if (ns_do_mounts (rootfd, c->rootfs, cfg, c->cg_mounts, c->n_cg_mounts, err) < 0)
+    return silo_error_wrap (err, "config.json");
+  return ns_create_devices (rootfd, cfg, has_new_ns (cfg, CLONE_NEWUSER)
+                                             || oci_config_namespace (cfg, CLONE_NEWUSER),
+                            err);
+}
+
+static bool
+needs_state (const struct oci_config *cfg)
+{
+  return cfg->hooks[OCI_HOOK_PRESTART].len || cfg->hooks[OCI_HOOK_CREATE_RUNTIME].len
+         || cfg->hooks[OCI_HOOK_CREATE_CONTAINER].len || cfg->hooks[OCI_HOOK_START_CONTAINER].len;
+}
+
+/* The runtime runs prestart/createRuntime hooks now and answers with the
+ * state JSON that the hooks in the container receive on stdin. */
+static int
+sync_hooks (int sync_fd, char **state_json, silo_error_t *err)
+{
+  struct ns_sync_msg msg;
+
+  if (ns_sync_send (sync_fd, NS_SYNC_HOOKS, 0, NULL, -1) < 0)
+    return silo_make_error (err, errno, "sync with runtime");
+  if (ns_sync_expect (sync_fd, NS_SYNC_STATE, &msg, err) < 0)
+    return -1;
+  *state_json = steal_pointer (&msg.payload);
+  ns_sync_msg_clear (&msg);
+  return 0;
+}
+
+static int
+set_identity (const struct oci_config *cfg, const char *id, bool new_keyring, silo_error_t *err)
+{
+  if (cfg->hostname && *cfg->hostname)
+    {
+      if (!has_new_ns (cfg, CLONE_NEWUTS) && !oci_config_namespace (cfg, CLONE_NEWUTS))
+        return silo_make_error (err, 0, "hostname: needs a UTS namespace in linux.namespaces");
+      if (sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
+        return silo_make_error (err, errno, "hostname: sethostname `%s`", cfg->hostname);
+    }
+  if (cfg->domainname && *cfg->domainname
+      && setdomainname (cfg->domainname, strlen (cfg->domainname)) < 0)
+    return silo_make_error (err, errno, "domainname: setdomainname `%s`", cfg->domainname);
+  if (new_keyring)
+    {
+      cleanup_free char *name = NULL;
+      xasprintf (&name, "_ses.%s", id);
+      /* Kernels that deny keyrings to containers are not an error (runc). */
+      if (sys_keyctl_join (name) < 0 && errno != ENOSYS && errno != EACCES && errno != EPERM)
+        return silo_make_error (err, errno, "join session keyring");
+    }
+  return 0;
+}
+
+static int
+set_oom_score (const struct oci_process *p, silo_error_t *err)
+{
+  char buf[32];
+
+  if (!p->oom_score_adj.set)
+    return 0;
+  snprintf (buf, sizeof (buf), "%lld", (long long) p->oom_score_adj.value);
+  if (write_file ("/proc/self/oom_score_adj", buf, strlen (buf), err) < 0)
+    return silo_error_wrap (err, "process.oomScoreAdj");
+  return 0;
+}
+
+/* Block until `silo start` opens the fifo for reading. */
+static int
+wait_for_start (int fifo_fd, silo_error_t *err)
+{
+  char path[64];
+  cleanup_close int fd = -1;
+
+  ns_fd_path (fifo_fd, path);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return silo_make_error (err, errno, "open exec fifo");
+  if (write_all (fd, "0", 1) < 0)
+    return silo_make_error (err, errno, "write exec fifo");
+  return 0;
+}
+
+/* Past READY the runtime that created us is gone: failures can only be
+ * reported on the container's stderr and in its exit status. */
+static __attribute__ ((noreturn)) void
+after_start (const struct ns_spawn_config *c, const char *state_json, const char *exec_path)
+{
+  silo_error_t err = NULL;
+  char *line = NULL;
+
+  if (wait_for_start (c->exec_fifo_fd, &err) == 0
+      && c->run_hooks (&c->cfg->hooks[OCI_HOOK_START_CONTAINER], state_json, "startContainer",
+                       &err)
+             == 0)
+    {
+      execve (exec_path, c->process->args, c->process->env);
+      silo_make_error (&err, errno, "exec `%s`", exec_path);
+    }
+  xasprintf (&line, "silo: %s\n", err->msg);
+  (void) write_all (2, line, strlen (line));
+  _exit (127);
+}
+
+static int
+enter_namespaces_late (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
+{
+  struct ns_sync_msg msg;
+
+  if (ns_sync_expect (sync_fd, NS_SYNC_GO, &msg, err) < 0)
+    return -1;
+  ns_sync_msg_clear (&msg);
+  if (has_new_ns (c->cfg, CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return silo_make_error (err, errno, "become root in the user namespace");
+  /* After the runtime put us in the cgroup, so that it is the ns root. */
+  if (has_new_ns (c->cfg, CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return silo_make_error (err, errno, "new cgroup namespace");
+  if (!oci_config_namespace (c->cfg, CLONE_NEWNS))
+    return silo_make_error (err, 0, "linux.namespaces: a mount namespace is required");
+  return 0;
+}
+
+int
+ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
+{
+  const struct oci_config *cfg = c->cfg;
+  cleanup_free char *state_json = NULL;
+  cleanup_free char *exec_path = NULL;
+
+  if (enter_namespaces_late (c, sync_fd, err) < 0 || prepare_rootfs (c, err) < 0)
+    return -1;
+  if (needs_state (cfg) && sync_hooks (sync_fd, &state_json, err) < 0)
+    return -1;
+  if (c->run_hooks (&cfg->hooks[OCI_HOOK_CREATE_CONTAINER], state_json, "createContainer", err)
+      < 0)
+    return -1;
+  if (ns_pivot (c->rootfs, c->no_pivot, err) < 0)
+    return -1;
+  if (c->process->terminal && ns_setup_console (c->console_socket_fd, c->process, true, err) < 0)
+    return -1;
+  if (ns_finish_rootfs (cfg, err) < 0 || set_identity (cfg, c->id, !c->no_new_keyring, err) < 0
+      || set_oom_score (c->process, err) < 0)
+    return -1;
+  if (ns_prepare_exec (cfg, c->process, sync_fd, c->preserve_fds, &exec_path, err) < 0)
+    return -1;
+  if (ns_sync_send (sync_fd, NS_SYNC_READY, 0, NULL, -1) < 0)
+    return silo_make_error (err, errno, "sync with runtime");
+  close (sync_fd);
+  after_start (c, state_json, exec_path);
+}

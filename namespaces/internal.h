@@ -1,0 +1,45 @@
+/* Helpers shared inside namespaces/ only. */
+#ifndef SILO_NS_INTERNAL_H
+#define SILO_NS_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "namespaces.h"
+#include "../cgroups/cgroups.h"
+
+/* Open `path` (absolute inside the container) below rootfd without ever
+ * leaving the rootfs (symlinks resolve inside it), creating missing
+ * directories, and the last component as a directory or an empty file.
+ * Returns an O_PATH fd. */
+int ns_open_in_root (int rootfd, const char *path, bool create, bool as_file,
+                     silo_error_t *err);
+/* "/proc/self/fd/N" for mounting on an fd opened by ns_open_in_root. */
+void ns_fd_path (int fd, char buf[static 64]);
+
+/* Mount every entry of config.json mounts[] under the rootfs. */
+int ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
+                  const struct cg_mount *cg_mounts, size_t n_cg_mounts, silo_error_t *err);
+/* Flags a bind mount must keep on remount (locked in a user namespace). */
+unsigned long ns_mount_locked_flags (const char *path);
+
+/* /dev: default and configured devices, symlinks, ptmx. */
+int ns_create_devices (int rootfd, const struct oci_config *cfg, bool in_userns,
+                       silo_error_t *err);
+
+/* After pivot: masked and read-only paths, sysctl, read-only root. */
+int ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err);
+int ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err);
+
+/* Pty for process.terminal: the master goes over the console socket, the
+ * slave becomes stdio and the controlling terminal. */
+int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool mount_console,
+                      silo_error_t *err);
+
+/* Final steps before exec, shared by create and exec. */
+int ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,
+                     int preserve_fds, char **exec_path, silo_error_t *err);
+int ns_run_hooks_in_container (const struct oci_hook_list *hooks, const char *state_json,
+                               const char *kind, silo_error_t *err);
+
+#endif

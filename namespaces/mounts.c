@@ -1,0 +1,256 @@
+/* config.json mounts[] inside the container's mount namespace. Targets are
+ * resolved with openat2(RESOLVE_IN_ROOT), so a symlink in the image can
+ * never send a mount outside the rootfs; the mount then goes on the
+ * resolved fd through /proc/self/fd. */
+#include "internal.h"
+#include "../util/syscalls.h"
+#include "../util/utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#define RESOLVE_SAFE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+#define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
+
+void
+ns_fd_path (int fd, char buf[static 64])
+{
+  snprintf (buf, 64, "/proc/self/fd/%d", fd);
+}
+
+static int
+open_component (int dirfd, const char *name, bool create, bool is_last, bool as_file,
+                silo_error_t *err)
+{
+  int fd = sys_openat2 (dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
+  if (fd >= 0 || errno != ENOENT || !create)
+    {
+      if (fd < 0)
+        return silo_make_error (err, errno, "open `%s`", name);
+      return fd;
+    }
+  if (is_last && as_file)
+    {
+      int f = openat (dirfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (f < 0)
+        return silo_make_error (err, errno, "create file `%s`", name);
+      close (f);
+    }
+  else if (mkdirat (dirfd, name, 0755) < 0 && errno != EEXIST)
+    return silo_make_error (err, errno, "mkdir `%s`", name);
+  fd = sys_openat2 (dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
+  if (fd < 0)
+    return silo_make_error (err, errno, "open `%s`", name);
+  return fd;
+}
+
+int
+ns_open_in_root (int rootfd, const char *path, bool create, bool as_file, silo_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_close int cur = -1;
+  char *save = NULL, *comp, *next;
+
+  cur = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
+  if (cur >= 0)
+    return take_fd (&cur);
+  if (errno != ENOENT || !create)
+    return silo_make_error (err, errno, "open `%s` in the rootfs", path);
+
+  /* Walk from the root, creating what is missing one component at a time. */
+  cur = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
+  if (cur < 0)
+    return silo_make_error (err, errno, "dup rootfs fd");
+  comp = strtok_r (copy, "/", &save);
+  while (comp)
+    {
+      int fd;
+      next = strtok_r (NULL, "/", &save);
+      /* Each step resolves inside the root: ".." and symlinks cannot escape. */
+      fd = open_component (cur, comp, true, next == NULL, as_file, err);
+      if (fd < 0)
+        return silo_error_wrap (err, "resolve `%s` in the rootfs", path);
+      close (cur);
+      cur = fd;
+      comp = next;
+    }
+  return take_fd (&cur);
+}
+
+unsigned long
+ns_mount_locked_flags (const char *path)
+{
+  struct statvfs sv;
+  unsigned long flags = 0;
+
+  if (statvfs (path, &sv) < 0)
+    return 0;
+  if (sv.f_flag & ST_NOSUID)
+    flags |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    flags |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    flags |= MS_NOEXEC;
+  if (sv.f_flag & ST_RDONLY)
+    flags |= MS_RDONLY;
+  return flags;
+}
+
+static bool
+source_is_file (const struct oci_mount *m)
+{
+  struct stat st;
+  return m->is_bind && m->source && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode);
+}
+
+static int
+remount_bind (const char *target, unsigned long flags, unsigned long clear, silo_error_t *err)
+{
+  unsigned long keep = ns_mount_locked_flags (target) & ~clear;
+  unsigned long want = (flags | keep) & ~(MS_BIND | MS_REC | PROPAGATION_FLAGS | MS_REMOUNT);
+
+  if (want == 0)
+    return 0;
+  if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | want, NULL) < 0)
+    return silo_make_error (err, errno, "remount `%s`", target);
+  return 0;
+}
+
+static int
+mount_bind (const struct oci_mount *m, const char *target, silo_error_t *err)
+{
+  unsigned long rec = m->flags & MS_REC;
+
+  if (m->source == NULL)
+    return silo_make_error (err, 0, "bind mount on `%s`: missing source", m->destination);
+  if (mount (m->source, target, NULL, MS_BIND | rec, NULL) < 0)
+    return silo_make_error (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
+  return 0;
+}
+
+static int
+mount_fs (const struct oci_mount *m, const char *target, silo_error_t *err)
+{
+  unsigned long flags = m->flags & ~(PROPAGATION_FLAGS | MS_REC);
+  const char *source = m->source ? m->source : m->type;
+
+  if (mount (source, target, m->type, flags, m->data) == 0)
+    return 0;
+  /* sysfs needs a network namespace the user namespace owns; like runc,
+   * fall back to the host's /sys, bound read-only. */
+  if ((errno == EPERM || errno == EINVAL) && strcmp (m->type, "sysfs") == 0)
+    {
+      if (mount ("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return silo_make_error (err, errno, "bind /sys on `%s`", m->destination);
+      return 1; /* a bind now: the caller remounts it with the flags */
+    }
+  return silo_make_error (err, errno, "mount %s on `%s`", m->type, m->destination);
+}
+
+/* Resolve dest again: an fd opened before a mount names the covered directory. */
+static int
+reopen_top (int rootfd, const char *dest, char path[static 64], silo_error_t *err)
+{
+  int fd = ns_open_in_root (rootfd, dest, false, false, err);
+  if (fd >= 0)
+    ns_fd_path (fd, path);
+  return fd;
+}
+
+static int
+mount_cgroup (int rootfd, const struct oci_mount *m, const char *target,
+              const struct cg_mount *cg, size_t n, silo_error_t *err)
+{
+  unsigned long flags = m->flags & ~(PROPAGATION_FLAGS | MS_REC | MS_RDONLY);
+  size_t i;
+
+  if (n == 1 && cg[0].name[0] == '\0')
+    {
+      if (mount (cg[0].host_path, target, NULL, MS_BIND, NULL) < 0)
+        return silo_make_error (err, errno, "bind cgroup `%s` on `%s`", cg[0].host_path,
+                                m->destination);
+      return 1;
+    }
+  /* v1 and hybrid: a tmpfs holding one bind mount per hierarchy. */
+  if (mount ("cgroup", target, "tmpfs", flags, "mode=755") < 0)
+    return silo_make_error (err, errno, "mount tmpfs on `%s`", m->destination);
+  for (i = 0; i < n; i++)
+    {
+      cleanup_free char *sub = NULL;
+      cleanup_close int fd = -1;
+      cleanup_close int top = -1;
+      char path[64];
+
+      xasprintf (&sub, "%s/%s", m->destination, cg[i].name);
+      fd = ns_open_in_root (rootfd, sub, true, false, err);
+      if (fd < 0)
+        return -1;
+      ns_fd_path (fd, path);
+      if (mount (cg[i].host_path, path, NULL, MS_BIND, NULL) < 0)
+        return silo_make_error (err, errno, "bind cgroup `%s` on `%s`", cg[i].host_path, sub);
+      top = reopen_top (rootfd, sub, path, err);
+      if (top < 0 || remount_bind (path, m->flags, m->clear_flags, err) < 0)
+        return -1;
+    }
+  /* The tmpfs itself becomes read-only last, after the binds were made. */
+  return (m->flags & MS_RDONLY) ? 1 : 0;
+}
+
+static int
+do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, size_t n_cg,
+              silo_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_close int top = -1;
+  char target[64], top_path[64];
+  int ret;
+
+  fd = ns_open_in_root (rootfd, m->destination, true, source_is_file (m), err);
+  if (fd < 0)
+    return -1;
+  ns_fd_path (fd, target);
+
+  if (m->is_bind)
+    ret = mount_bind (m, target, err);
+  else if (m->type && strcmp (m->type, "cgroup") == 0)
+    ret = mount_cgroup (rootfd, m, target, cg, n_cg, err);
+  else if (m->type == NULL)
+    ret = silo_make_error (err, 0, "mount on `%s`: missing type", m->destination);
+  else
+    ret = mount_fs (m, target, err);
+  if (ret < 0)
+    return ret;
+  if (!m->is_bind && ret == 0 && !m->propagation)
+    return 0;
+
+  top = reopen_top (rootfd, m->destination, top_path, err);
+  if (top < 0)
+    return -1;
+  /* Bind mounts take their flags (ro, nosuid, ...) only on a remount. */
+  if ((m->is_bind || ret == 1) && remount_bind (top_path, m->flags, m->clear_flags, err) < 0)
+    return -1;
+  if (m->propagation && mount (NULL, top_path, NULL, m->propagation, NULL) < 0)
+    return silo_make_error (err, errno, "set propagation of `%s`", m->destination);
+  return 0;
+}
+
+int
+ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
+              const struct cg_mount *cg_mounts, size_t n_cg_mounts, silo_error_t *err)
+{
+  size_t i;
+  (void) rootfs;
+
+  for (i = 0; i < cfg->n_mounts; i++)
+    {
+      const struct oci_mount *m = &cfg->mounts[i];
+      if (do_one_mount (rootfd, m, cg_mounts, n_cg_mounts, err) < 0)
+        return silo_error_wrap (err, "mounts[%zu]", i);
+    }
+  return 0;
+}
