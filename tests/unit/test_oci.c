@@ -1,0 +1,529 @@
+/* oci/: config.json parsing into typed structs, error messages, default
+ * spec, standalone process and resources files. */
+#include <errno.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "oci/oci.h"
+#include "unit.h"
+
+static const char full_config[] =
+  "{\n"
+  "  \"ociVersion\": \"1.1.0\",\n"
+  "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+  "  \"hostname\": \"box\", \"domainname\": \"example.org\",\n"
+  "  \"annotations\": {\"org.example.key\": \"value\"},\n"
+  "  \"unknownField\": {\"ignored\": [1, 2]},\n"
+  "  \"process\": {\n"
+  "    \"terminal\": true, \"consoleSize\": {\"height\": 24, \"width\": 80},\n"
+  "    \"user\": {\"uid\": 1000, \"gid\": 100, \"umask\": 18, \"additionalGids\": [5, 6]},\n"
+  "    \"args\": [\"sh\", \"-c\", \"true\"], \"env\": [\"A=1\", \"B=2\"], \"cwd\": \"/work\",\n"
+  "    \"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_SYS_ADMIN\"],\n"
+  "                       \"effective\": [\"CAP_KILL\"], \"ambient\": []},\n"
+  "    \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 512, \"hard\": 1024},\n"
+  "                  {\"type\": \"RLIMIT_CORE\", \"soft\": 0, \"hard\": 0}],\n"
+  "    \"noNewPrivileges\": true, \"oomScoreAdj\": -500,\n"
+  "    \"apparmorProfile\": \"unconfined\", \"selinuxLabel\": \"system_u:r\"\n"
+  "  },\n"
+  "  \"mounts\": [\n"
+  "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+  "    {\"destination\": \"dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+  "     \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},\n"
+  "    {\"destination\": \"/data\", \"source\": \"/srv\",\n"
+  "     \"options\": [\"rbind\", \"ro\", \"rw\", \"rslave\", \"noexec\", \"exec\"]},\n"
+  "    {\"destination\": \"/etc/hosts\", \"type\": \"bind\", \"source\": \"/etc/hosts\"}\n"
+  "  ],\n"
+  "  \"hooks\": {\n"
+  "    \"prestart\": [{\"path\": \"/bin/hook\", \"args\": [\"hook\", \"x\"], \"timeout\": 5}],\n"
+  "    \"poststop\": [{\"path\": \"/bin/a\"}, {\"path\": \"/bin/b\", \"env\": [\"X=1\"]}]\n"
+  "  },\n"
+  "  \"linux\": {\n"
+  "    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/run/netns/x\"},\n"
+  "                   {\"type\": \"mount\"}, {\"type\": \"user\"}, {\"type\": \"time\"}],\n"
+  "    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],\n"
+  "    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 1000}],\n"
+  "    \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229,\n"
+  "                 \"fileMode\": 438, \"uid\": 0, \"gid\": 0},\n"
+  "                {\"path\": \"/dev/fifo\", \"type\": \"p\"}],\n"
+  "    \"cgroupsPath\": \"/silo/test\",\n"
+  "    \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},\n"
+  "                                {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3,\n"
+  "                                 \"access\": \"rw\"}],\n"
+  "                  \"memory\": {\"limit\": 104857600, \"swap\": -1},\n"
+  "                  \"pids\": {\"limit\": 64}},\n"
+  "    \"rootfsPropagation\": \"slave\",\n"
+  "    \"maskedPaths\": [\"/proc/kcore\"], \"readonlyPaths\": [\"/proc/sys\", \"/proc/bus\"],\n"
+  "    \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"},\n"
+  "    \"mountLabel\": \"label\",\n"
+  "    \"timeOffsets\": {\"monotonic\": {\"secs\": 10, \"nanosecs\": 5},\n"
+  "                    \"boottime\": {\"secs\": -3}},\n"
+  "    \"seccomp\": {\n"
+  "      \"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,\n"
+  "      \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],\n"
+  "      \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"],\n"
+  "      \"listenerPath\": \"/run/notify.sock\", \"listenerMetadata\": \"meta\",\n"
+  "      \"syscalls\": [\n"
+  "        {\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
+  "        {\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\"},\n"
+  "        {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\",\n"
+  "         \"args\": [{\"index\": 0, \"value\": 255, \"valueTwo\": 8, \"op\": "
+  "\"SCMP_CMP_MASKED_EQ\"}]}\n"
+  "      ]\n"
+  "    }\n"
+  "  }\n"
+  "}\n";
+
+static int
+parse_full (struct oci_config **cfg)
+{
+  silo_error_t err = NULL;
+
+  if (oci_config_parse (full_config, "config.json", cfg, &err) < 0)
+    {
+      fprintf (stderr, "  unexpected error: %s\n", err->msg);
+      silo_error_release (&err);
+      return -1;
+    }
+  return 0;
+}
+
+static int
+test_full_toplevel (void)
+{
+  struct oci_config *cfg = NULL;
+  const struct oci_hook_list *h;
+
+  CHECK (parse_full (&cfg) == 0);
+  CHECK_STR (cfg->oci_version, "1.1.0");
+  CHECK_STR (cfg->root_path, "rootfs");
+  CHECK (cfg->root_readonly);
+  CHECK_STR (cfg->hostname, "box");
+  CHECK_STR (cfg->domainname, "example.org");
+  CHECK_STR (oci_kv_get (&cfg->annotations, "org.example.key"), "value");
+  CHECK (oci_kv_get (&cfg->annotations, "missing") == NULL);
+  h = &cfg->hooks[OCI_HOOK_PRESTART];
+  CHECK (h->len == 1);
+  CHECK_STR (h->items[0].path, "/bin/hook");
+  CHECK_STR (h->items[0].args[1], "x");
+  CHECK (h->items[0].args[2] == NULL);
+  CHECK (h->items[0].timeout == 5);
+  h = &cfg->hooks[OCI_HOOK_POSTSTOP];
+  CHECK (h->len == 2 && h->items[1].args == NULL);
+  CHECK_STR (h->items[1].env[0], "X=1");
+  CHECK (cfg->hooks[OCI_HOOK_CREATE_RUNTIME].len == 0);
+  oci_config_free (cfg);
+  return 0;
+}
+
+static int
+test_full_process (void)
+{
+  struct oci_config *cfg = NULL;
+  struct oci_process *p;
+
+  CHECK (parse_full (&cfg) == 0);
+  p = cfg->process;
+  CHECK (p->terminal && p->console_height == 24 && p->console_width == 80);
+  CHECK (p->user.uid == 1000 && p->user.gid == 100);
+  CHECK (p->user.umask.set && p->user.umask.value == 18);
+  CHECK (p->user.n_additional_gids == 2 && p->user.additional_gids[1] == 6);
+  CHECK_STR (p->args[0], "sh");
+  CHECK_STR (p->args[2], "true");
+  CHECK (p->args[3] == NULL);
+  CHECK_STR (p->env[1], "B=2");
+  CHECK_STR (p->cwd, "/work");
+  CHECK (p->has_caps);
+  CHECK (p->caps.bounding == ((1ULL << CAP_KILL) | (1ULL << CAP_SYS_ADMIN)));
+  CHECK (p->caps.effective == (1ULL << CAP_KILL));
+  CHECK (p->caps.ambient == 0 && p->caps.permitted == 0);
+  CHECK (p->n_rlimits == 2);
+  CHECK (p->rlimits[0].resource == RLIMIT_NOFILE);
+  CHECK (p->rlimits[0].soft == 512 && p->rlimits[0].hard == 1024);
+  CHECK (p->rlimits[1].resource == RLIMIT_CORE);
+  CHECK (p->no_new_privileges);
+  CHECK (p->oom_score_adj.set && p->oom_score_adj.value == -500);
+  CHECK_STR (p->apparmor_profile, "unconfined");
+  CHECK_STR (p->selinux_label, "system_u:r");
+  oci_config_free (cfg);
+  return 0;
+}
+
+static int
+test_full_mounts (void)
+{
+  struct oci_config *cfg = NULL;
+  struct oci_mount *m;
+
+  CHECK (parse_full (&cfg) == 0);
+  CHECK (cfg->n_mounts == 4);
+  m = &cfg->mounts[0];
+  CHECK_STR (m->destination, "/proc");
+  CHECK_STR (m->type, "proc");
+  CHECK (m->flags == 0 && m->data == NULL && !m->is_bind);
+  m = &cfg->mounts[1];
+  CHECK_STR (m->destination, "/dev"); /* relative made absolute */
+  CHECK (m->flags == (MS_NOSUID | MS_STRICTATIME));
+  CHECK_STR (m->data, "mode=755,size=65536k");
+  m = &cfg->mounts[2];
+  CHECK (m->type == NULL && m->is_bind);
+  /* "rw" after "ro" and "exec" after "noexec" undo the earlier option. */
+  CHECK (m->flags == (MS_BIND | MS_REC));
+  CHECK (m->clear_flags == (MS_RDONLY | MS_NOEXEC));
+  CHECK (m->propagation == (MS_SLAVE | MS_REC));
+  CHECK_STR (m->options[0], "rbind");
+  CHECK (cfg->mounts[3].is_bind && cfg->mounts[3].flags == 0);
+  oci_config_free (cfg);
+  return 0;
+}
+
+static int
+test_full_linux (void)
+{
+  struct oci_config *cfg = NULL;
+  const struct oci_namespace *ns;
+  struct oci_linux *l;
+
+  CHECK (parse_full (&cfg) == 0);
+  l = &cfg->linux_;
+  CHECK (l->n_namespaces == 5);
+  ns = oci_config_namespace (cfg, CLONE_NEWNET);
+  CHECK (ns != NULL);
+  CHECK_STR (ns->path, "/run/netns/x");
+  CHECK (oci_config_namespace (cfg, CLONE_NEWPID)->path == NULL);
+  CHECK (oci_config_namespace (cfg, CLONE_NEWIPC) == NULL);
+  CHECK (oci_config_namespace (cfg, 0x80) != NULL); /* time */
+  CHECK (l->n_uid_mappings == 1 && l->uid_mappings[0].host_id == 100000);
+  CHECK (l->uid_mappings[0].size == 65536);
+  CHECK (l->n_gid_mappings == 1 && l->gid_mappings[0].host_id == 200000);
+  CHECK (l->n_devices == 2 && l->devices[0].type == 'c');
+  CHECK (l->devices[0].major == 10 && l->devices[0].minor == 229);
+  CHECK (l->devices[0].file_mode.set && l->devices[0].file_mode.value == 0666);
+  CHECK (l->devices[1].type == 'p' && !l->devices[1].uid.set);
+  CHECK_STR (l->cgroups_path, "/silo/test");
+  CHECK_STR (l->rootfs_propagation, "slave");
+  CHECK (l->rootfs_propagation_flags == (MS_SLAVE | MS_REC));
+  CHECK_STR (l->masked_paths[0], "/proc/kcore");
+  CHECK_STR (l->readonly_paths[1], "/proc/bus");
+  CHECK_STR (oci_kv_get (&l->sysctl, "net.ipv4.ip_forward"), "1");
+  CHECK_STR (l->mount_label, "label");
+  CHECK (l->time_offsets.set && l->time_offsets.monotonic_secs == 10);
+  CHECK (l->time_offsets.monotonic_nanosecs == 5 && l->time_offsets.boottime_secs == -3);
+  oci_config_free (cfg);
+  return 0;
+}
+
+static int
+test_full_resources_seccomp (void)
+{
+  struct oci_config *cfg = NULL;
+  struct oci_resources *r;
+  struct oci_seccomp *s;
+
+  CHECK (parse_full (&cfg) == 0);
+  r = cfg->linux_.resources;
+  CHECK (r != NULL && r->n_devices == 2);
+  CHECK (!r->devices[0].allow && r->devices[0].type == 'a' && r->devices[0].major == -1);
+  CHECK_STR (r->devices[0].access, "rwm");
+  CHECK (r->devices[1].allow && r->devices[1].type == 'c' && r->devices[1].minor == 3);
+  CHECK_STR (r->devices[1].access, "rw");
+  CHECK (r->memory.limit.set && r->memory.limit.value == 104857600);
+  CHECK (r->memory.swap.set && r->memory.swap.value == -1);
+  CHECK (!r->memory.reservation.set && !r->cpu.shares.set);
+  CHECK (r->pids_limit.set && r->pids_limit.value == 64);
+  s = cfg->linux_.seccomp;
+  CHECK (s != NULL);
+  CHECK (s->default_action == SCMP_ACT_ERRNO (38));
+  CHECK (s->n_architectures == 2 && s->architectures[0] == SCMP_ARCH_X86_64);
+  CHECK_STR (s->flags[0], "SECCOMP_FILTER_FLAG_LOG");
+  CHECK_STR (s->listener_path, "/run/notify.sock");
+  CHECK_STR (s->listener_metadata, "meta");
+  CHECK (s->n_rules == 3);
+  CHECK_STR (s->rules[0].names[1], "write");
+  CHECK (s->rules[0].action == SCMP_ACT_ALLOW);
+  CHECK (s->rules[1].action == SCMP_ACT_ERRNO (EPERM));
+  CHECK (s->rules[2].n_args == 1 && s->rules[2].args[0].op == SCMP_CMP_MASKED_EQ);
+  CHECK (s->rules[2].args[0].value == 255 && s->rules[2].args[0].value_two == 8);
+  oci_config_free (cfg);
+  return 0;
+}
+
+/* Parse text and check the error message is exactly `want`. */
+static int
+expect_error (const char *text, const char *want)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  int ret;
+
+  ret = oci_config_parse (text, "config.json", &cfg, &err);
+  if (ret >= 0)
+    {
+      oci_config_free (cfg);
+      fprintf (stderr, "  parse succeeded, wanted: %s\n", want);
+      return -1;
+    }
+  CHECK (err != NULL && cfg == NULL);
+  CHECK_STR (err->msg, want);
+  silo_error_release (&err);
+  return 0;
+}
+
+#define MIN_HEAD "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, "
+#define MIN_PROC "\"process\": {\"args\": [\"sh\"]}"
+
+static int
+test_errors_basic (void)
+{
+  CHECK (expect_error ("[1]", "config.json: must be a JSON object") == 0);
+  CHECK (expect_error ("{\"root\": {\"path\": \"r\"}, " MIN_PROC "}",
+                       "config.json: ociVersion: missing") == 0);
+  CHECK (expect_error ("{\"ociVersion\": \"2.0.0\", \"root\": {\"path\": \"r\"}, " MIN_PROC "}",
+                       "config.json: ociVersion: unsupported version \"2.0.0\" (need 1.x)")
+         == 0);
+  CHECK (expect_error ("{\"ociVersion\": \"1.0.2\", " MIN_PROC "}",
+                       "config.json: root: missing") == 0);
+  CHECK (expect_error (MIN_HEAD "\"hostname\": \"h\"}", "config.json: process: missing") == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": []}}",
+                       "config.json: process.args: must be a non-empty array") == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"cwd\": \"/\"}}",
+                       "config.json: process.args: must be a non-empty array") == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\", 3]}}",
+                       "config.json: process.args[1]: must be a string") == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"cwd\": \"rel\"}}",
+                       "config.json: process.cwd: must be an absolute path") == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"terminal\": \"yes\"}}",
+                       "config.json: process.terminal: must be a boolean") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"hostname\": 5}",
+                       "config.json: hostname: must be a string") == 0);
+  return 0;
+}
+
+static int
+test_errors_syntax (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+
+  CHECK (oci_config_parse ("{\n  \"a\": 1,\n    ]", "config.json", &cfg, &err) < 0);
+  CHECK (strncmp (err->msg, "config.json: line 3 column 5: ", 30) == 0);
+  silo_error_release (&err);
+  return 0;
+}
+
+static int
+test_errors_sections (void)
+{
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, "
+                       "{\"type\": \"foo\"}]}}",
+                       "config.json: linux.namespaces[1].type: unknown namespace \"foo\"") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, "
+                       "{\"type\": \"pid\"}]}}",
+                       "config.json: linux.namespaces[1].type: duplicate namespace \"pid\"") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\"}, {}, "
+                       "{\"destination\": \"/c\"}]}",
+                       "config.json: mounts[1].destination: missing") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", "
+                       "\"options\": [\"bind\", \"idmap\"]}]}",
+                       "config.json: mounts[0].options[1]: unsupported mount option \"idmap\"")
+         == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"rlimits\": "
+                       "[{\"type\": \"RLIMIT_BOGUS\", \"soft\": 1, \"hard\": 1}]}}",
+                       "config.json: process.rlimits[0].type: unknown rlimit \"RLIMIT_BOGUS\"")
+         == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"capabilities\": "
+                       "{\"bounding\": [\"CAP_KILL\", \"CAP_BOGUS\"]}}}",
+                       "config.json: process.capabilities.bounding[1]: unknown capability "
+                       "\"CAP_BOGUS\"") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"seccomp\": {\"defaultAction\": "
+                       "\"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+                       "\"action\": \"SCMP_ACT_BOGUS\"}]}}}",
+                       "config.json: linux.seccomp.syscalls[0].action: unknown seccomp action "
+                       "\"SCMP_ACT_BOGUS\"") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"seccomp\": {\"defaultAction\": "
+                       "\"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_VAX\"]}}}",
+                       "config.json: linux.seccomp.architectures[0]: unknown architecture "
+                       "\"SCMP_ARCH_VAX\"") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"resources\": {\"memory\": "
+                       "{\"limit\": \"lots\"}}}}",
+                       "config.json: linux.resources.memory.limit: must be an integer") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"rootfsPropagation\": \"weird\"}}",
+                       "config.json: linux.rootfsPropagation: unknown propagation \"weird\"")
+         == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"hooks\": {\"prestart\": [{\"path\": \"rel\"}]}}",
+                       "config.json: hooks.prestart[0].path: must be an absolute path") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": {}}",
+                       "config.json: mounts: must be an array") == 0);
+  return 0;
+}
+
+static int
+test_minimal_defaults (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+
+  CHECK (oci_config_parse (MIN_HEAD MIN_PROC "}", "config.json", &cfg, &err) == 0);
+  CHECK_STR (cfg->process->cwd, "/");
+  CHECK (cfg->process->env != NULL && cfg->process->env[0] == NULL);
+  CHECK (!cfg->process->has_caps && cfg->n_mounts == 0);
+  CHECK (cfg->linux_.resources == NULL && cfg->linux_.seccomp == NULL);
+  CHECK (cfg->hostname == NULL && !cfg->root_readonly);
+  oci_config_free (cfg);
+  return 0;
+}
+
+static int
+check_default_spec (bool rootless)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  char *text = oci_default_spec (rootless);
+  int ret;
+
+  CHECK (text != NULL);
+  ret = oci_config_parse (text, "config.json", &cfg, &err);
+  free (text);
+  if (ret < 0)
+    fprintf (stderr, "  %s\n", err->msg);
+  CHECK (ret == 0);
+  CHECK_STR (cfg->hostname, "silo");
+  CHECK_STR (cfg->root_path, "rootfs");
+  CHECK (cfg->root_readonly && cfg->process->terminal && cfg->process->no_new_privileges);
+  CHECK_STR (cfg->process->args[0], "sh");
+  CHECK (cfg->process->caps.bounding
+         == ((1ULL << CAP_AUDIT_WRITE) | (1ULL << CAP_KILL) | (1ULL << CAP_NET_BIND_SERVICE)));
+  CHECK (cfg->process->caps.inheritable == 0 && cfg->process->caps.ambient == 0);
+  CHECK (cfg->process->n_rlimits == 1 && cfg->process->rlimits[0].hard == 1024);
+  CHECK (cfg->n_mounts == 7);
+  CHECK_STR (cfg->mounts[2].destination, "/dev/pts");
+  CHECK (oci_config_namespace (cfg, CLONE_NEWPID) != NULL);
+  CHECK (oci_config_namespace (cfg, CLONE_NEWCGROUP) != NULL);
+  CHECK ((oci_config_namespace (cfg, CLONE_NEWNET) != NULL) == !rootless);
+  CHECK ((oci_config_namespace (cfg, CLONE_NEWUSER) != NULL) == rootless);
+  CHECK ((cfg->linux_.resources != NULL) == !rootless);
+  CHECK (cfg->mounts[5].is_bind == rootless);
+  CHECK ((strstr (cfg->mounts[2].data, "gid=5") != NULL) == !rootless);
+  if (rootless)
+    CHECK (cfg->linux_.n_uid_mappings == 1 && cfg->linux_.uid_mappings[0].host_id == (uint32_t) geteuid ());
+  CHECK_STR (cfg->linux_.masked_paths[0], "/proc/acpi");
+  CHECK_STR (cfg->linux_.readonly_paths[4], "/proc/sysrq-trigger");
+  oci_config_free (cfg);
+  return 0;
+}
+
+static int
+test_default_spec (void)
+{
+  return check_default_spec (false);
+}
+
+static int
+test_default_spec_rootless (void)
+{
+  return check_default_spec (true);
+}
+
+static int
+test_process_parse (void)
+{
+  struct oci_process *p = NULL;
+  silo_error_t err = NULL;
+
+  CHECK (oci_process_parse ("{\"args\": [\"ls\", \"-l\"], \"cwd\": \"/tmp\", "
+                            "\"env\": [\"X=1\"], \"user\": {\"uid\": 5}}",
+                            "process.json", &p, &err) == 0);
+  CHECK_STR (p->args[1], "-l");
+  CHECK_STR (p->cwd, "/tmp");
+  CHECK (p->user.uid == 5 && p->user.gid == 0);
+  oci_process_free (p);
+  p = NULL;
+  CHECK (oci_process_parse ("{\"args\": []}", "process.json", &p, &err) < 0);
+  CHECK_STR (err->msg, "process.json: args: must be a non-empty array");
+  CHECK (p == NULL);
+  silo_error_release (&err);
+  return 0;
+}
+
+static int
+test_resources_parse (void)
+{
+  struct oci_resources *r = NULL;
+  silo_error_t err = NULL;
+
+  CHECK (oci_resources_parse (
+             "{\"memory\": {\"limit\": 1048576, \"reservation\": 524288, \"swappiness\": 10, "
+             "\"disableOOMKiller\": true}, \"cpu\": {\"shares\": 512, \"quota\": 50000, "
+             "\"period\": 100000, \"cpus\": \"0-1\", \"mems\": \"0\", \"idle\": 1}, "
+             "\"pids\": {\"limit\": 100}, \"blockIO\": {\"weight\": 300, \"weightDevice\": "
+             "[{\"major\": 8, \"minor\": 0, \"weight\": 500}], \"throttleReadBpsDevice\": "
+             "[{\"major\": 8, \"minor\": 0, \"rate\": 1000}]}, \"hugepageLimits\": "
+             "[{\"pageSize\": \"2MB\", \"limit\": 4194304}], \"network\": {\"classID\": 7, "
+             "\"priorities\": [{\"name\": \"eth0\", \"priority\": 3}]}, "
+             "\"unified\": {\"memory.high\": \"max\"}}",
+             "resources.json", &r, &err) == 0);
+  CHECK (r->memory.limit.value == 1048576 && r->memory.reservation.value == 524288);
+  CHECK (r->memory.swappiness.value == 10);
+  CHECK (r->memory.has_disable_oom_killer && r->memory.disable_oom_killer);
+  CHECK (r->cpu.shares.value == 512 && r->cpu.quota.value == 50000);
+  CHECK (r->cpu.period.value == 100000 && r->cpu.idle.set && !r->cpu.burst.set);
+  CHECK_STR (r->cpu.cpus, "0-1");
+  CHECK_STR (r->cpu.mems, "0");
+  CHECK (r->pids_limit.value == 100 && r->block_io.weight.value == 300);
+  CHECK (r->block_io.n_weight_device == 1 && r->block_io.weight_device[0].weight.value == 500);
+  CHECK (!r->block_io.weight_device[0].leaf_weight.set);
+  CHECK (r->block_io.n_throttle_read_bps == 1 && r->block_io.throttle_read_bps[0].rate == 1000);
+  CHECK (r->block_io.n_throttle_write_bps == 0);
+  CHECK (r->n_hugepage_limits == 1 && r->hugepage_limits[0].limit == 4194304);
+  CHECK_STR (r->hugepage_limits[0].page_size, "2MB");
+  CHECK (r->network.class_id.value == 7 && r->network.n_priorities == 1);
+  CHECK_STR (r->network.priorities[0].name, "eth0");
+  CHECK_STR (oci_kv_get (&r->unified, "memory.high"), "max");
+  oci_resources_free (r);
+  r = NULL;
+  CHECK (oci_resources_parse ("{\"pids\": {\"limit\": \"x\"}}", "resources.json", &r, &err) < 0);
+  CHECK_STR (err->msg, "resources.json: pids.limit: must be an integer");
+  silo_error_release (&err);
+  return 0;
+}
+
+static int
+test_ns_table (void)
+{
+  const struct oci_ns_info *t;
+  size_t n = 0;
+
+  t = oci_ns_table (&n);
+  CHECK (n == 8);
+  CHECK_STR (t[1].oci_name, "network");
+  CHECK_STR (t[1].proc_name, "net");
+  CHECK_STR (oci_ns_by_flag (CLONE_NEWNS)->proc_name, "mnt");
+  CHECK_STR (oci_ns_by_flag (0x80)->oci_name, "time");
+  CHECK (oci_ns_by_flag (0) == NULL);
+  return 0;
+}
+
+int
+main (void)
+{
+  RUN_TEST (test_full_toplevel);
+  RUN_TEST (test_full_process);
+  RUN_TEST (test_full_mounts);
+  RUN_TEST (test_full_linux);
+  RUN_TEST (test_full_resources_seccomp);
+  RUN_TEST (test_errors_basic);
+  RUN_TEST (test_errors_syntax);
+  RUN_TEST (test_errors_sections);
+  RUN_TEST (test_minimal_defaults);
+  RUN_TEST (test_default_spec);
+  RUN_TEST (test_default_spec_rootless);
+  RUN_TEST (test_process_parse);
+  RUN_TEST (test_resources_parse);
+  RUN_TEST (test_ns_table);
+  UNIT_EXIT ();
+}
