@@ -90,8 +90,13 @@ parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m
       free (m->destination);
       m->destination = abs;
     }
+  /* type "bind" alone means a bind mount (runc, crun); keep MS_BIND in
+   * flags too so callers can use either field. */
   if (m->type != NULL && strcmp (m->type, "bind") == 0)
-    m->is_bind = true;
+    {
+      m->is_bind = true;
+      m->flags |= MS_BIND;
+    }
   oci_path_key (opath, path, "options");
   for (i = 0; m->options != NULL && m->options[i]; i++)
     {

@@ -177,7 +177,7 @@ test_full_mounts (void)
   CHECK (m->clear_flags == (MS_RDONLY | MS_NOEXEC));
   CHECK (m->propagation == (MS_SLAVE | MS_REC));
   CHECK_STR (m->options[0], "rbind");
-  CHECK (cfg->mounts[3].is_bind && cfg->mounts[3].flags == 0);
+  CHECK (cfg->mounts[3].is_bind && cfg->mounts[3].flags == MS_BIND);
   oci_config_free (cfg);
   return 0;
 }
