@@ -33,9 +33,14 @@ parse_hook (struct oci_ctx *c, json_t *o, const char *path, struct oci_hook *h)
   if (ret == 0)
     ret = oci_get_strv (c, o, path, "env", &h->env);
   if (ret == 0)
-    ret = oci_get_range (c, o, path, "timeout", false, 1, INT32_MAX, &timeout);
+    ret = oci_get_int (c, o, path, "timeout", false, &timeout);
+  if (ret < 0)
+    return ret;
+  oci_path_key (p, path, "timeout");
+  if (json_is_integer (json_object_get (o, "timeout")) && (timeout <= 0 || timeout > INT32_MAX))
+    return oci_fail (c, p, "must be a positive number of seconds");
   h->timeout = (int) timeout;
-  return ret;
+  return 0;
 }
 
 static int

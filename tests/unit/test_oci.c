@@ -357,6 +357,10 @@ test_errors_sections (void)
          == 0);
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"hooks\": {\"prestart\": [{\"path\": \"rel\"}]}}",
                        "config.json: hooks.prestart[0].path: must be an absolute path") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"hooks\": {\"poststop\": [{\"path\": \"/x\", "
+                       "\"timeout\": 0}]}}",
+                       "config.json: hooks.poststop[0].timeout: must be a positive number of "
+                       "seconds") == 0);
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": {}}",
                        "config.json: mounts: must be an array") == 0);
   return 0;
