@@ -1,0 +1,444 @@
+/* The agent's request loop: one poll over the host channel, SIGCHLD and
+ * every process's stdio. Single-threaded; frames to the host are written
+ * whole, so they never interleave. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../../util/utils.h"
+#include "agent.h"
+
+struct agent
+{
+  const struct agent_opts *opts;
+  struct proto_reader rd;
+  struct oci_config *cfg;
+  struct agent_proc *procs;
+  int sigfd;
+  bool created, started;
+  int main_status; /* -1 while the main process runs */
+};
+
+static struct agent_proc *
+find_proc (struct agent *a, uint32_t id)
+{
+  struct agent_proc *p;
+  for (p = a->procs; p; p = p->next)
+    if (p->id == id)
+      return p;
+  return NULL;
+}
+
+static void
+unlink_proc (struct agent *a, struct agent_proc *ap)
+{
+  struct agent_proc **pp;
+  for (pp = &a->procs; *pp; pp = &(*pp)->next)
+    if (*pp == ap)
+      {
+        *pp = ap->next;
+        return;
+      }
+}
+
+static int
+reply (struct agent *a, uint32_t id, int ret, silo_error_t *rerr, silo_error_t *err)
+{
+  if (ret >= 0)
+    return proto_send (a->opts->chan, PROTO_OK, id, NULL, 0, err);
+  ret = proto_send_str (a->opts->chan, PROTO_ERROR, id, (*rerr)->msg, err);
+  silo_error_release (rerr);
+  return ret;
+}
+
+/* CREATE payload: {"config": "<config.json text>"}. */
+static int
+do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  json_t *root, *cfgtext;
+  struct agent_proc *ap = NULL;
+  int ret;
+
+  if (a->created)
+    return silo_make_error (err, 0, "CREATE: already created");
+  root = json_loadb ((const char *) m->data, m->len, 0, NULL);
+  cfgtext = root ? json_object_get (root, "config") : NULL;
+  if (!json_is_string (cfgtext))
+    {
+      json_decref (root);
+      return silo_make_error (err, 0, "CREATE: payload must be {\"config\": string}");
+    }
+  ret = oci_config_parse (json_string_value (cfgtext), "config.json", &a->cfg, err);
+  json_decref (root);
+  if (ret < 0)
+    return ret;
+  if (a->cfg->process == NULL)
+    return silo_make_error (err, 0, "config.json: process: required");
+  if (a->opts->guest)
+    {
+      ret = agent_guest_setup_root (a->cfg, a->opts->fs_type, err);
+      if (ret < 0)
+        return ret;
+    }
+  ret = agent_proc_spawn (a->cfg->process, a->cfg, PROTO_ID_MAIN, &ap, err);
+  if (ret < 0)
+    return ret;
+  ap->next = a->procs;
+  a->procs = ap;
+  a->created = true;
+  return 0;
+}
+
+static int
+do_start (struct agent *a, silo_error_t *err)
+{
+  struct agent_proc *ap = find_proc (a, PROTO_ID_MAIN);
+
+  if (!a->created || ap == NULL)
+    return silo_make_error (err, 0, "START: no container created");
+  if (a->started)
+    return silo_make_error (err, 0, "START: already started");
+  a->started = true;
+  return agent_proc_start (ap, err);
+}
+
+static int
+do_exec (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct oci_process *p = NULL;
+  struct agent_proc *ap = NULL;
+  int ret;
+
+  if (m->id <= PROTO_ID_MAIN || find_proc (a, m->id))
+    return silo_make_error (err, 0, "EXEC: process id %u is in use", m->id);
+  if (!a->started)
+    return silo_make_error (err, 0, "EXEC: the container is not running");
+  ret = oci_process_parse ((const char *) m->data, "process", &p, err);
+  if (ret < 0)
+    return ret;
+  ret = agent_proc_spawn (p, a->cfg, m->id, &ap, err);
+  oci_process_free (p);
+  if (ret < 0)
+    return ret;
+  ret = agent_proc_start (ap, err);
+  if (ret < 0)
+    {
+      /* Its ERROR reply stands for it: reap it quietly, no EXIT. */
+      waitpid (ap->pid, NULL, 0);
+      agent_proc_free (ap);
+      return ret;
+    }
+  ap->next = a->procs;
+  a->procs = ap;
+  return 0;
+}
+
+/* Write what the queue holds without blocking; close stdin when asked. */
+static void
+flush_stdin (struct agent_proc *ap)
+{
+  ssize_t n;
+
+  while (ap->in_fd >= 0 && ap->inq_len > 0)
+    {
+      n = write (ap->in_fd, ap->inq, ap->inq_len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return;
+      if (n < 0)
+        {
+          ap->inq_len = 0; /* reader gone: drop */
+          break;
+        }
+      memmove (ap->inq, ap->inq + n, ap->inq_len - n);
+      ap->inq_len -= n;
+    }
+  if (ap->close_in && ap->inq_len == 0 && !ap->terminal)
+    close_and_reset (&ap->in_fd);
+}
+
+static void
+queue_stdin (struct agent_proc *ap, const struct proto_msg *m)
+{
+  if (ap->in_fd < 0 || ap->close_in)
+    return;
+  ap->inq = xrealloc (ap->inq, ap->inq_len + m->len);
+  memcpy (ap->inq + ap->inq_len, m->data, m->len);
+  ap->inq_len += m->len;
+  flush_stdin (ap);
+}
+
+static int
+do_signal (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct agent_proc *ap = find_proc (a, m->id);
+  struct proto_signal s;
+
+  proto_get_signal (m, &s);
+  if (s.all && a->opts->guest)
+    {
+      /* As pid 1, kill(-1) reaches every other process in the guest. */
+      if (kill (-1, (int) s.signo) < 0 && errno != ESRCH)
+        return silo_make_error (err, errno, "kill all");
+      return 0;
+    }
+  if (ap == NULL || ap->pid <= 0)
+    return silo_make_error (err, ESRCH, "signal process %u", m->id);
+  /* Each process leads its own session: all = its process group. */
+  if (kill (s.all ? -ap->pid : ap->pid, (int) s.signo) < 0)
+    return silo_make_error (err, errno, "signal process %u", m->id);
+  return 0;
+}
+
+static int
+do_resize (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct agent_proc *ap = find_proc (a, m->id);
+  struct proto_resize r;
+  struct winsize ws = { 0 };
+
+  if (ap == NULL || !ap->terminal)
+    return silo_make_error (err, 0, "RESIZE: process %u has no terminal", m->id);
+  proto_get_resize (m, &r);
+  ws.ws_row = r.rows;
+  ws.ws_col = r.cols;
+  if (ioctl (ap->in_fd, TIOCSWINSZ, &ws) < 0)
+    return silo_make_error (err, errno, "RESIZE: process %u", m->id);
+  return 0;
+}
+
+/* Requests get OK or ERROR; stream frames get nothing back unless wrong. */
+static int
+handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  silo_error_t rerr = NULL;
+  struct agent_proc *ap;
+  int ret;
+
+  switch (m->type)
+    {
+    case PROTO_CREATE:
+      ret = do_create (a, m, &rerr);
+      return reply (a, PROTO_ID_AGENT, ret, &rerr, err);
+    case PROTO_START:
+      ret = do_start (a, &rerr);
+      return reply (a, PROTO_ID_MAIN, ret, &rerr, err);
+    case PROTO_EXEC:
+      ret = do_exec (a, m, &rerr);
+      return reply (a, m->id, ret, &rerr, err);
+    case PROTO_SIGNAL:
+      ret = do_signal (a, m, &rerr);
+      return reply (a, m->id, ret, &rerr, err);
+    case PROTO_RESIZE:
+      ret = do_resize (a, m, &rerr);
+      return ret < 0 ? reply (a, m->id, ret, &rerr, err) : 0;
+    case PROTO_STDIN:
+    case PROTO_STDIN_CLOSE:
+      ap = find_proc (a, m->id);
+      if (ap == NULL)
+        return 0; /* the process is gone: drop its input */
+      if (m->type == PROTO_STDIN)
+        queue_stdin (ap, m);
+      else
+        {
+          ap->close_in = true;
+          flush_stdin (ap);
+        }
+      return 0;
+    default:
+      return silo_make_error (err, 0, "agent: unexpected %s", proto_type_name (m->type));
+    }
+}
+
+/* Relay what one output fd has; returns 1 at EOF. */
+static int
+relay_out (struct agent *a, struct agent_proc *ap, int *fd, uint32_t type, silo_error_t *err)
+{
+  char buf[16384];
+  ssize_t n;
+
+  for (;;)
+    {
+      n = read (*fd, buf, sizeof (buf));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return 0;
+      if (n <= 0) /* EOF, or EIO on a pty whose slave closed */
+        {
+          close_and_reset (fd);
+          return 1;
+        }
+      if (proto_send (a->opts->chan, type, ap->id, buf, n, err) < 0)
+        return -1;
+    }
+}
+
+static int
+proc_exited (struct agent *a, struct agent_proc *ap, int status, silo_error_t *err)
+{
+  uint32_t code = 0, sig = 0, id = ap->id;
+
+  if (ap->out_fd >= 0 && relay_out (a, ap, &ap->out_fd, PROTO_STDOUT, err) < 0)
+    return -1;
+  if (ap->err_fd >= 0 && relay_out (a, ap, &ap->err_fd, PROTO_STDERR, err) < 0)
+    return -1;
+  if (WIFSIGNALED (status))
+    sig = WTERMSIG (status);
+  else
+    code = WEXITSTATUS (status);
+  if (id == PROTO_ID_MAIN)
+    a->main_status = sig ? 128 + (int) sig : (int) code;
+  unlink_proc (a, ap);
+  agent_proc_free (ap);
+  return proto_send_exit (a->opts->chan, id, code, sig, err);
+}
+
+static int
+reap (struct agent *a, silo_error_t *err)
+{
+  struct signalfd_siginfo si;
+  struct agent_proc *ap;
+  int status;
+  pid_t pid;
+
+  while (read (a->sigfd, &si, sizeof (si)) > 0)
+    ;
+  while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+    {
+      for (ap = a->procs; ap; ap = ap->next)
+        if (ap->pid == pid)
+          break;
+      if (ap && proc_exited (a, ap, status, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* pollfd slots: 0 channel, 1 signalfd, then per process out, err, in. */
+static size_t
+fill_pollfds (struct agent *a, struct pollfd *pfd, struct agent_proc **owner, size_t max)
+{
+  struct agent_proc *ap;
+  size_t n = 2;
+
+  pfd[0] = (struct pollfd){ .fd = a->opts->chan, .events = POLLIN };
+  pfd[1] = (struct pollfd){ .fd = a->sigfd, .events = POLLIN };
+  for (ap = a->procs; ap && n + 3 <= max; ap = ap->next)
+    {
+      if (ap->start_fd >= 0)
+        continue; /* not started: nothing to relay yet */
+      if (ap->out_fd >= 0)
+        owner[n] = ap, pfd[n++] = (struct pollfd){ .fd = ap->out_fd, .events = POLLIN };
+      if (ap->err_fd >= 0)
+        owner[n] = ap, pfd[n++] = (struct pollfd){ .fd = ap->err_fd, .events = POLLIN };
+      if (ap->in_fd >= 0 && ap->inq_len > 0)
+        owner[n] = ap, pfd[n++] = (struct pollfd){ .fd = ap->in_fd, .events = POLLOUT };
+    }
+  return n;
+}
+
+static int
+read_channel (struct agent *a, silo_error_t *err)
+{
+  struct proto_msg m = { 0 };
+  int ret;
+
+  if (proto_reader_fill (&a->rd) < 0 && errno != EAGAIN)
+    return silo_make_error (err, errno, "agent: read channel");
+  while ((ret = proto_reader_next (&a->rd, &m, err)) > 0)
+    {
+      ret = handle (a, &m, err);
+      proto_msg_release (&m);
+      if (ret < 0)
+        return ret;
+    }
+  if (ret < 0)
+    return ret;
+  if (a->rd.eof)
+    return silo_make_error (err, 0, "agent: the host closed the channel");
+  return 0;
+}
+
+static int
+poll_once (struct agent *a, silo_error_t *err)
+{
+  struct pollfd pfd[128];
+  struct agent_proc *owner[128] = { 0 };
+  size_t n, i;
+  int ret;
+
+  n = fill_pollfds (a, pfd, owner, ARRAY_SIZE (pfd));
+  if (TEMP_FAILURE_RETRY (poll (pfd, n, -1)) < 0)
+    return silo_make_error (err, errno, "agent: poll");
+  for (i = 2; i < n; i++)
+    {
+      struct agent_proc *ap = owner[i];
+      if (!pfd[i].revents)
+        continue;
+      if (pfd[i].fd == ap->out_fd)
+        ret = relay_out (a, ap, &ap->out_fd, PROTO_STDOUT, err);
+      else if (pfd[i].fd == ap->err_fd)
+        ret = relay_out (a, ap, &ap->err_fd, PROTO_STDERR, err);
+      else
+        flush_stdin (ap), ret = 0;
+      if (ret < 0)
+        return ret;
+    }
+  if (pfd[1].revents && reap (a, err) < 0)
+    return -1;
+  if (pfd[0].revents)
+    return read_channel (a, err);
+  return 0;
+}
+
+static int
+setup_signals (struct agent *a, silo_error_t *err)
+{
+  sigset_t set;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
+    return silo_make_error (err, errno, "sigprocmask");
+  signal (SIGPIPE, SIG_IGN);
+  a->sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (a->sigfd < 0)
+    return silo_make_error (err, errno, "signalfd");
+  return 0;
+}
+
+int
+agent_run (const struct agent_opts *opts, silo_error_t *err)
+{
+  struct agent a = { .opts = opts, .sigfd = -1, .main_status = -1 };
+  uint8_t ver[4] = { PROTO_VERSION, 0, 0, 0 };
+  int ret;
+
+  proto_reader_init (&a.rd, opts->chan, PROTO_FROM_HOST);
+  ret = setup_signals (&a, err);
+  if (ret == 0)
+    ret = proto_send (opts->chan, PROTO_READY, PROTO_ID_AGENT, ver, sizeof (ver), err);
+  while (ret == 0 && a.main_status < 0)
+    ret = poll_once (&a, err);
+  while (a.procs)
+    {
+      struct agent_proc *ap = a.procs;
+      a.procs = ap->next;
+      agent_proc_free (ap);
+    }
+  proto_reader_release (&a.rd);
+  close_and_reset (&a.sigfd);
+  if (a.cfg)
+    oci_config_free (a.cfg);
+  return ret < 0 ? ret : a.main_status;
+}

@@ -1,0 +1,61 @@
+/* silo-agent: the guest side of the agent protocol. It runs as /init in the
+ * guest (sandbox-vm/agent/main.c) or, for tests, as an ordinary host process
+ * over a socketpair (guest = false: no mounts, no chroot, no hostname). */
+#ifndef SILO_SANDBOX_AGENT_H
+#define SILO_SANDBOX_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../oci/oci.h"
+#include "../../util/error.h"
+#include "../protocol.h"
+
+struct agent_opts
+{
+  int chan;            /* the byte stream to the host */
+  bool guest;          /* running as the guest's init */
+  const char *fs_type; /* "hostfs" (UML) or "9p" (KVM): how the share is mounted */
+};
+
+/* Announce READY, serve requests until the main process exits, and return
+ * its shell-style exit status (code, or 128+signal); negative on a protocol
+ * or channel failure. */
+int agent_run (const struct agent_opts *opts, silo_error_t *err);
+
+/* --- internal to the agent --- */
+
+struct agent_proc
+{
+  uint32_t id;
+  pid_t pid;
+  bool terminal;
+  int in_fd;  /* stdin pipe write end or pty master; -1 when closed */
+  int out_fd; /* stdout pipe read end or pty master */
+  int err_fd; /* stderr pipe read end; -1 with a terminal */
+  int start_fd; /* write end of the start pipe until started, else -1 */
+  int exec_err_fd; /* read end of the exec-error pipe until started */
+  uint8_t *inq;    /* queued stdin bytes */
+  size_t inq_len;
+  bool close_in;   /* STDIN_CLOSE seen: close once the queue drains */
+  struct agent_proc *next;
+};
+
+/* Fork the process for `p` in the current root, its stdio on fresh pipes or
+ * a pty; it waits for agent_proc_start before applying credentials and
+ * calling exec. `cfg` supplies seccomp (may be NULL). */
+int agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg, uint32_t id,
+                      struct agent_proc **out, silo_error_t *err);
+/* Release the process into exec; fails with the child's message when exec
+ * (or the credential setup before it) failed. */
+int agent_proc_start (struct agent_proc *ap, silo_error_t *err);
+void agent_proc_free (struct agent_proc *ap);
+
+/* Guest setup (sandbox-vm/agent/guest.c). */
+int agent_guest_early (silo_error_t *err);
+/* Mount the share, the container's root and mounts, set the hostname, and
+ * chroot into the container root. */
+int agent_guest_setup_root (const struct oci_config *cfg, const char *fs_type, silo_error_t *err);
+
+#endif

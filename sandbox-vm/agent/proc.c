@@ -1,0 +1,244 @@
+/* Agent processes: fork, stdio on pipes or a pty, credentials, exec. The
+ * child waits on a start pipe; its exec failure comes back over a CLOEXEC
+ * error pipe (EOF on that pipe means exec succeeded). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../../namespaces/namespaces.h"
+#include "../../util/utils.h"
+#include "agent.h"
+
+extern char **environ;
+
+/* In the child: report and leave. */
+__attribute__ ((noreturn)) static void
+child_fail (int err_fd, silo_error_t *err)
+{
+  const char *msg = (*err && (*err)->msg) ? (*err)->msg : "unknown error";
+  if (write_all (err_fd, msg, strlen (msg)) < 0)
+    _exit (126);
+  _exit (127);
+}
+
+static int
+child_stdio (int in, int out, int errfd, bool terminal, silo_error_t *err)
+{
+  if (setsid () < 0)
+    return silo_make_error (err, errno, "setsid");
+  if (terminal && ioctl (in, TIOCSCTTY, 0) < 0)
+    return silo_make_error (err, errno, "set controlling terminal");
+  if (dup2 (in, 0) < 0 || dup2 (out, 1) < 0 || dup2 (errfd, 2) < 0)
+    return silo_make_error (err, errno, "dup2 stdio");
+  return 0;
+}
+
+static int
+child_seccomp (const struct oci_config *cfg, bool load_now, struct ns_seccomp **f,
+               silo_error_t *err)
+{
+  int notify_fd = -1, ret;
+
+  if (cfg == NULL || cfg->linux_.seccomp == NULL)
+    return 0;
+  if (*f == NULL)
+    {
+      ret = ns_seccomp_prepare (cfg->linux_.seccomp, f, err);
+      if (ret < 0)
+        return ret;
+    }
+  if (!load_now)
+    return 0;
+  ret = ns_seccomp_load (*f, &notify_fd, err);
+  if (ret < 0)
+    return ret;
+  if (notify_fd >= 0)
+    return silo_make_error (err, 0, "seccomp: SCMP_ACT_NOTIFY is not supported in sandbox mode");
+  return 0;
+}
+
+/* Credentials in runc's order: seccomp goes last when noNewPrivileges is
+ * set, else before the capability drop (it needs CAP_SYS_ADMIN then). */
+static int
+child_creds (const struct oci_process *p, const struct oci_config *cfg, silo_error_t *err)
+{
+  struct ns_seccomp *f = NULL;
+  char buf[32];
+  int ret;
+
+  if (p->oom_score_adj.set)
+    {
+      snprintf (buf, sizeof (buf), "%lld", (long long) p->oom_score_adj.value);
+      ret = write_file ("/proc/self/oom_score_adj", buf, strlen (buf), err);
+      if (ret < 0)
+        return ret;
+    }
+  ret = ns_apply_rlimits (p, err);
+  if (ret == 0)
+    ret = child_seccomp (cfg, !p->no_new_privileges, &f, err);
+  if (ret == 0)
+    ret = ns_apply_user_caps (p, err);
+  if (ret == 0 && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    ret = silo_make_error (err, errno, "prctl NO_NEW_PRIVS");
+  if (ret == 0 && p->no_new_privileges)
+    ret = child_seccomp (cfg, true, &f, err);
+  if (f)
+    ns_seccomp_free (f);
+  return ret;
+}
+
+__attribute__ ((noreturn)) static void
+child_main (const struct oci_process *p, const struct oci_config *cfg, int fds[3], int start_fd,
+            int err_fd)
+{
+  silo_error_t err = NULL;
+  char c;
+  sigset_t all;
+
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  if (child_stdio (fds[0], fds[1], fds[2], p->terminal, &err) < 0)
+    child_fail (err_fd, &err);
+  if (TEMP_FAILURE_RETRY (read (start_fd, &c, 1)) != 1)
+    _exit (127); /* the agent went away or cancelled */
+  close (start_fd);
+  if (chdir (p->cwd) < 0)
+    {
+      silo_make_error (&err, errno, "chdir `%s`", p->cwd);
+      child_fail (err_fd, &err);
+    }
+  if (child_creds (p, cfg, &err) < 0)
+    child_fail (err_fd, &err);
+  environ = p->env ? p->env : (char *[]){ NULL };
+  execvp (p->args[0], p->args);
+  silo_make_error (&err, errno, "exec `%s`", p->args[0]);
+  child_fail (err_fd, &err);
+}
+
+/* fds[0..2] for the child; parent ends go to ap. */
+static int
+make_stdio (const struct oci_process *p, struct agent_proc *ap, int fds[3], silo_error_t *err)
+{
+  int in[2], out[2], er[2], master, slave;
+  struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
+
+  if (p->terminal)
+    {
+      if (openpty (&master, &slave, NULL, NULL, (ws.ws_row && ws.ws_col) ? &ws : NULL) < 0)
+        return silo_make_error (err, errno, "openpty");
+      fcntl (master, F_SETFD, FD_CLOEXEC);
+      fcntl (master, F_SETFL, O_NONBLOCK);
+      ap->in_fd = master;
+      ap->out_fd = dup (master);
+      fcntl (ap->out_fd, F_SETFD, FD_CLOEXEC);
+      fds[0] = fds[1] = fds[2] = slave;
+      return 0;
+    }
+  if (pipe2 (in, O_CLOEXEC) < 0)
+    return silo_make_error (err, errno, "pipe");
+  if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (er, O_CLOEXEC) < 0)
+    return silo_make_error (err, errno, "pipe");
+  ap->in_fd = in[1];
+  ap->out_fd = out[0];
+  ap->err_fd = er[0];
+  fcntl (in[1], F_SETFL, O_NONBLOCK);
+  fcntl (out[0], F_SETFL, O_NONBLOCK);
+  fcntl (er[0], F_SETFL, O_NONBLOCK);
+  fds[0] = in[0];
+  fds[1] = out[1];
+  fds[2] = er[1];
+  return 0;
+}
+
+static struct agent_proc *
+proc_new (uint32_t id, bool terminal)
+{
+  struct agent_proc *ap = xmalloc0 (sizeof (*ap));
+  ap->id = id;
+  ap->terminal = terminal;
+  ap->in_fd = ap->out_fd = ap->err_fd = ap->start_fd = ap->exec_err_fd = -1;
+  return ap;
+}
+
+int
+agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg, uint32_t id,
+                  struct agent_proc **out, silo_error_t *err)
+{
+  struct agent_proc *ap = proc_new (id, p->terminal);
+  int fds[3] = { -1, -1, -1 }, startp[2], errp[2], ret, i;
+
+  ret = make_stdio (p, ap, fds, err);
+  if (ret == 0 && (pipe2 (startp, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0))
+    ret = silo_make_error (err, errno, "pipe");
+  if (ret < 0)
+    goto fail;
+  ap->pid = fork ();
+  if (ap->pid < 0)
+    {
+      ret = silo_make_error (err, errno, "fork");
+      goto fail;
+    }
+  if (ap->pid == 0)
+    {
+      close (startp[1]);
+      close (errp[0]);
+      child_main (p, cfg, fds, startp[0], errp[1]);
+    }
+  close (startp[0]);
+  close (errp[1]);
+  ap->start_fd = startp[1];
+  ap->exec_err_fd = errp[0];
+  for (i = 0; i < 3; i++)
+    if (fds[i] >= 0 && (i == 0 || fds[i] != fds[i - 1]))
+      close (fds[i]);
+  *out = ap;
+  return 0;
+
+fail:
+  for (i = 0; i < 3; i++)
+    if (fds[i] >= 0 && (i == 0 || fds[i] != fds[i - 1]))
+      close (fds[i]);
+  agent_proc_free (ap);
+  return ret;
+}
+
+int
+agent_proc_start (struct agent_proc *ap, silo_error_t *err)
+{
+  cleanup_free char *msg = NULL;
+  ssize_t n;
+
+  if (ap->start_fd < 0)
+    return silo_make_error (err, 0, "process %u already started", ap->id);
+  if (write_all (ap->start_fd, "s", 1) < 0)
+    return silo_make_error (err, errno, "start process %u", ap->id);
+  close_and_reset (&ap->start_fd);
+  n = read_all_fd (ap->exec_err_fd, &msg);
+  close_and_reset (&ap->exec_err_fd);
+  if (n > 0)
+    return silo_make_error (err, 0, "%s", msg);
+  return 0;
+}
+
+void
+agent_proc_free (struct agent_proc *ap)
+{
+  if (ap == NULL)
+    return;
+  close_and_reset (&ap->in_fd);
+  close_and_reset (&ap->out_fd);
+  close_and_reset (&ap->err_fd);
+  close_and_reset (&ap->start_fd);
+  close_and_reset (&ap->exec_err_fd);
+  free (ap->inq);
+  free (ap);
+}

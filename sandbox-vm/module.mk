@@ -1,0 +1,23 @@
+# Sandbox mode: the host side (monitor, backends, control socket) and the
+# guest agent. Build order: the agent's objects -> its own archive ->
+# silo-agent (static) -> agent_blob.o (.incbin) -> libsilo.a -> silo.
+# The agent links a private archive, not libsilo.a, which would be circular.
+LIB_SRCS += $(wildcard sandbox-vm/*.c) $(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
+
+SILO_AGENT := $(BUILD)/sandbox-vm/silo-agent
+AGENT_SRCS := $(wildcard util/*.c oci/*.c namespaces/*.c) sandbox-vm/protocol.c \
+	$(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+AGENT_STATIC_LIBS := -ljansson -lseccomp -lcap
+
+$(BUILD)/sandbox-vm/libagent.a: $(AGENT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SILO_AGENT): $(BUILD)/sandbox-vm/agent/main.o $(BUILD)/sandbox-vm/libagent.a
+	$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(AGENT_STATIC_LIBS)
+
+$(BUILD)/sandbox-vm/agent_blob.o: $(SILO_AGENT)
+$(BUILD)/sandbox-vm/agent_blob.o: CPPFLAGS += -DSILO_AGENT_PATH='"$(SILO_AGENT)"'
+
+EXTRA_BINS += $(SILO_AGENT)

@@ -1,0 +1,335 @@
+/* Frame encoding, decoding and validation for the agent protocol. */
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/utils.h"
+#include "protocol.h"
+
+struct type_info
+{
+  const char *name;
+  uint8_t from_mask; /* bit per enum proto_peer allowed to send it */
+  int32_t fixed_len; /* -1 = variable */
+};
+
+#define G (1u << PROTO_FROM_GUEST)
+#define H (1u << PROTO_FROM_HOST)
+#define C (1u << PROTO_FROM_CLIENT)
+
+static const struct type_info types[PROTO_TYPE_MAX] = {
+  [PROTO_READY] = { "READY", G, 4 },
+  [PROTO_OK] = { "OK", G, -1 },
+  [PROTO_ERROR] = { "ERROR", G, -1 },
+  [PROTO_STDOUT] = { "STDOUT", G, -1 },
+  [PROTO_STDERR] = { "STDERR", G, -1 },
+  [PROTO_EXIT] = { "EXIT", G, sizeof (struct proto_exit) },
+  [PROTO_CREATE] = { "CREATE", H, -1 },
+  [PROTO_START] = { "START", H, 0 },
+  [PROTO_EXEC] = { "EXEC", H, -1 },
+  [PROTO_STDIN] = { "STDIN", H | C, -1 },
+  [PROTO_STDIN_CLOSE] = { "STDIN_CLOSE", H | C, 0 },
+  [PROTO_SIGNAL] = { "SIGNAL", H, sizeof (struct proto_signal) },
+  [PROTO_RESIZE] = { "RESIZE", H | C, sizeof (struct proto_resize) },
+  [PROTO_CTL_START] = { "CTL_START", C, 0 },
+  [PROTO_CTL_KILL] = { "CTL_KILL", C, sizeof (struct proto_signal) },
+  [PROTO_CTL_EXEC] = { "CTL_EXEC", C, -1 },
+  [PROTO_CTL_STATE] = { "CTL_STATE", C, 0 },
+};
+
+#undef G
+#undef H
+#undef C
+
+const char *
+proto_type_name (uint32_t type)
+{
+  if (type >= PROTO_TYPE_MAX || types[type].name == NULL)
+    return "UNKNOWN";
+  return types[type].name;
+}
+
+int
+proto_check_header (uint32_t type, uint32_t id, uint32_t len, enum proto_peer from,
+                    silo_error_t *err)
+{
+  const struct type_info *t;
+
+  if (type >= PROTO_TYPE_MAX || types[type].name == NULL)
+    return silo_make_error (err, 0, "agent protocol: unknown message type %u", type);
+  t = &types[type];
+  if (! (t->from_mask & (1u << from)))
+    return silo_make_error (err, 0, "agent protocol: unexpected %s message from the %s", t->name,
+                            from == PROTO_FROM_GUEST ? "guest" : from == PROTO_FROM_HOST ? "host"
+                                                                                      : "client");
+  if (len > PROTO_MAX_PAYLOAD)
+    return silo_make_error (err, 0, "agent protocol: %s message of %u bytes exceeds %u", t->name,
+                            len, PROTO_MAX_PAYLOAD);
+  if (t->fixed_len >= 0 && len != (uint32_t) t->fixed_len)
+    return silo_make_error (err, 0, "agent protocol: %s message must be %d bytes, got %u",
+                            t->name, t->fixed_len, len);
+  if (id > 0xffff)
+    return silo_make_error (err, 0, "agent protocol: %s message: process id %u out of range",
+                            t->name, id);
+  return 0;
+}
+
+static uint32_t
+get_u32 (const uint8_t *p)
+{
+  uint32_t v;
+  memcpy (&v, p, sizeof (v));
+  return le32toh (v);
+}
+
+static void
+put_u32 (uint8_t *p, uint32_t v)
+{
+  v = htole32 (v);
+  memcpy (p, &v, sizeof (v));
+}
+
+void
+proto_encode_header (uint8_t *out, uint32_t type, uint32_t id, uint32_t len)
+{
+  put_u32 (out, type);
+  put_u32 (out + 4, id);
+  put_u32 (out + 8, len);
+}
+
+/* Fixed payloads whose values the receiver must range-check. */
+static int
+check_payload (const struct proto_msg *m, silo_error_t *err)
+{
+  struct proto_exit e;
+  struct proto_signal s;
+  size_t i;
+
+  switch (m->type)
+    {
+    case PROTO_EXIT:
+      proto_get_exit (m, &e);
+      if (e.signal > 64 || (e.signal == 0 && e.code > 255) || (e.signal && e.code))
+        return silo_make_error (err, 0, "agent protocol: EXIT: invalid status %u/%u", e.code,
+                                e.signal);
+      return 0;
+    case PROTO_SIGNAL:
+    case PROTO_CTL_KILL:
+      proto_get_signal (m, &s);
+      if (s.signo < 1 || s.signo > 64 || s.all > 1)
+        return silo_make_error (err, 0, "agent protocol: %s: invalid signal %u", proto_type_name (m->type),
+                                s.signo);
+      return 0;
+    case PROTO_ERROR:
+      /* Messages end up on a terminal: keep them printable. */
+      for (i = 0; i < m->len; i++)
+        if (m->data[i] < 0x20 || m->data[i] == 0x7f)
+          m->data[i] = '?';
+      return 0;
+    default:
+      return 0;
+    }
+}
+
+void
+proto_reader_init (struct proto_reader *r, int fd, enum proto_peer from)
+{
+  memset (r, 0, sizeof (*r));
+  r->fd = fd;
+  r->from = from;
+}
+
+void
+proto_reader_release (struct proto_reader *r)
+{
+  free (r->buf);
+  r->buf = NULL;
+  r->have = r->cap = 0;
+}
+
+int
+proto_reader_fill (struct proto_reader *r)
+{
+  ssize_t n;
+
+  if (r->cap - r->have < 4096)
+    {
+      size_t want = r->cap ? r->cap * 2 : 16384;
+      if (want > PROTO_HDR_SIZE + PROTO_MAX_PAYLOAD + 1 + 4096)
+        want = PROTO_HDR_SIZE + PROTO_MAX_PAYLOAD + 1 + 4096;
+      if (want > r->cap)
+        {
+          r->buf = xrealloc (r->buf, want);
+          r->cap = want;
+        }
+    }
+  n = TEMP_FAILURE_RETRY (read (r->fd, r->buf + r->have, r->cap - r->have - 1));
+  if (n < 0)
+    return -1;
+  if (n == 0)
+    r->eof = true;
+  r->have += n;
+  return 0;
+}
+
+int
+proto_reader_next (struct proto_reader *r, struct proto_msg *m, silo_error_t *err)
+{
+  uint32_t type, id, len;
+  size_t frame;
+  int ret;
+
+  if (r->have < PROTO_HDR_SIZE)
+    goto need_more;
+  type = get_u32 (r->buf);
+  id = get_u32 (r->buf + 4);
+  len = get_u32 (r->buf + 8);
+  ret = proto_check_header (type, id, len, r->from, err);
+  if (ret < 0)
+    return ret;
+  frame = PROTO_HDR_SIZE + (size_t) len;
+  if (r->have < frame)
+    goto need_more;
+  /* The payload gets its own allocation so the buffer is compacted now. */
+  m->type = type;
+  m->id = id;
+  m->len = len;
+  m->data = xmalloc (len + 1);
+  memcpy (m->data, r->buf + PROTO_HDR_SIZE, len);
+  m->data[len] = 0;
+  memmove (r->buf, r->buf + frame, r->have - frame);
+  r->have -= frame;
+  ret = check_payload (m, err);
+  if (ret < 0)
+    {
+      free (m->data);
+      m->data = NULL;
+      return ret;
+    }
+  return 1;
+
+need_more:
+  if (r->eof && r->have > 0)
+    return silo_make_error (err, 0, "agent protocol: stream ended inside a frame (%zu bytes)",
+                            r->have);
+  return 0;
+}
+
+int
+proto_recv (struct proto_reader *r, struct proto_msg *m, int timeout_ms, silo_error_t *err)
+{
+  unsigned long long deadline = now_ns () + (unsigned long long) timeout_ms * 1000000ULL;
+  struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+  int ret, wait;
+
+  for (;;)
+    {
+      ret = proto_reader_next (r, m, err);
+      if (ret != 0)
+        return ret;
+      if (r->eof)
+        return silo_make_error (err, 0, "agent protocol: connection closed");
+      wait = -1;
+      if (timeout_ms >= 0)
+        {
+          unsigned long long now = now_ns ();
+          if (now >= deadline)
+            return silo_make_error (err, ETIMEDOUT, "agent protocol: no message");
+          wait = (int) ((deadline - now) / 1000000ULL) + 1;
+        }
+      ret = TEMP_FAILURE_RETRY (poll (&pfd, 1, wait));
+      if (ret < 0)
+        return silo_make_error (err, errno, "agent protocol: poll");
+      if (ret == 0)
+        continue;
+      if (proto_reader_fill (r) < 0 && errno != EAGAIN)
+        return silo_make_error (err, errno, "agent protocol: read");
+    }
+}
+
+int
+proto_send (int fd, uint32_t type, uint32_t id, const void *data, size_t len, silo_error_t *err)
+{
+  uint8_t hdr[PROTO_HDR_SIZE];
+
+  if (len > PROTO_MAX_PAYLOAD)
+    return silo_make_error (err, EMSGSIZE, "agent protocol: send %s", proto_type_name (type));
+  proto_encode_header (hdr, type, id, (uint32_t) len);
+  if (write_all (fd, hdr, sizeof (hdr)) < 0 || (len && write_all (fd, data, len) < 0))
+    return silo_make_error (err, errno, "agent protocol: send %s", proto_type_name (type));
+  return 0;
+}
+
+int
+proto_send_str (int fd, uint32_t type, uint32_t id, const char *s, silo_error_t *err)
+{
+  return proto_send (fd, type, id, s, s ? strlen (s) : 0, err);
+}
+
+int
+proto_send_exit (int fd, uint32_t id, uint32_t code, uint32_t signal, silo_error_t *err)
+{
+  uint8_t p[8];
+  put_u32 (p, code);
+  put_u32 (p + 4, signal);
+  return proto_send (fd, PROTO_EXIT, id, p, sizeof (p), err);
+}
+
+int
+proto_send_signal (int fd, uint32_t type, uint32_t id, int signo, bool all, silo_error_t *err)
+{
+  uint8_t p[8];
+  put_u32 (p, (uint32_t) signo);
+  put_u32 (p + 4, all ? 1 : 0);
+  return proto_send (fd, type, id, p, sizeof (p), err);
+}
+
+int
+proto_send_resize (int fd, uint32_t id, unsigned rows, unsigned cols, silo_error_t *err)
+{
+  uint8_t p[4];
+  uint16_t r = htole16 ((uint16_t) rows), c = htole16 ((uint16_t) cols);
+  memcpy (p, &r, 2);
+  memcpy (p + 2, &c, 2);
+  return proto_send (fd, PROTO_RESIZE, id, p, sizeof (p), err);
+}
+
+void
+proto_get_exit (const struct proto_msg *m, struct proto_exit *out)
+{
+  out->code = get_u32 (m->data);
+  out->signal = get_u32 (m->data + 4);
+}
+
+void
+proto_get_signal (const struct proto_msg *m, struct proto_signal *out)
+{
+  out->signo = get_u32 (m->data);
+  out->all = get_u32 (m->data + 4);
+}
+
+void
+proto_get_resize (const struct proto_msg *m, struct proto_resize *out)
+{
+  uint16_t r, c;
+  memcpy (&r, m->data, 2);
+  memcpy (&c, m->data + 2, 2);
+  out->rows = le16toh (r);
+  out->cols = le16toh (c);
+}
+
+int
+proto_exit_status (const struct proto_exit *e)
+{
+  return e->signal ? 128 + (int) e->signal : (int) e->code;
+}
+
+void
+proto_msg_release (struct proto_msg *m)
+{
+  free (m->data);
+  m->data = NULL;
+}

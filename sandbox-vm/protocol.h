@@ -1,0 +1,136 @@
+/* The host<->agent protocol (docs/agent-protocol.md): framed messages over a
+ * byte stream. Every frame is a 12-byte header (type, process id, payload
+ * length; little-endian u32 each) followed by `len` payload bytes. The same
+ * framing carries the control requests between short-lived silo processes
+ * and the sandbox monitor (<state_dir>/sandbox.sock).
+ *
+ * The receiving side validates every field: unknown types, lengths over
+ * PROTO_MAX_PAYLOAD, wrong fixed-size payloads and types that the sender may
+ * not send are all rejected before the payload is looked at. */
+#ifndef SILO_SANDBOX_PROTOCOL_H
+#define SILO_SANDBOX_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/error.h"
+
+#define PROTO_VERSION 1
+#define PROTO_HDR_SIZE 12
+#define PROTO_MAX_PAYLOAD (1024 * 1024)
+
+/* Process ids: 0 = the agent itself (CREATE), 1 = the container's main
+ * process, 2.. = exec processes (chosen by the host). */
+#define PROTO_ID_AGENT 0
+#define PROTO_ID_MAIN 1
+
+enum proto_type
+{
+  /* guest -> host */
+  PROTO_READY = 1,   /* u32 version */
+  PROTO_OK,          /* request `id` done; payload: optional text */
+  PROTO_ERROR,       /* request or process `id` failed; payload: message */
+  PROTO_STDOUT,      /* data of process `id` */
+  PROTO_STDERR,      /* data of process `id` */
+  PROTO_EXIT,        /* struct proto_exit */
+  /* host -> guest */
+  PROTO_CREATE = 16, /* JSON: {"config": "<config.json text>", "binds": n} */
+  PROTO_START,       /* run the prepared main process */
+  PROTO_EXEC,        /* process JSON (OCI process object) for new `id` */
+  PROTO_STDIN,       /* data for process `id` */
+  PROTO_STDIN_CLOSE, /* close stdin of process `id` */
+  PROTO_SIGNAL,      /* struct proto_signal */
+  PROTO_RESIZE,      /* struct proto_resize */
+  /* silo CLI -> monitor (control socket only) */
+  PROTO_CTL_START = 32, /* start the workload */
+  PROTO_CTL_KILL,       /* struct proto_signal (id ignored) */
+  PROTO_CTL_EXEC,       /* process JSON; the connection then carries its stdio */
+  PROTO_CTL_STATE,      /* reply OK with "created" or "running" */
+  PROTO_TYPE_MAX,
+};
+
+/* Who sent a frame: decides which types are accepted. */
+enum proto_peer
+{
+  PROTO_FROM_GUEST,
+  PROTO_FROM_HOST,
+  PROTO_FROM_CLIENT, /* control socket: CTL_* plus STDIN/STDIN_CLOSE/RESIZE */
+};
+
+struct proto_exit
+{
+  uint32_t code;   /* exit code 0..255, when signal == 0 */
+  uint32_t signal; /* terminating signal 1..64, or 0 */
+};
+
+struct proto_signal
+{
+  uint32_t signo; /* 1..64 */
+  uint32_t all;   /* 0 or 1 */
+};
+
+struct proto_resize
+{
+  uint16_t rows;
+  uint16_t cols;
+};
+
+struct proto_msg
+{
+  uint32_t type;
+  uint32_t id;
+  uint32_t len;
+  uint8_t *data; /* len bytes plus a NUL; release with proto_msg_release */
+};
+
+/* Incremental frame decoder over a (possibly non-blocking) fd. */
+struct proto_reader
+{
+  int fd;
+  enum proto_peer from;
+  uint8_t *buf;
+  size_t have;
+  size_t cap;
+  bool eof;
+};
+
+void proto_reader_init (struct proto_reader *r, int fd, enum proto_peer from);
+void proto_reader_release (struct proto_reader *r);
+/* Read what the fd has (one read). 0 on data or EOF (r->eof), -1 with errno
+ * (EAGAIN included) otherwise. */
+int proto_reader_fill (struct proto_reader *r);
+/* Take the next complete frame: 1 with *m filled, 0 when more bytes are
+ * needed, negative with *err on a malformed frame (the stream is then
+ * unusable). At EOF with a partial frame buffered, fails as truncated. */
+int proto_reader_next (struct proto_reader *r, struct proto_msg *m, silo_error_t *err);
+/* Block until one frame arrives or `timeout_ms` passes (-1 = forever). */
+int proto_recv (struct proto_reader *r, struct proto_msg *m, int timeout_ms, silo_error_t *err);
+
+/* Validate a header against its sender before the payload is read. */
+int proto_check_header (uint32_t type, uint32_t id, uint32_t len, enum proto_peer from,
+                        silo_error_t *err);
+
+/* Encode the header into out[PROTO_HDR_SIZE]. */
+void proto_encode_header (uint8_t *out, uint32_t type, uint32_t id, uint32_t len);
+/* Write one frame (blocking, retries short writes). */
+int proto_send (int fd, uint32_t type, uint32_t id, const void *data, size_t len,
+                silo_error_t *err);
+int proto_send_str (int fd, uint32_t type, uint32_t id, const char *s, silo_error_t *err);
+int proto_send_exit (int fd, uint32_t id, uint32_t code, uint32_t signal, silo_error_t *err);
+int proto_send_signal (int fd, uint32_t type, uint32_t id, int signo, bool all,
+                       silo_error_t *err);
+int proto_send_resize (int fd, uint32_t id, unsigned rows, unsigned cols, silo_error_t *err);
+
+/* Decode fixed payloads (the header check guarantees the length). */
+void proto_get_exit (const struct proto_msg *m, struct proto_exit *out);
+void proto_get_signal (const struct proto_msg *m, struct proto_signal *out);
+void proto_get_resize (const struct proto_msg *m, struct proto_resize *out);
+/* Shell-style status of an EXIT: code, or 128+signal. */
+int proto_exit_status (const struct proto_exit *e);
+
+const char *proto_type_name (uint32_t type);
+void proto_msg_release (struct proto_msg *m);
+#define cleanup_proto_msg __attribute__ ((cleanup (proto_msg_release)))
+
+#endif
