@@ -30,7 +30,7 @@ cg_write (const char *dir, const char *file, const char *value, const char *what
   xasprintf (&path, "%s/%s", dir, file);
   fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT)
-    return silo_make_error (err, ENOENT, "%s: not supported by the host (no %s)", what, file);
+    return silo_make_error (err, 0, "%s: not supported by the host (no %s)", what, file);
   if (fd < 0)
     return silo_make_error (err, errno, "%s: open %s", what, path);
   if (write_all (fd, value, strlen (value)) < 0)

@@ -8,30 +8,35 @@
 #include "../util/log.h"
 #include "../util/utils.h"
 
-/* Write "+ctrl" for each controller in `controllers` to dir's subtree_control.
- * One at a time: a controller the kernel refuses (cpu with a realtime task,
- * ...) must not keep the others off; the resource using it fails later with
- * a message naming the file that is missing. */
+/* Write "+ctrl" for the controllers to dir's subtree_control: all in one
+ * write, else one at a time, so that a controller the kernel refuses (cpu
+ * with a realtime task, ...) does not keep the others off; a resource that
+ * needs it then fails naming the file that is missing. */
 static int
 enable_in (const char *dir, const char *controllers, silo_error_t *err)
 {
   cleanup_free char *copy = xstrdup (controllers);
-  char *saveptr = NULL, *c;
+  cleanup_free char *all = xstrdup ("");
+  char *saveptr = NULL, *c, *next;
+  silo_error_t e = NULL;
 
   for (c = strtok_r (copy, " \n", &saveptr); c; c = strtok_r (NULL, " \n", &saveptr))
     {
-      silo_error_t e = NULL;
-      if (cg_writef (dir, "cgroup.subtree_control", "cgroup.subtree_control", &e, "+%s", c) < 0)
-        {
-          if (e->status == ENOENT)
-            {
-              silo_error_release (&e);
-              return silo_make_error (err, ENOENT, "no cgroup.subtree_control in `%s`", dir);
-            }
-          pr_debug ("cgroup: enable %s in %s: %s", c, dir, e->msg);
-          silo_error_release (&e);
-        }
+      xasprintf (&next, "%s%s+%s", all, *all ? " " : "", c);
+      free (all);
+      all = next;
     }
+  if (!cg_file_exists (dir, "cgroup.subtree_control"))
+    return silo_make_error (err, ENOENT, "no cgroup.subtree_control in `%s`", dir);
+  if (*all == '\0' || cg_write (dir, "cgroup.subtree_control", all, "subtree_control", &e) == 0)
+    return 0;
+  silo_error_release (&e);
+  for (c = strtok_r (all, " ", &saveptr); c; c = strtok_r (NULL, " ", &saveptr))
+    if (cg_write (dir, "cgroup.subtree_control", c, "cgroup.subtree_control", &e) < 0)
+      {
+        pr_debug ("cgroup: enable %s in %s: %s", c, dir, e->msg);
+        silo_error_release (&e);
+      }
   return 0;
 }
 
