@@ -69,15 +69,40 @@ io_stats (const char *dir, const char *file, const char *rkey, const char *wkey,
   out->blkio_write_bytes = sum_field (text, wkey);
 }
 
+static void
+v1_pids_stats (const char *dir, struct cg_stats *out)
+{
+  cg_read_u64 (dir, "pids.current", &out->pids_current);
+  cg_read_u64 (dir, "pids.max", &out->pids_limit);
+}
+
+static void
+v1_blkio_stats (const char *dir, struct cg_stats *out)
+{
+  if (cg_file_exists (dir, "blkio.throttle.io_service_bytes_recursive"))
+    io_stats (dir, "blkio.throttle.io_service_bytes_recursive", "Read ", "Write ", out);
+  else
+    io_stats (dir, "blkio.throttle.io_service_bytes", "Read ", "Write ", out);
+}
+
 int
 cg_v1_stats (struct cg_handle *h, struct cg_stats *out, silo_error_t *err)
 {
-  static const char *const controllers[] = { "memory", "cpuacct", "pids", "blkio" };
+  static const struct
+  {
+    const char *controller;
+    void (*read) (const char *dir, struct cg_stats *out);
+  } readers[] = {
+    { "memory", v1_memory_stats },
+    { "cpuacct", v1_cpuacct_stats },
+    { "pids", v1_pids_stats },
+    { "blkio", v1_blkio_stats },
+  };
   size_t i;
 
-  for (i = 0; i < ARRAY_SIZE (controllers); i++)
+  for (i = 0; i < ARRAY_SIZE (readers); i++)
     {
-      struct cg_hier *hier = cg_host_find (&h->host, controllers[i]);
+      struct cg_hier *hier = cg_host_find (&h->host, readers[i].controller);
       cleanup_free char *dir = NULL;
 
       if (hier == NULL)
@@ -85,19 +110,7 @@ cg_v1_stats (struct cg_handle *h, struct cg_stats *out, silo_error_t *err)
       dir = cg_dir (hier, h->path);
       if (access (dir, F_OK) < 0)
         return silo_make_error (err, errno, "stats: cgroup `%s`", dir);
-      if (i == 0)
-        v1_memory_stats (dir, out);
-      else if (i == 1)
-        v1_cpuacct_stats (dir, out);
-      else if (i == 2)
-        {
-          cg_read_u64 (dir, "pids.current", &out->pids_current);
-          cg_read_u64 (dir, "pids.max", &out->pids_limit);
-        }
-      else if (cg_file_exists (dir, "blkio.throttle.io_service_bytes_recursive"))
-        io_stats (dir, "blkio.throttle.io_service_bytes_recursive", "Read ", "Write ", out);
-      else
-        io_stats (dir, "blkio.throttle.io_service_bytes", "Read ", "Write ", out);
+      readers[i].read (dir, out);
     }
   return 0;
 }
