@@ -19,6 +19,8 @@ DEB_TEST := busybox-static iproute2 procps util-linux python3 user-mode-linux \
 	runc crun hyperfine time podman containerd
 DEB_KERNEL := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 
+.DEFAULT_GOAL := all
+
 # Each module's module.mk appends its sources to LIB_SRCS (library code linked
 # into silo and the unit tests) and may add targets of its own.
 LIB_SRCS :=

@@ -128,6 +128,12 @@ ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int 
     goto out;
   if (p->no_new_privileges && load_seccomp (filter, sync_fd, err) < 0)
     goto out;
+  /* Setup is over: from now on the process outlives the silo that made it. */
+  if (prctl (PR_SET_PDEATHSIG, 0) < 0)
+    {
+      silo_make_error (err, errno, "clear parent death signal");
+      goto out;
+    }
   ret = 0;
 out:
   if (filter)

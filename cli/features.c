@@ -1,0 +1,81 @@
+/* silo features: the OCI runtime features document (runtime-spec features.md). */
+#include "cli.h"
+#include "../sandbox-vm/sandbox.h"
+#include "../util/utils.h"
+
+#include <jansson.h>
+#include <seccomp.h>
+#include <stdio.h>
+
+static json_t *
+strings (const char *const *v)
+{
+  json_t *a = json_array ();
+  for (; *v; v++)
+    json_array_append_new (a, json_string (*v));
+  return a;
+}
+
+static const char *const mount_options[] = {
+  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "mand",
+  "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime",
+  "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ro", "rprivate",
+  "rshared", "rslave", "runbindable", "rw", "shared", "slave", "strictatime", "suid",
+  "sync", "unbindable", NULL,
+};
+
+static json_t *
+linux_features (void)
+{
+  static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid", "time",
+                                    "user", "uts", NULL };
+  static const char *const actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
+                                         "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                         "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+                                         "SCMP_ACT_TRAP", NULL };
+  static const char *const ops[] = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+                                     "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
+                                     "SCMP_CMP_NE", NULL };
+  static const char *const archs[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+                                       "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL };
+  static const char *const flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                       "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL };
+  const struct scmp_version *v = seccomp_version ();
+  char lib[32];
+
+  snprintf (lib, sizeof (lib), "%u.%u.%u", v->major, v->minor, v->micro);
+  return json_pack ("{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, "
+                    "s:{s:b}, s:{s:b}}",
+                    "namespaces", strings (ns), "capabilities", json_string ("all (libcap)"),
+                    "cgroup", "v1", 1, "v2", 1, "systemd", 0, "rdma", 0, "seccomp", "enabled",
+                    1, "actions", strings (actions), "operators", strings (ops), "archs",
+                    strings (archs), "knownFlags", strings (flags), "supportedFlags",
+                    strings (flags), "apparmor", "enabled", 0, "selinux", "enabled", 0);
+  (void) lib;
+}
+
+int
+cli_features (const struct silo_global *g, int argc, char **argv)
+{
+  json_t *o;
+  char *text;
+
+  (void) g;
+  (void) argc;
+  (void) argv;
+  o = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
+                 "ociVersionMax", "1.1.0", "hooks",
+                 strings ((const char *const[]){ "prestart", "createRuntime", "createContainer",
+                                                 "startContainer", "poststart", "poststop",
+                                                 NULL }),
+                 "mountOptions", strings (mount_options), "linux", linux_features (),
+                 "annotations", "silo.sandbox", "container|vm: run over the host kernel or in a micro-VM",
+                 "silo.sandbox.backend", "kvm|uml: force a sandbox backend",
+                 "silo.vm.kernel", "path of the guest kernel for sandbox mode",
+                 "silo.sandbox.backends", sandbox_backends ());
+  text = json_dumps (o, JSON_INDENT (2));
+  printf ("%s\n", text);
+  free (text);
+  json_decref (o);
+  return 0;
+}

@@ -1,0 +1,262 @@
+/* `exec`: a new process in a running container's namespaces and cgroup,
+ * with the container's seccomp profile and the credentials asked for. */
+#include "internal.h"
+#include "../namespaces/namespaces.h"
+#include "../namespaces/sync.h"
+#include "../sandbox-vm/sandbox.h"
+#include "../util/utils.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+static void
+set_env (struct oci_process *p, const char *kv)
+{
+  const char *eq = strchr (kv, '=');
+  size_t key_len = eq ? (size_t) (eq - kv) : strlen (kv);
+  size_t n = strv_len (p->env);
+
+  for (size_t i = 0; i < n; i++)
+    if (strncmp (p->env[i], kv, key_len) == 0 && p->env[i][key_len] == '=')
+      {
+        free (p->env[i]);
+        p->env[i] = xstrdup (kv);
+        return;
+      }
+  p->env = xrealloc (p->env, (n + 2) * sizeof (char *));
+  p->env[n] = xstrdup (kv);
+  p->env[n + 1] = NULL;
+}
+
+static int
+apply_user (struct oci_process *p, const char *user, silo_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (user);
+  char *colon = strchr (copy, ':');
+  long uid, gid;
+
+  if (colon)
+    *colon = '\0';
+  if (parse_long (copy, &uid) < 0 || uid < 0 || (colon && (parse_long (colon + 1, &gid) < 0 || gid < 0)))
+    return silo_make_error (err, 0, "--user `%s`: expected UID[:GID]", user);
+  p->user.uid = (uid_t) uid;
+  if (colon)
+    p->user.gid = (gid_t) gid;
+  return 0;
+}
+
+static int
+add_caps (struct oci_process *p, char **caps, silo_error_t *err)
+{
+  for (size_t i = 0; caps && caps[i]; i++)
+    {
+      int cap = ns_cap_from_name (caps[i]);
+      uint64_t bit;
+      if (cap < 0)
+        return silo_make_error (err, 0, "--cap `%s`: unknown capability", caps[i]);
+      bit = 1ULL << cap;
+      p->has_caps = true;
+      p->caps.bounding |= bit;
+      p->caps.effective |= bit;
+      p->caps.permitted |= bit;
+      p->caps.inheritable |= bit;
+      p->caps.ambient |= bit;
+    }
+  return 0;
+}
+
+/* The container's process with the command line's overrides. */
+static int
+build_process (const struct oci_config *cfg, const struct silo_exec_opts *o,
+               struct oci_process **out, silo_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  struct oci_process *p;
+
+  if (o->process_file)
+    {
+      if (read_file (o->process_file, &text, NULL, err) < 0)
+        return silo_error_wrap (err, "--process");
+      return oci_process_parse (text, o->process_file, out, err);
+    }
+  if (o->args == NULL || o->args[0] == NULL)
+    return silo_make_error (err, 0, "exec: a command is required (or --process FILE)");
+  /* Round-trip through the parser to get an owned copy of the base process. */
+  p = xmalloc0 (sizeof (*p));
+  *p = *cfg->process;
+  p->args = strv_dup (o->args);
+  p->env = strv_dup (cfg->process->env);
+  p->cwd = xstrdup (o->cwd ? o->cwd : cfg->process->cwd);
+  p->terminal = o->tty;
+  p->console_height = p->console_width = 0;
+  p->user.additional_gids = NULL;
+  p->user.n_additional_gids = 0;
+  if (cfg->process->user.n_additional_gids)
+    {
+      size_t sz = cfg->process->user.n_additional_gids * sizeof (gid_t);
+      p->user.additional_gids = xmalloc (sz);
+      memcpy (p->user.additional_gids, cfg->process->user.additional_gids, sz);
+      p->user.n_additional_gids = cfg->process->user.n_additional_gids;
+    }
+  p->rlimits = NULL;
+  p->n_rlimits = 0;
+  if (cfg->process->n_rlimits)
+    {
+      size_t sz = cfg->process->n_rlimits * sizeof (struct oci_rlimit);
+      p->rlimits = xmalloc (sz);
+      memcpy (p->rlimits, cfg->process->rlimits, sz);
+      p->n_rlimits = cfg->process->n_rlimits;
+    }
+  p->apparmor_profile = xstrdup (cfg->process->apparmor_profile);
+  p->selinux_label = xstrdup (cfg->process->selinux_label);
+  p->no_new_privileges = cfg->process->no_new_privileges || o->no_new_privs;
+  *out = p;
+  for (size_t i = 0; o->env && o->env[i]; i++)
+    set_env (p, o->env[i]);
+  if (o->user && apply_user (p, o->user, err) < 0)
+    return -1;
+  return add_caps (p, o->caps, err);
+}
+
+static int
+connect_socket (const char *path, int *fd, silo_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return silo_make_error (err, 0, "--console-socket: path too long");
+  strcpy (addr.sun_path, path);
+  *fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (*fd < 0 || connect (*fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    return silo_make_error (err, errno, "--console-socket: connect `%s`", path);
+  return 0;
+}
+
+/* Serve the process until it execs (EOF on the sync socket) or fails. */
+static int
+drive_exec (int sync_fd, const struct oci_config *cfg, const struct container_state *st,
+            pid_t pid, silo_error_t *err)
+{
+  for (;;)
+    {
+      struct ns_sync_msg msg;
+      int ret = ns_sync_recv (sync_fd, &msg, err);
+      if (ret < 0)
+        {
+          /* EOF: close-on-exec closed the socket, the process runs. */
+          silo_error_release (err);
+          return 0;
+        }
+      if (msg.type == NS_SYNC_ERROR)
+        ret = silo_error_from_msg (err, msg.value, msg.payload);
+      else if (msg.type == NS_SYNC_SECCOMP_FD)
+        {
+          cleanup_free char *s = state_oci_json (st, "running", false);
+          ret = ns_seccomp_send_listener (cfg->linux_.seccomp, msg.fd, pid, s, err);
+        }
+      ns_sync_msg_clear (&msg);
+      if (ret < 0)
+        return ret;
+    }
+}
+
+static int
+spawn_exec (const struct oci_config *cfg, const struct container_state *st,
+            const struct oci_process *p, const struct silo_exec_opts *o, int console_fd,
+            pid_t *pid, silo_error_t *err)
+{
+  struct ns_spawn_config sc = { .cfg = cfg, .process = p, .id = st->id, .exec_fifo_fd = -1,
+                                .console_socket_fd = console_fd,
+                                .preserve_fds = o->preserve_fds, .run_hooks = hooks_run,
+                                .join_pid = st->pid };
+  cleanup_close int sync_fd = -1;
+  struct cg_handle *h = NULL;
+  int ret;
+
+  if (ns_spawn (&sc, pid, &sync_fd, err) < 0)
+    return -1;
+  ret = open_cgroup (st, &h, err);
+  if (ret == 0 && h)
+    ret = cg_enter (h, *pid, err);
+  cg_handle_free (h);
+  if (ret == 0 && ns_sync_send (sync_fd, NS_SYNC_GO, 0, NULL, -1) < 0)
+    ret = silo_make_error (err, errno, "sync with exec process");
+  if (ret == 0)
+    ret = drive_exec (sync_fd, cfg, st, *pid, err);
+  if (ret < 0)
+    {
+      kill (*pid, SIGKILL);
+      waitpid (*pid, NULL, 0);
+    }
+  return ret;
+}
+
+static int
+exec_in_sandbox (const struct silo_global *g, const struct container_state *st,
+                 const struct oci_process *p, const struct silo_exec_opts *o, int *exit_status,
+                 silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  cleanup_close int console_fd = -1;
+  pid_t pid = 0;
+
+  if (o->console_socket && connect_socket (o->console_socket, &console_fd, err) < 0)
+    return -1;
+  if (sandbox_exec (dir, p, console_fd, o->detach, &pid, exit_status, err) < 0)
+    return -1;
+  return write_pid_file (o->pid_file, pid, err);
+}
+
+int
+silo_container_exec (const struct silo_global *g, const char *id, const struct silo_exec_opts *o,
+                     int *exit_status, silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  cleanup_close int console_fd = -1;
+  cleanup_close int ours = -1;
+  cleanup_close int master = -1;
+  struct oci_config *cfg = NULL;
+  struct oci_process *p = NULL;
+  enum silo_status status;
+  cleanup_free char *cfg_path = NULL;
+  pid_t pid;
+  int ret = -1;
+
+  *exit_status = 0;
+  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+    return -1;
+  if (status != SILO_RUNNING && status != SILO_CREATED)
+    return silo_make_error (err, 0, "container `%s` is %s: cannot exec", id,
+                            silo_status_name (status));
+  xasprintf (&cfg_path, "%s/config.json", st->bundle);
+  if (oci_config_load (cfg_path, &cfg, err) < 0)
+    return -1;
+  if (build_process (cfg, o, &p, err) < 0)
+    goto out;
+  if (strcmp (st->mode ? st->mode : "", "vm") == 0)
+    {
+      ret = exec_in_sandbox (g, st, p, o, exit_status, err);
+      goto out;
+    }
+  if (o->console_socket)
+    ret = connect_socket (o->console_socket, &console_fd, err);
+  else if (p->terminal && o->detach)
+    ret = silo_make_error (err, 0, "exec -t -d needs --console-socket");
+  else
+    ret = p->terminal ? console_local_socket (&ours, &console_fd, err) : 0;
+  if (ret < 0 || (ret = spawn_exec (cfg, st, p, o, console_fd, &pid, err)) < 0)
+    goto out;
+  if ((ret = write_pid_file (o->pid_file, pid, err)) < 0 || o->detach)
+    goto out;
+  if (ours >= 0 && (ret = console_recv_master (ours, &master, err)) < 0)
+    goto out;
+  ret = wait_forward (pid, master, exit_status, err);
+out:
+  oci_process_free (p);
+  oci_config_free (cfg);
+  return ret;
+}

@@ -1,0 +1,66 @@
+/* Helpers shared inside runtime/ only. */
+#ifndef SILO_RUNTIME_INTERNAL_H
+#define SILO_RUNTIME_INTERNAL_H
+
+#include "runtime.h"
+
+/* What silo keeps in <root>/<id>/state.json. */
+struct container_state
+{
+  char *id;
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC 3339 */
+  char *owner;
+  char *cgroup_path; /* NULL when the container has no cgroup */
+  char *mode;        /* "container" or "vm" */
+  char *backend;     /* sandbox backend in vm mode */
+  pid_t pid;
+  unsigned long long start_time; /* /proc/PID/stat field 22, against pid reuse */
+  char *annotations_json;        /* JSON object text */
+};
+
+char *state_dir (const struct silo_global *g, const char *id);
+int state_validate_id (const char *id, silo_error_t *err);
+int state_write (const struct silo_global *g, const struct container_state *st,
+                 silo_error_t *err);
+/* Fails with "container `ID` does not exist" when there is no such container. */
+int state_read (const struct silo_global *g, const char *id, struct container_state **out,
+                silo_error_t *err);
+void state_free (struct container_state *st);
+void state_freep (struct container_state **st);
+#define cleanup_state __attribute__ ((cleanup (state_freep)))
+int state_status (const struct silo_global *g, const struct container_state *st,
+                  enum silo_status *out, silo_error_t *err);
+/* The OCI state object for hooks, `state` and the seccomp listener. */
+char *state_oci_json (const struct container_state *st, const char *status, bool pretty);
+unsigned long long proc_start_time (pid_t pid);
+bool pid_alive (pid_t pid, unsigned long long start_time);
+
+int hooks_run (const struct oci_hook_list *hooks, const char *state_json, const char *kind,
+               silo_error_t *err);
+/* Poststart/poststop: failures are warnings (runtime-spec). */
+void hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json,
+                     const char *kind);
+
+/* Wait for pid, forwarding the signals silo receives; with a pty master,
+ * relay it to our stdio. Returns the exit status (128+N for a signal). */
+int wait_forward (pid_t pid, int pty_master, int *exit_status, silo_error_t *err);
+/* A socketpair that stands in for --console-socket when silo itself holds
+ * the terminal (foreground run/exec -t without a console socket). */
+int console_local_socket (int *ours, int *theirs, silo_error_t *err);
+int console_recv_master (int sock, int *master, silo_error_t *err);
+
+/* Open the cgroup of a container (NULL handle when it has none). */
+int open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_t *err);
+/* Kill, wait and remove everything a container left: process, cgroup,
+ * state dir; runs poststop hooks. */
+int destroy_container (const struct silo_global *g, struct container_state *st,
+                       silo_error_t *err);
+/* Open the exec fifo and let the container process run. */
+int start_created (const struct silo_global *g, struct container_state *st, silo_error_t *err);
+
+int write_pid_file (const char *path, pid_t pid, silo_error_t *err);
+bool mode_is_vm (const struct silo_global *g, const struct oci_config *cfg);
+
+#endif

@@ -1,0 +1,283 @@
+/* start, state, kill, delete, list: the verbs that act on a container that
+ * `create` made, possibly from another silo process. */
+#include "internal.h"
+#include "../sandbox-vm/sandbox.h"
+#include "../util/log.h"
+#include "../util/syscalls.h"
+#include "../util/utils.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static bool
+is_vm (const struct container_state *st)
+{
+  return st->mode && strcmp (st->mode, "vm") == 0;
+}
+
+int
+open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_t *err)
+{
+  *h = NULL;
+  if (st->cgroup_path == NULL)
+    return 0;
+  return cg_open (st->cgroup_path, h, err);
+}
+
+static int
+load_with_config (const struct silo_global *g, struct container_state *st,
+                  struct oci_config **cfg, silo_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  xasprintf (&path, "%s/config.json", st->bundle);
+  return oci_config_load (path, cfg, err);
+}
+
+/* Wait until the fifo shows the container process has passed it; give up
+ * if that process dies first. */
+static int
+release_fifo (const struct container_state *st, const char *fifo, silo_error_t *err)
+{
+  cleanup_close int fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  char c;
+
+  if (fd < 0)
+    return silo_make_error (err, errno, "open `%s`", fifo);
+  for (;;)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int r = poll (&p, 1, 100);
+      if (r > 0 && read (fd, &c, 1) == 1)
+        return 0;
+      if (r < 0 && errno != EINTR)
+        return silo_make_error (err, errno, "poll exec fifo");
+      if (!pid_alive (st->pid, st->start_time))
+        return silo_make_error (err, 0, "container `%s`: process exited before start", st->id);
+    }
+}
+
+int
+start_created (const struct silo_global *g, struct container_state *st, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  cleanup_free char *fifo = NULL;
+  struct oci_config *cfg = NULL;
+  cleanup_free char *s = NULL;
+  int ret;
+
+  xasprintf (&fifo, "%s/exec.fifo", dir);
+  if (is_vm (st))
+    ret = sandbox_start (dir, err);
+  else
+    ret = release_fifo (st, fifo, err);
+  if (ret < 0)
+    return ret;
+  unlink (fifo);
+  if (load_with_config (g, st, &cfg, err) < 0)
+    return 0; /* started; a bundle gone since create only loses poststart */
+  s = state_oci_json (st, "running", false);
+  hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTART], s, "poststart");
+  oci_config_free (cfg);
+  return 0;
+}
+
+int
+silo_container_start (const struct silo_global *g, const char *id, silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  enum silo_status status;
+
+  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+    return -1;
+  if (status != SILO_CREATED)
+    return silo_make_error (err, 0, "container `%s` is %s, not created", id,
+                            silo_status_name (status));
+  return start_created (g, st, err);
+}
+
+int
+silo_container_state (const struct silo_global *g, const char *id, char **json,
+                      silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  enum silo_status status;
+
+  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+    return -1;
+  *json = state_oci_json (st, silo_status_name (status), true);
+  return 0;
+}
+
+static int
+signal_pid (const struct container_state *st, int sig, silo_error_t *err)
+{
+  cleanup_close int pidfd = sys_pidfd_open (st->pid, 0);
+
+  /* The pidfd pins the process we checked, so a reused pid is never hit. */
+  if (pidfd < 0 || !pid_alive (st->pid, st->start_time))
+    return silo_make_error (err, 0, "container `%s` is not running", st->id);
+  if (sys_pidfd_send_signal (pidfd, sig, NULL, 0) < 0)
+    return silo_make_error (err, errno, "kill container `%s`", st->id);
+  return 0;
+}
+
+int
+silo_container_kill (const struct silo_global *g, const char *id, int sig, bool all,
+                     silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  struct cg_handle *h = NULL;
+  enum silo_status status;
+  int ret;
+
+  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+    return -1;
+  if (status == SILO_STOPPED)
+    return silo_make_error (err, 0, "container `%s` is not running", id);
+  if (is_vm (st) && !(sig == SIGKILL && all))
+    {
+      cleanup_free char *dir = state_dir (g, id);
+      if (status == SILO_CREATED && sig == SIGKILL)
+        return signal_pid (st, sig, err);
+      return sandbox_kill (dir, sig, all, err);
+    }
+  if (!all)
+    return signal_pid (st, sig, err);
+  if (open_cgroup (st, &h, err) < 0)
+    return -1;
+  if (h == NULL)
+    return signal_pid (st, sig, err);
+  ret = cg_kill_all (h, sig, err);
+  cg_handle_free (h);
+  return ret;
+}
+
+static void
+wait_gone (const struct container_state *st)
+{
+  cleanup_close int pidfd = sys_pidfd_open (st->pid, 0);
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+  if (pidfd < 0)
+    return;
+  /* Reap it if it is ours (foreground run); otherwise its parent will. */
+  if (poll (&p, 1, 5000) > 0)
+    waitpid (st->pid, NULL, WNOHANG);
+}
+
+int
+destroy_container (const struct silo_global *g, struct container_state *st, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  struct oci_config *cfg = NULL;
+  struct cg_handle *h = NULL;
+
+  if (pid_alive (st->pid, st->start_time))
+    {
+      cleanup_close int pidfd = sys_pidfd_open (st->pid, 0);
+      if (pidfd >= 0)
+        sys_pidfd_send_signal (pidfd, SIGKILL, NULL, 0);
+      wait_gone (st);
+    }
+  if (open_cgroup (st, &h, err) == 0 && h)
+    {
+      int ret = cg_destroy (h, err);
+      cg_handle_free (h);
+      if (ret < 0)
+        return silo_error_wrap (err, "delete `%s`", st->id);
+    }
+  silo_error_release (err);
+  if (rm_rf_at (AT_FDCWD, dir, err) < 0)
+    return -1;
+  if (load_with_config (g, st, &cfg, err) == 0)
+    {
+      cleanup_free char *s = state_oci_json (st, "stopped", false);
+      hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTOP], s, "poststop");
+      oci_config_free (cfg);
+    }
+  silo_error_release (err);
+  return 0;
+}
+
+int
+silo_container_delete (const struct silo_global *g, const char *id, bool force,
+                       silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  enum silo_status status;
+
+  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+    return -1;
+  if (!force && (status == SILO_RUNNING || status == SILO_PAUSED))
+    return silo_make_error (err, 0, "container `%s` is %s: stop it first or use --force", id,
+                            silo_status_name (status));
+  if (status == SILO_PAUSED)
+    {
+      struct cg_handle *h = NULL;
+      /* A frozen process cannot die: thaw it under the SIGKILL. */
+      if (open_cgroup (st, &h, err) == 0 && h)
+        {
+          cg_kill_all (h, SIGKILL, err);
+          silo_error_release (err);
+          cg_freeze (h, false, err);
+          cg_handle_free (h);
+        }
+      silo_error_release (err);
+    }
+  return destroy_container (g, st, err);
+}
+
+int
+silo_container_list (const struct silo_global *g, struct silo_list_entry **out, size_t *n,
+                     silo_error_t *err)
+{
+  cleanup_dir DIR *d = opendir (g->root);
+  struct silo_list_entry *l = NULL;
+  struct dirent *de;
+  size_t len = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (d == NULL)
+    return errno == ENOENT ? 0 : silo_make_error (err, errno, "open `%s`", g->root);
+  while ((de = readdir (d)))
+    {
+      struct container_state *st = NULL;
+      enum silo_status status;
+      if (de->d_name[0] == '.' || state_read (g, de->d_name, &st, err) < 0)
+        {
+          silo_error_release (err);
+          continue;
+        }
+      state_status (g, st, &status, err);
+      l = xrealloc (l, (len + 1) * sizeof (*l));
+      l[len++] = (struct silo_list_entry){ .id = steal_pointer (&st->id), .pid = st->pid,
+                                           .status = status,
+                                           .bundle = steal_pointer (&st->bundle),
+                                           .created = steal_pointer (&st->created),
+                                           .owner = steal_pointer (&st->owner) };
+      state_free (st);
+    }
+  *out = l;
+  *n = len;
+  return 0;
+}
+
+void
+silo_list_free (struct silo_list_entry *l, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (l[i].id);
+      free (l[i].bundle);
+      free (l[i].created);
+      free (l[i].owner);
+    }
+  free (l);
+}

@@ -1,0 +1,143 @@
+/* pause/resume, update, ps and stats: the verbs that act through the
+ * container's cgroup. */
+#include "internal.h"
+#include "../util/utils.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+static int
+open_running (const struct silo_global *g, const char *id, struct container_state **st,
+              enum silo_status *status, struct cg_handle **h, silo_error_t *err)
+{
+  if (state_read (g, id, st, err) < 0 || state_status (g, *st, status, err) < 0)
+    return -1;
+  if (open_cgroup (*st, h, err) < 0)
+    return -1;
+  if (*h == NULL)
+    return silo_make_error (err, 0, "container `%s` has no cgroup", id);
+  return 0;
+}
+
+int
+silo_container_pause (const struct silo_global *g, const char *id, bool pause, silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  enum silo_status status;
+  struct cg_handle *h = NULL;
+  int ret;
+
+  if (open_running (g, id, &st, &status, &h, err) < 0)
+    return -1;
+  if (pause && status != SILO_RUNNING && status != SILO_CREATED)
+    ret = silo_make_error (err, 0, "container `%s` is %s, not running", id,
+                           silo_status_name (status));
+  else if (!pause && status != SILO_PAUSED)
+    ret = silo_make_error (err, 0, "container `%s` is %s, not paused", id,
+                           silo_status_name (status));
+  else
+    ret = cg_freeze (h, pause, err);
+  cg_handle_free (h);
+  return ret;
+}
+
+int
+silo_container_update (const struct silo_global *g, const char *id,
+                       const struct oci_resources *r, silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  enum silo_status status;
+  struct cg_handle *h = NULL;
+  int ret;
+
+  if (open_running (g, id, &st, &status, &h, err) < 0)
+    return -1;
+  if (status == SILO_STOPPED)
+    ret = silo_make_error (err, 0, "container `%s` is not running", id);
+  else
+    ret = cg_update (h, r, err);
+  cg_handle_free (h);
+  return ret;
+}
+
+int
+silo_container_ps (const struct silo_global *g, const char *id, pid_t **pids, size_t *n,
+                   silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  enum silo_status status;
+  struct cg_handle *h = NULL;
+  int ret;
+
+  if (open_running (g, id, &st, &status, &h, err) < 0)
+    return -1;
+  ret = cg_pids (h, pids, n, err);
+  cg_handle_free (h);
+  return ret;
+}
+
+int
+silo_container_stats (const struct silo_global *g, const char *id, struct cg_stats *out,
+                      silo_error_t *err)
+{
+  cleanup_state struct container_state *st = NULL;
+  enum silo_status status;
+  struct cg_handle *h = NULL;
+  int ret;
+
+  if (open_running (g, id, &st, &status, &h, err) < 0)
+    return -1;
+  if (status == SILO_STOPPED)
+    ret = silo_make_error (err, 0, "container `%s` is not running", id);
+  else
+    ret = cg_stats (h, out, err);
+  cg_handle_free (h);
+  return ret;
+}
+
+static const struct
+{
+  const char *name;
+  int sig;
+} signal_names[] = {
+  { "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },   { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+  { "FPE", SIGFPE },     { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
+  { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+  { "WINCH", SIGWINCH }, { "IO", SIGIO },         { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+  { "SYS", SIGSYS },
+};
+
+int
+silo_parse_signal (const char *s, int *sig, silo_error_t *err)
+{
+  const char *name = s;
+  long n;
+
+  if (parse_long (s, &n) == 0)
+    {
+      if (n <= 0 || n > SIGRTMAX)
+        return silo_make_error (err, 0, "signal `%s`: out of range", s);
+      *sig = (int) n;
+      return 0;
+    }
+  if (strncasecmp (name, "SIG", 3) == 0)
+    name += 3;
+  for (size_t i = 0; i < ARRAY_SIZE (signal_names); i++)
+    if (strcasecmp (name, signal_names[i].name) == 0)
+      {
+        *sig = signal_names[i].sig;
+        return 0;
+      }
+  if (strncasecmp (name, "RTMIN+", 6) == 0 && parse_long (name + 6, &n) == 0
+      && SIGRTMIN + n <= SIGRTMAX)
+    {
+      *sig = SIGRTMIN + (int) n;
+      return 0;
+    }
+  return silo_make_error (err, 0, "unknown signal `%s`", s);
+}

@@ -1,0 +1,106 @@
+/* silo's lifecycle API, one function per OCI verb. cli/ parses options into
+ * these structs and makes one call; everything else lives below. */
+#ifndef SILO_RUNTIME_H
+#define SILO_RUNTIME_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../cgroups/cgroups.h"
+#include "../oci/oci.h"
+#include "../util/error.h"
+
+enum silo_mode
+{
+  SILO_MODE_DEFAULT, /* decided by the annotation silo.sandbox */
+  SILO_MODE_CONTAINER,
+  SILO_MODE_VM,
+};
+
+struct silo_global
+{
+  const char *root;     /* state directory, default /run/silo */
+  bool debug;
+  bool systemd_cgroup;
+  enum silo_mode mode;  /* --sandbox, or SILO_MODE_VM when invoked as silo-vm */
+};
+
+struct silo_create_opts
+{
+  const char *bundle;         /* default: current directory */
+  const char *console_socket;
+  const char *pid_file;
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool detach;                /* run -d */
+};
+
+struct silo_exec_opts
+{
+  const char *process_file;   /* --process; otherwise built from the fields below */
+  char **args;
+  const char *cwd;
+  char **env;                 /* K=V added to the container's env */
+  const char *user;           /* UID[:GID] */
+  char **caps;                /* added to every capability set */
+  bool tty;
+  bool detach;
+  bool no_new_privs;
+  const char *pid_file;
+  const char *console_socket;
+  int preserve_fds;
+};
+
+enum silo_status
+{
+  SILO_CREATED,
+  SILO_RUNNING,
+  SILO_PAUSED,
+  SILO_STOPPED,
+};
+
+struct silo_list_entry
+{
+  char *id;
+  pid_t pid;
+  enum silo_status status;
+  char *bundle;
+  char *created;
+  char *owner;
+};
+
+int silo_container_create (const struct silo_global *g, const char *id,
+                           const struct silo_create_opts *o, silo_error_t *err);
+/* create + start; in the foreground waits and returns the exit status
+ * (128+N for signal N) in *exit_status, forwarding signals. */
+int silo_container_run (const struct silo_global *g, const char *id,
+                        const struct silo_create_opts *o, int *exit_status, silo_error_t *err);
+int silo_container_start (const struct silo_global *g, const char *id, silo_error_t *err);
+/* The OCI state JSON, pretty-printed. */
+int silo_container_state (const struct silo_global *g, const char *id, char **json,
+                          silo_error_t *err);
+int silo_container_kill (const struct silo_global *g, const char *id, int sig, bool all,
+                         silo_error_t *err);
+int silo_container_delete (const struct silo_global *g, const char *id, bool force,
+                           silo_error_t *err);
+int silo_container_exec (const struct silo_global *g, const char *id,
+                         const struct silo_exec_opts *o, int *exit_status, silo_error_t *err);
+int silo_container_list (const struct silo_global *g, struct silo_list_entry **out, size_t *n,
+                         silo_error_t *err);
+void silo_list_free (struct silo_list_entry *l, size_t n);
+int silo_container_pause (const struct silo_global *g, const char *id, bool pause,
+                          silo_error_t *err);
+int silo_container_update (const struct silo_global *g, const char *id,
+                           const struct oci_resources *r, silo_error_t *err);
+int silo_container_ps (const struct silo_global *g, const char *id, pid_t **pids, size_t *n,
+                       silo_error_t *err);
+int silo_container_stats (const struct silo_global *g, const char *id, struct cg_stats *st,
+                          silo_error_t *err);
+
+const char *silo_status_name (enum silo_status s);
+bool silo_container_exists (const struct silo_global *g, const char *id);
+/* Signal by name ("KILL", "SIGKILL") or number. */
+int silo_parse_signal (const char *s, int *sig, silo_error_t *err);
+
+#endif
