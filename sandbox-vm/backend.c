@@ -1,0 +1,106 @@
+/* Backend choice (docs/sandbox.md): "kvm" when /dev/kvm opens and the CPU
+ * has vmx/svm, else "uml"; silo.sandbox.backend forces one and fails with
+ * the reason when it cannot run here. Guest memory sizing lives here too. */
+#include <errno.h>
+#include <string.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+#define MIB (1024ULL * 1024ULL)
+/* The guest's RAM plus what the guest kernel's host process itself needs
+ * (UML text/data and page tables, the monitor): keep this much of the
+ * cgroup's memory limit for it. */
+#define SANDBOX_MEM_HEADROOM (32 * MIB)
+#define SANDBOX_MEM_DEFAULT (256 * MIB)
+#define SANDBOX_MEM_MIN (64 * MIB)
+
+static const struct sandbox_backend_ops *const backends[] = {
+  &sandbox_kvm_ops,
+  &sandbox_uml_ops,
+};
+
+const struct sandbox_backend_ops *
+sandbox_backend_get (const char *name)
+{
+  size_t i;
+  for (i = 0; i < ARRAY_SIZE (backends); i++)
+    if (strcmp (backends[i]->name, name) == 0)
+      return backends[i];
+  return NULL;
+}
+
+int
+sandbox_pick_backend (const char *wanted, const char **out, silo_error_t *err)
+{
+  const struct sandbox_backend_ops *b;
+  silo_error_t why = NULL;
+  size_t i;
+
+  if (wanted && *wanted)
+    {
+      b = sandbox_backend_get (wanted);
+      if (b == NULL)
+        return silo_make_error (err, 0, "sandbox backend `%s`: unknown (use kvm or uml)", wanted);
+      if (b->probe (err) < 0)
+        return -1;
+      *out = b->name;
+      return 0;
+    }
+  for (i = 0; i < ARRAY_SIZE (backends); i++)
+    {
+      if (backends[i]->probe (&why) == 0)
+        {
+          *out = backends[i]->name;
+          return 0;
+        }
+      silo_error_release (&why);
+    }
+  return sandbox_uml_ops.probe (err) < 0 ? -1 : silo_make_error (err, 0, "no sandbox backend");
+}
+
+const char *
+sandbox_backends (void)
+{
+  static char buf[32];
+  silo_error_t why = NULL;
+  size_t i;
+
+  buf[0] = '\0';
+  for (i = 0; i < ARRAY_SIZE (backends); i++)
+    {
+      if (backends[i]->probe (&why) < 0)
+        {
+          silo_error_release (&why);
+          continue;
+        }
+      if (buf[0])
+        strcat (buf, ",");
+      strcat (buf, backends[i]->name);
+    }
+  return buf;
+}
+
+int
+sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *err)
+{
+  const struct oci_resources *r = cfg->linux_.resources;
+  uint64_t limit;
+
+  if (r == NULL || !r->memory.limit.set || r->memory.limit.value <= 0)
+    {
+      *out = SANDBOX_MEM_DEFAULT;
+      return 0;
+    }
+  limit = (uint64_t) r->memory.limit.value;
+  if (limit < SANDBOX_MEM_MIN + SANDBOX_MEM_HEADROOM)
+    return silo_make_error (err, 0,
+                            "config.json: linux.resources.memory.limit: %llu bytes is too small "
+                            "for sandbox mode (needs at least %llu: %llu MiB of guest memory plus "
+                            "%llu MiB for the guest kernel)",
+                            (unsigned long long) limit,
+                            (unsigned long long) (SANDBOX_MEM_MIN + SANDBOX_MEM_HEADROOM),
+                            SANDBOX_MEM_MIN / MIB, SANDBOX_MEM_HEADROOM / MIB);
+  *out = (limit - SANDBOX_MEM_HEADROOM) & ~(MIB - 1);
+  return 0;
+}

@@ -1,0 +1,107 @@
+/* Client side of the monitor's control socket: short-lived silo processes
+ * (start, kill, state, exec) talk to the monitor through
+ * <state_dir>/sandbox.sock, addressed through /proc/self/fd so that long
+ * state paths fit in sun_path. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+#define CTL_TIMEOUT_MS 15000
+
+int
+sandbox_ctl_connect (const char *state_dir, silo_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int dirfd = open (state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd;
+
+  if (dirfd < 0)
+    return silo_make_error (err, errno, "open `%s`", state_dir);
+  snprintf (addr.sun_path, sizeof (addr.sun_path), "/proc/self/fd/%d/" SANDBOX_SOCK, dirfd);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return silo_make_error (err, errno, "socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return silo_make_error (err, e, "connect to the sandbox monitor (%s/" SANDBOX_SOCK ")",
+                              state_dir);
+    }
+  return fd;
+}
+
+int
+sandbox_ctl_request (int fd, uint32_t type, const void *data, size_t len, char **reply,
+                     silo_error_t *err)
+{
+  struct proto_reader r;
+  struct proto_msg m = { 0 };
+  int ret;
+
+  ret = proto_send (fd, type, 0, data, len, err);
+  if (ret < 0)
+    return ret;
+  proto_reader_init (&r, fd, PROTO_FROM_GUEST);
+  ret = proto_recv (&r, &m, CTL_TIMEOUT_MS, err);
+  proto_reader_release (&r);
+  if (ret < 0)
+    return silo_error_wrap (err, "sandbox monitor");
+  if (m.type == PROTO_ERROR)
+    ret = silo_make_error (err, 0, "%s", (char *) m.data);
+  else if (m.type != PROTO_OK)
+    ret = silo_make_error (err, 0, "sandbox monitor: unexpected %s reply",
+                           proto_type_name (m.type));
+  else if (reply)
+    *reply = (char *) steal_pointer (&m.data);
+  proto_msg_release (&m);
+  return ret < 0 ? ret : 0;
+}
+
+static int
+simple_request (const char *state_dir, uint32_t type, const void *data, size_t len, char **reply,
+                silo_error_t *err)
+{
+  cleanup_close int fd = sandbox_ctl_connect (state_dir, err);
+  if (fd < 0)
+    return -1;
+  return sandbox_ctl_request (fd, type, data, len, reply, err);
+}
+
+int
+sandbox_start (const char *state_dir, silo_error_t *err)
+{
+  return simple_request (state_dir, PROTO_CTL_START, NULL, 0, NULL, err);
+}
+
+int
+sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err)
+{
+  uint8_t p[8];
+  uint32_t s = htole32 ((uint32_t) sig), a = htole32 (all ? 1 : 0);
+
+  if (sig < 1 || sig > 64)
+    return silo_make_error (err, EINVAL, "signal %d", sig);
+  memcpy (p, &s, 4);
+  memcpy (p + 4, &a, 4);
+  return simple_request (state_dir, PROTO_CTL_KILL, p, sizeof (p), NULL, err);
+}
+
+int
+sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err)
+{
+  cleanup_free char *state = NULL;
+
+  if (simple_request (state_dir, PROTO_CTL_STATE, NULL, 0, &state, err) < 0)
+    return -1;
+  *started = strcmp (state, "created") != 0;
+  return 0;
+}

@@ -1,0 +1,77 @@
+/* Helpers shared by the host side of sandbox-vm/; never included elsewhere. */
+#ifndef SILO_SANDBOX_INTERNAL_H
+#define SILO_SANDBOX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../oci/oci.h"
+#include "../util/error.h"
+#include "protocol.h"
+#include "sandbox.h"
+
+#define SANDBOX_SOCK "sandbox.sock"
+#define SANDBOX_LOG "sandbox.log"
+#define SANDBOX_GUEST_DIR "guest"
+#define SANDBOX_READY_TIMEOUT_MS 10000
+
+/* A way to boot the guest. launch() runs in the monitor, after the guest tree
+ * exists: it starts the guest (a child of the monitor) and returns the host
+ * end of the agent channel. */
+struct sandbox_backend_ops
+{
+  const char *name;
+  /* 0 when usable here, else a negative error saying why not. */
+  int (*probe) (silo_error_t *err);
+  int (*launch) (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug,
+                 pid_t *pid, int *agent_fd, silo_error_t *err);
+};
+
+const struct sandbox_backend_ops *sandbox_backend_get (const char *name);
+extern const struct sandbox_backend_ops sandbox_uml_ops;
+extern const struct sandbox_backend_ops sandbox_kvm_ops;
+
+/* Guest memory from linux.resources.memory.limit (docs/sandbox.md). */
+int sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *err);
+
+/* The monitor's guest tree under <state_dir>/guest: a private tmpfs with the
+ * agent as init, rootfs/ (the container root, read-only when asked) and
+ * binds/N for every bind mount N of the config. */
+int sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err);
+
+/* The embedded silo-agent binary. */
+int sandbox_agent_blob (const void **data, size_t *len, silo_error_t *err);
+
+/* The monitor: never returns; exits with the workload's status. sync_fd gets
+ * "" once the workload is created or an error message. */
+__attribute__ ((noreturn)) void sandbox_monitor_main (const struct sandbox_request *req,
+                                                      const char *backend, const char *config_text,
+                                                      int sync_fd);
+
+/* Control socket: "/proc/self/fd/N/sandbox.sock"-style address of a state dir. */
+int sandbox_ctl_connect (const char *state_dir, silo_error_t *err);
+/* Send one request and wait for its OK (payload copied to *reply if non-NULL). */
+int sandbox_ctl_request (int fd, uint32_t type, const void *data, size_t len, char **reply,
+                         silo_error_t *err);
+
+/* oci_process -> OCI process JSON (for EXEC). */
+char *sandbox_process_json (const struct oci_process *p);
+
+/* Stdio relay between local fds and process `id` over a framed stream. */
+struct sandbox_relay
+{
+  int in_fd;  /* read: becomes STDIN frames; -1 when done */
+  int out_fd; /* STDOUT frames go here */
+  int err_fd; /* STDERR frames go here */
+  uint32_t id;
+};
+/* Forward what in_fd has; at EOF send STDIN_CLOSE and set in_fd = -1. */
+int sandbox_relay_input (struct sandbox_relay *r, int chan, silo_error_t *err);
+/* Write an agent STDOUT/STDERR frame to the local fds. */
+void sandbox_relay_output (struct sandbox_relay *r, const struct proto_msg *m);
+/* A host pty pair for process.terminal: the master goes to console_fd
+ * (SCM_RIGHTS, as runc does); *slave is raw and is what gets relayed. */
+int sandbox_console_pty (int console_fd, int *slave, silo_error_t *err);
+
+#endif

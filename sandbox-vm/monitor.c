@@ -1,0 +1,464 @@
+/* The sandbox monitor: parent of the guest, holder of the agent channel and
+ * of the control socket; its exit status is the workload's. Everything that
+ * arrives from the guest is validated by the protocol reader, and replies are
+ * matched to requests in order. */
+#include <endian.h>
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../util/utils.h"
+#include "monitor.h"
+
+#define MONITOR_POWEROFF_GRACE_MS 3000
+
+static const char *const phase_names[] = { "booting", "creating", "created", "running",
+                                           "stopped" };
+
+static int
+send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t len,
+            struct monitor_client *c, silo_error_t *err)
+{
+  bool reply = type == PROTO_CREATE || type == PROTO_START || type == PROTO_EXEC
+               || type == PROTO_SIGNAL;
+
+  if (reply && m->pend_len == MONITOR_MAX_PENDING)
+    return silo_make_error (err, EBUSY, "sandbox monitor: too many requests in flight");
+  if (proto_send (m->chan, type, id, d, len, err) < 0)
+    return -1;
+  if (reply)
+    m->pending[(m->pend_head + m->pend_len++) % MONITOR_MAX_PENDING]
+        = (struct monitor_pending){ .type = type, .client = c };
+  return 0;
+}
+
+static void
+client_reply (struct monitor_client *c, uint32_t type, uint32_t id, const char *msg)
+{
+  silo_error_t err = NULL;
+  if (c && proto_send_str (c->fd, type, id, msg, &err) < 0)
+    {
+      silo_error_release (&err);
+      c->closing = true;
+    }
+}
+
+static struct monitor_client *
+client_by_exec (struct monitor *m, uint32_t id)
+{
+  struct monitor_client *c;
+  for (c = m->clients; c; c = c->next)
+    if (c->exec_id == id)
+      return c;
+  return NULL;
+}
+
+static int
+send_create (struct monitor *m, silo_error_t *err)
+{
+  json_t *o = json_pack ("{s:s}", "config", m->config_text);
+  char *payload = json_dumps (o, JSON_COMPACT);
+  int ret;
+
+  json_decref (o);
+  if (payload == NULL)
+    return silo_make_error (err, 0, "config.json: cannot encode for the agent");
+  ret = send_agent (m, PROTO_CREATE, PROTO_ID_AGENT, payload, strlen (payload), NULL, err);
+  free (payload);
+  m->phase = PHASE_CREATING;
+  return ret;
+}
+
+/* OK/ERROR from the agent: the oldest pending request's answer. */
+static int
+on_reply (struct monitor *m, const struct proto_msg *msg, silo_error_t *err)
+{
+  struct monitor_pending p;
+
+  if (m->pend_len == 0)
+    return silo_make_error (err, 0, "guest agent: unexpected %s", proto_type_name (msg->type));
+  p = m->pending[m->pend_head];
+  m->pend_head = (m->pend_head + 1) % MONITOR_MAX_PENDING;
+  m->pend_len--;
+  if (p.type == PROTO_CREATE)
+    {
+      if (msg->type == PROTO_ERROR)
+        return silo_make_error (err, 0, "%s", (char *) msg->data);
+      m->phase = PHASE_CREATED;
+      m->deadline_ns = 0;
+      if (write_all (m->sync_fd, "", 1) < 0)
+        return silo_make_error (err, errno, "report created");
+      close_and_reset (&m->sync_fd);
+      return 0;
+    }
+  if (p.type == PROTO_START && msg->type == PROTO_OK && m->phase == PHASE_CREATED)
+    m->phase = PHASE_RUNNING;
+  if (p.client)
+    {
+      client_reply (p.client, msg->type, msg->id, (char *) msg->data);
+      if (p.type == PROTO_EXEC && msg->type == PROTO_ERROR)
+        p.client->closing = true;
+    }
+  return 0;
+}
+
+static void
+on_exit_frame (struct monitor *m, const struct proto_msg *msg)
+{
+  struct monitor_client *c;
+  struct proto_exit e;
+
+  proto_get_exit (msg, &e);
+  if (msg->id == PROTO_ID_MAIN)
+    {
+      if (m->status < 0)
+        m->status = proto_exit_status (&e);
+      m->phase = PHASE_STOPPED;
+      m->deadline_ns = now_ns () + MONITOR_POWEROFF_GRACE_MS * 1000000ULL;
+      return;
+    }
+  c = client_by_exec (m, msg->id);
+  if (c)
+    {
+      silo_error_t err = NULL;
+      if (proto_send (c->fd, PROTO_EXIT, msg->id, msg->data, msg->len, &err) < 0)
+        silo_error_release (&err);
+      c->closing = true;
+    }
+}
+
+static int
+on_agent_frame (struct monitor *m, const struct proto_msg *msg, silo_error_t *err)
+{
+  struct monitor_client *c;
+  silo_error_t e2 = NULL;
+
+  switch (msg->type)
+    {
+    case PROTO_READY:
+      if (m->phase != PHASE_BOOT)
+        return silo_make_error (err, 0, "guest agent: READY twice");
+      if (msg->data[0] != PROTO_VERSION)
+        return silo_make_error (err, 0, "guest agent: protocol version %u, expected %u",
+                                msg->data[0], PROTO_VERSION);
+      return send_create (m, err);
+    case PROTO_OK:
+    case PROTO_ERROR:
+      if (msg->type == PROTO_ERROR && m->pend_len == 0)
+        return silo_make_error (err, 0, "guest agent: %s", (char *) msg->data);
+      return on_reply (m, msg, err);
+    case PROTO_STDOUT:
+    case PROTO_STDERR:
+      if (msg->id == PROTO_ID_MAIN)
+        sandbox_relay_output (&m->main, msg);
+      else if ((c = client_by_exec (m, msg->id))
+               && proto_send (c->fd, msg->type, msg->id, msg->data, msg->len, &e2) < 0)
+        {
+          silo_error_release (&e2);
+          c->closing = true;
+        }
+      return 0;
+    case PROTO_EXIT:
+      on_exit_frame (m, msg);
+      return 0;
+    default:
+      return silo_make_error (err, 0, "guest agent: unexpected %s", proto_type_name (msg->type));
+    }
+}
+
+static int
+read_agent (struct monitor *m, silo_error_t *err)
+{
+  struct proto_msg msg = { 0 };
+  int ret;
+
+  if (proto_reader_fill (&m->rd) < 0 && errno != EAGAIN)
+    return silo_make_error (err, errno, "read the agent channel");
+  while ((ret = proto_reader_next (&m->rd, &msg, err)) > 0)
+    {
+      ret = on_agent_frame (m, &msg, err);
+      proto_msg_release (&msg);
+      if (ret < 0)
+        return ret;
+    }
+  return ret;
+}
+
+/* --- control clients --- */
+
+static int
+on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto_msg *msg,
+                 silo_error_t *err)
+{
+  switch (msg->type)
+    {
+    case PROTO_CTL_STATE:
+      client_reply (c, PROTO_OK, 0, phase_names[m->phase]);
+      return 0;
+    case PROTO_CTL_START:
+      if (m->phase != PHASE_CREATED)
+        {
+          client_reply (c, PROTO_ERROR, 0, m->phase == PHASE_RUNNING ? "container already started"
+                                                                     : "container is not created");
+          return 0;
+        }
+      return send_agent (m, PROTO_START, PROTO_ID_MAIN, NULL, 0, c, err);
+    case PROTO_CTL_KILL:
+      if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
+        {
+          client_reply (c, PROTO_ERROR, 0, "container is not running");
+          return 0;
+        }
+      return send_agent (m, PROTO_SIGNAL, PROTO_ID_MAIN, msg->data, msg->len, c, err);
+    case PROTO_CTL_EXEC:
+      if (m->phase != PHASE_RUNNING || c->exec_id)
+        {
+          client_reply (c, PROTO_ERROR, 0, "container is not running");
+          c->closing = true;
+          return 0;
+        }
+      c->exec_id = m->next_id++;
+      return send_agent (m, PROTO_EXEC, c->exec_id, msg->data, msg->len, c, err);
+    default: /* STDIN, STDIN_CLOSE, RESIZE of the client's exec */
+      if (c->exec_id == 0)
+        {
+          c->closing = true;
+          return 0;
+        }
+      return send_agent (m, msg->type, c->exec_id, msg->data, msg->len, c, err);
+    }
+}
+
+static int
+read_client (struct monitor *m, struct monitor_client *c, silo_error_t *err)
+{
+  struct proto_msg msg = { 0 };
+  silo_error_t bad = NULL;
+  int ret;
+
+  if (proto_reader_fill (&c->rd) < 0 && errno != EAGAIN)
+    {
+      c->closing = true;
+      return 0;
+    }
+  while ((ret = proto_reader_next (&c->rd, &msg, &bad)) > 0)
+    {
+      ret = on_client_frame (m, c, &msg, err);
+      proto_msg_release (&msg);
+      if (ret < 0)
+        return ret;
+    }
+  if (ret < 0 || c->rd.eof)
+    {
+      silo_error_release (&bad);
+      c->closing = true;
+    }
+  return 0;
+}
+
+static void
+accept_client (struct monitor *m)
+{
+  struct monitor_client *c;
+  int fd = accept4 (m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+  if (fd < 0)
+    return;
+  c = xmalloc0 (sizeof (*c));
+  c->fd = fd;
+  proto_reader_init (&c->rd, fd, PROTO_FROM_CLIENT);
+  c->next = m->clients;
+  m->clients = c;
+}
+
+static void
+reap_clients (struct monitor *m)
+{
+  struct monitor_client **pp = &m->clients, *c;
+  size_t i;
+
+  while ((c = *pp))
+    {
+      if (!c->closing)
+        {
+          pp = &c->next;
+          continue;
+        }
+      *pp = c->next;
+      for (i = 0; i < MONITOR_MAX_PENDING; i++)
+        if (m->pending[i].client == c)
+          m->pending[i].client = NULL;
+      close (c->fd);
+      proto_reader_release (&c->rd);
+      free (c);
+    }
+}
+
+/* --- signals --- */
+
+static int
+on_signals (struct monitor *m, bool *guest_gone, silo_error_t *err)
+{
+  struct signalfd_siginfo si;
+  struct winsize ws;
+  int status;
+
+  while (read (m->sigfd, &si, sizeof (si)) == sizeof (si))
+    {
+      if (si.ssi_signo == SIGCHLD)
+        {
+          pid_t pid;
+          while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+            if (pid == m->guest)
+              *guest_gone = true;
+        }
+      else if (si.ssi_signo == SIGWINCH)
+        {
+          if (m->pty_slave >= 0 && ioctl (m->pty_slave, TIOCGWINSZ, &ws) == 0
+              && proto_send_resize (m->chan, PROTO_ID_MAIN, ws.ws_row, ws.ws_col, err) < 0)
+            return -1;
+        }
+      else if (m->phase == PHASE_RUNNING || m->phase == PHASE_CREATED)
+        {
+          /* Forwarded like runc's foreground run does. */
+          uint8_t p[8];
+          uint32_t s = htole32 (si.ssi_signo), a = 0;
+          memcpy (p, &s, 4);
+          memcpy (p + 4, &a, 4);
+          if (send_agent (m, PROTO_SIGNAL, PROTO_ID_MAIN, p, sizeof (p), NULL, err) < 0)
+            return -1;
+        }
+    }
+  return 0;
+}
+
+/* --- the loop --- */
+
+static int
+poll_timeout (struct monitor *m)
+{
+  unsigned long long now;
+
+  if (m->deadline_ns == 0)
+    return -1;
+  now = now_ns ();
+  return now >= m->deadline_ns ? 0 : (int) ((m->deadline_ns - now) / 1000000ULL) + 1;
+}
+
+static int
+check_deadline (struct monitor *m, silo_error_t *err)
+{
+  if (m->deadline_ns == 0 || now_ns () < m->deadline_ns)
+    return 0;
+  if (m->phase == PHASE_STOPPED)
+    {
+      kill (m->guest, SIGKILL); /* did not power off: end it */
+      m->deadline_ns = 0;
+      return 0;
+    }
+  return silo_make_error (err, ETIMEDOUT, "sandbox: the guest agent did not become ready within %d s",
+                          SANDBOX_READY_TIMEOUT_MS / 1000);
+}
+
+/* One round; *guest_gone when the guest process has ended. */
+static int
+monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
+{
+  struct pollfd pfd[80];
+  struct monitor_client *owner[80] = { 0 };
+  struct monitor_client *c;
+  size_t n = 0, i;
+  bool relay_in = m->main.in_fd >= 0 && m->phase >= PHASE_CREATED && m->phase != PHASE_STOPPED;
+
+  pfd[n++] = (struct pollfd){ .fd = m->chan, .events = POLLIN };
+  pfd[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+  pfd[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
+  pfd[n++] = (struct pollfd){ .fd = relay_in ? m->main.in_fd : -1, .events = POLLIN };
+  for (c = m->clients; c && n < ARRAY_SIZE (pfd); c = c->next)
+    owner[n] = c, pfd[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+  if (TEMP_FAILURE_RETRY (poll (pfd, n, poll_timeout (m))) < 0)
+    return silo_make_error (err, errno, "poll");
+  if (pfd[1].revents && on_signals (m, guest_gone, err) < 0)
+    return -1;
+  if (pfd[0].revents && read_agent (m, err) < 0)
+    return -1;
+  if (pfd[2].revents)
+    accept_client (m);
+  if (pfd[3].revents && sandbox_relay_input (&m->main, m->chan, err) < 0)
+    return -1;
+  for (i = 4; i < n; i++)
+    if (pfd[i].revents && read_client (m, owner[i], err) < 0)
+      return -1;
+  reap_clients (m);
+  return check_deadline (m, err);
+}
+
+static int
+monitor_loop (struct monitor *m, silo_error_t *err)
+{
+  bool gone = false;
+  cleanup_free char *tail = NULL;
+
+  while (!gone)
+    if (monitor_poll (m, &gone, err) < 0)
+      return -1;
+  /* Frames the agent wrote just before power-off. */
+  if (!m->rd.eof && read_agent (m, err) < 0)
+    return -1;
+  if (m->status >= 0)
+    return m->status;
+  tail = monitor_log_tail (m);
+  return silo_make_error (err, 0, "sandbox: the guest %s%s%s",
+                          m->phase < PHASE_CREATED ? "ended before the agent was ready"
+                                                   : "ended without the workload's exit status",
+                          tail ? ": " : "", tail ? tail : "");
+}
+
+static void
+report (struct monitor *m, silo_error_t *err)
+{
+  const char *msg = (*err)->msg ? (*err)->msg : "unknown error";
+
+  if (m->sync_fd >= 0)
+    {
+      if (write_all (m->sync_fd, msg, strlen (msg) + 1) < 0)
+        _exit (1);
+    }
+  else
+    dprintf (2, "silo: %s\n", msg);
+}
+
+void
+sandbox_monitor_main (const struct sandbox_request *req, const char *backend,
+                      const char *config_text, int sync_fd)
+{
+  struct monitor m = { .req = req, .config_text = config_text, .sync_fd = sync_fd, .chan = -1,
+                       .guest = -1, .log_fd = -1, .listen_fd = -1, .sigfd = -1, .pty_slave = -1,
+                       .status = -1, .next_id = PROTO_ID_MAIN + 1 };
+  silo_error_t err = NULL;
+  int ret;
+
+  ret = monitor_setup (&m, backend, &err);
+  if (ret == 0)
+    ret = monitor_loop (&m, &err);
+  if (ret < 0)
+    {
+      report (&m, &err);
+      if (m.guest > 0)
+        {
+          kill (m.guest, SIGKILL);
+          waitpid (m.guest, NULL, 0);
+        }
+      _exit (m.phase >= PHASE_CREATED ? 255 : 1);
+    }
+  _exit (ret);
+}

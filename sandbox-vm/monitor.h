@@ -1,0 +1,62 @@
+/* The sandbox monitor's state, shared by monitor.c (event loop) and
+ * monitor_setup.c (namespaces, cgroup, guest tree, launch). */
+#ifndef SILO_SANDBOX_MONITOR_H
+#define SILO_SANDBOX_MONITOR_H
+
+#include "internal.h"
+
+#define MONITOR_MAX_PENDING 64
+
+struct monitor_client
+{
+  int fd;
+  struct proto_reader rd;
+  uint32_t exec_id; /* 0 until it runs an exec */
+  bool closing;
+  struct monitor_client *next;
+};
+
+/* A request sent to the agent whose OK/ERROR is still due; the agent
+ * answers CREATE, START, EXEC and SIGNAL exactly once and in order. */
+struct monitor_pending
+{
+  uint32_t type;
+  struct monitor_client *client; /* NULL: the monitor's own request */
+};
+
+enum monitor_phase
+{
+  PHASE_BOOT,
+  PHASE_CREATING,
+  PHASE_CREATED,
+  PHASE_RUNNING,
+  PHASE_STOPPED,
+};
+
+struct monitor
+{
+  const struct sandbox_request *req;
+  const char *config_text;
+  int sync_fd;
+  int chan;
+  struct proto_reader rd;
+  pid_t guest;
+  int log_fd;
+  int listen_fd;
+  int sigfd;
+  struct monitor_client *clients;
+  struct monitor_pending pending[MONITOR_MAX_PENDING];
+  size_t pend_head, pend_len;
+  struct sandbox_relay main;
+  int pty_slave;
+  enum monitor_phase phase;
+  int status; /* the workload's, -1 until EXIT */
+  uint32_t next_id;
+  unsigned long long deadline_ns; /* 0 = none */
+};
+
+int monitor_setup (struct monitor *m, const char *backend, silo_error_t *err);
+/* The last useful line of the guest's log (a panic, or the last line). */
+char *monitor_log_tail (struct monitor *m);
+
+#endif

@@ -1,0 +1,162 @@
+/* Monitor bring-up, in order: own session (and the host pty as controlling
+ * terminal when process.terminal), the container cgroup, private mount/ipc/
+ * uts/pid namespaces, the guest tree, the control socket, the log, and the
+ * guest itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../cgroups/cgroups.h"
+#include "../util/utils.h"
+#include "monitor.h"
+
+static int
+setup_stdio (struct monitor *m, silo_error_t *err)
+{
+  const struct oci_process *p = m->req->cfg->process;
+
+  m->main = (struct sandbox_relay){ .in_fd = 0, .out_fd = 1, .err_fd = 2, .id = PROTO_ID_MAIN };
+  if (!p->terminal)
+    return 0;
+  if (m->req->console_socket_fd < 0)
+    return silo_make_error (err, 0, "process.terminal needs --console-socket in sandbox mode");
+  if (setsid () < 0)
+    return silo_make_error (err, errno, "setsid");
+  if (sandbox_console_pty (m->req->console_socket_fd, &m->pty_slave, err) < 0)
+    return -1;
+  /* As the session's controlling terminal it delivers SIGWINCH here. */
+  if (ioctl (m->pty_slave, TIOCSCTTY, 0) < 0)
+    return silo_make_error (err, errno, "set controlling terminal");
+  m->main.in_fd = m->main.out_fd = m->main.err_fd = m->pty_slave;
+  return 0;
+}
+
+static int
+enter_cgroup (struct monitor *m, silo_error_t *err)
+{
+  struct cg_handle *h = NULL;
+  int ret;
+
+  if (m->req->cgroup_path == NULL)
+    return 0;
+  ret = cg_open (m->req->cgroup_path, &h, err);
+  if (ret == 0)
+    ret = cg_enter (h, getpid (), err);
+  cg_handle_free (h);
+  return ret;
+}
+
+static int
+setup_namespaces (silo_error_t *err)
+{
+  if (unshare (CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID) < 0)
+    return silo_make_error (err, errno, "unshare the monitor's namespaces");
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return silo_make_error (err, errno, "make / private");
+  return 0;
+}
+
+static int
+setup_signals (struct monitor *m, silo_error_t *err)
+{
+  static const int sigs[] = { SIGCHLD, SIGWINCH, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+  sigset_t set;
+  size_t i;
+
+  sigemptyset (&set);
+  for (i = 0; i < ARRAY_SIZE (sigs); i++)
+    sigaddset (&set, sigs[i]);
+  if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
+    return silo_make_error (err, errno, "sigprocmask");
+  signal (SIGPIPE, SIG_IGN);
+  m->sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (m->sigfd < 0)
+    return silo_make_error (err, errno, "signalfd");
+  return 0;
+}
+
+static int
+listen_control (struct monitor *m, silo_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int dirfd = open (m->req->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (dirfd < 0)
+    return silo_make_error (err, errno, "open `%s`", m->req->state_dir);
+  snprintf (addr.sun_path, sizeof (addr.sun_path), "/proc/self/fd/%d/" SANDBOX_SOCK, dirfd);
+  unlink (addr.sun_path);
+  m->listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (m->listen_fd < 0)
+    return silo_make_error (err, errno, "socket");
+  if (bind (m->listen_fd, (struct sockaddr *) &addr, sizeof (addr)) < 0
+      || listen (m->listen_fd, 16) < 0)
+    return silo_make_error (err, errno, "listen on `%s/" SANDBOX_SOCK "`", m->req->state_dir);
+  return 0;
+}
+
+static int
+open_log (struct monitor *m, silo_error_t *err)
+{
+  cleanup_free char *path = NULL;
+
+  xasprintf (&path, "%s/" SANDBOX_LOG, m->req->state_dir);
+  m->log_fd = open (path, O_CREAT | O_TRUNC | O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
+  if (m->log_fd < 0)
+    return silo_make_error (err, errno, "open `%s`", path);
+  return 0;
+}
+
+int
+monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
+{
+  const struct sandbox_backend_ops *ops = sandbox_backend_get (backend);
+  cleanup_free char *guest_dir = NULL;
+  uint64_t mem;
+
+  if (ops == NULL)
+    return silo_make_error (err, 0, "sandbox backend `%s`: unknown", backend);
+  if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0 || setup_signals (m, err) < 0
+      || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0 || setup_namespaces (err) < 0)
+    return -1;
+  if (sandbox_guest_tree (m->req, &guest_dir, err) < 0)
+    return silo_error_wrap (err, "sandbox guest tree");
+  if (listen_control (m, err) < 0 || open_log (m, err) < 0)
+    return -1;
+  if (ops->launch (guest_dir, mem, m->log_fd, m->req->debug, &m->guest, &m->chan, err) < 0)
+    return -1;
+  proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
+  m->deadline_ns = now_ns () + SANDBOX_READY_TIMEOUT_MS * 1000000ULL;
+  return 0;
+}
+
+char *
+monitor_log_tail (struct monitor *m)
+{
+  cleanup_free char *path = NULL, *text = NULL;
+  silo_error_t err = NULL;
+  char *line, *last = NULL, *save = NULL;
+
+  xasprintf (&path, "%s/" SANDBOX_LOG, m->req->state_dir);
+  if (read_file (path, &text, NULL, &err) < 0)
+    {
+      silo_error_release (&err);
+      return NULL;
+    }
+  for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      if (strstr (line, "Kernel panic"))
+        return xstrdup (line);
+      if (*line)
+        last = line;
+    }
+  return last ? xstrdup (last) : NULL;
+}

@@ -1,0 +1,182 @@
+/* sandbox_create (fork the monitor, wait until the workload is created) and
+ * sandbox_exec (a process in the running sandbox, its stdio relayed by the
+ * caller or by a stand-in child when detached). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+/* The monitor writes "" (created) or an error message, NUL-terminated. */
+static int
+wait_created (int sync_fd, pid_t pid, silo_error_t *err)
+{
+  cleanup_free char *msg = NULL;
+  ssize_t n = read_all_fd (sync_fd, &msg);
+  int status;
+
+  if (n > 0 && msg[0] == '\0')
+    return 0;
+  kill (pid, SIGKILL);
+  waitpid (pid, &status, 0);
+  if (n > 0)
+    return silo_make_error (err, 0, "%s", msg);
+  return silo_make_error (err, 0, "sandbox: the monitor exited during create");
+}
+
+int
+sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err)
+{
+  cleanup_free char *config_path = NULL, *config_text = NULL;
+  const char *backend = NULL;
+  int sv[2];
+  pid_t child;
+
+  if (req->cfg->process == NULL)
+    return silo_make_error (err, 0, "config.json: process: required");
+  if (sandbox_pick_backend (req->backend, &backend, err) < 0)
+    return -1;
+  xasprintf (&config_path, "%s/config.json", req->bundle);
+  if (read_file (config_path, &config_text, NULL, err) < 0)
+    return -1;
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return silo_make_error (err, errno, "socketpair");
+  child = fork ();
+  if (child < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return silo_make_error (err, errno, "fork the sandbox monitor");
+    }
+  if (child == 0)
+    {
+      close (sv[0]);
+      sandbox_monitor_main (req, backend, config_text, sv[1]);
+    }
+  close (sv[1]);
+  if (wait_created (sv[0], child, err) < 0)
+    {
+      close (sv[0]);
+      return silo_error_wrap (err, "create sandbox `%s` (%s)", req->id, backend);
+    }
+  close (sv[0]);
+  *pid = child;
+  return 0;
+}
+
+/* --- exec --- */
+
+static int
+exec_relay_frame (struct sandbox_relay *r, const struct proto_msg *m, int *status)
+{
+  struct proto_exit e;
+
+  if (m->type == PROTO_STDOUT || m->type == PROTO_STDERR)
+    sandbox_relay_output (r, m);
+  else if (m->type == PROTO_EXIT)
+    {
+      proto_get_exit (m, &e);
+      *status = proto_exit_status (&e);
+    }
+  return 0;
+}
+
+static void
+send_size (int tty, int chan, uint32_t id)
+{
+  struct winsize ws;
+  silo_error_t err = NULL;
+
+  if (tty >= 0 && isatty (tty) && ioctl (tty, TIOCGWINSZ, &ws) == 0 && ws.ws_row
+      && proto_send_resize (chan, id, ws.ws_row, ws.ws_col, &err) < 0)
+    silo_error_release (&err);
+}
+
+/* Relay until EXIT; returns the exit status. */
+static int
+exec_relay (int fd, struct sandbox_relay *r, silo_error_t *err)
+{
+  struct proto_reader rd;
+  struct proto_msg m = { 0 };
+  int status = -1, ret = 0;
+
+  proto_reader_init (&rd, fd, PROTO_FROM_GUEST);
+  while (ret >= 0 && status < 0)
+    {
+      struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+                               { .fd = r->in_fd, .events = POLLIN } };
+      if (TEMP_FAILURE_RETRY (poll (pfd, 2, -1)) < 0)
+        ret = silo_make_error (err, errno, "poll");
+      else if (pfd[1].revents)
+        ret = sandbox_relay_input (r, fd, err);
+      if (ret < 0 || !pfd[0].revents)
+        continue;
+      if (proto_reader_fill (&rd) < 0 && errno != EAGAIN)
+        ret = silo_make_error (err, errno, "read from the sandbox monitor");
+      while (ret >= 0 && (ret = proto_reader_next (&rd, &m, err)) > 0)
+        {
+          exec_relay_frame (r, &m, &status);
+          proto_msg_release (&m);
+        }
+      if (ret >= 0 && status < 0 && rd.eof)
+        ret = silo_make_error (err, 0, "sandbox: the monitor closed the exec stream");
+    }
+  proto_reader_release (&rd);
+  return ret < 0 ? ret : status;
+}
+
+static int
+exec_setup_stdio (const struct oci_process *p, int console_socket_fd, struct sandbox_relay *r,
+                  int *slave, silo_error_t *err)
+{
+  *r = (struct sandbox_relay){ .in_fd = 0, .out_fd = 1, .err_fd = 2 };
+  if (!p->terminal || console_socket_fd < 0)
+    return 0;
+  if (sandbox_console_pty (console_socket_fd, slave, err) < 0)
+    return -1;
+  r->in_fd = r->out_fd = r->err_fd = *slave;
+  return 0;
+}
+
+int
+sandbox_exec (const char *state_dir, const struct oci_process *p, int console_socket_fd,
+              bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
+{
+  cleanup_free char *json = sandbox_process_json (p);
+  cleanup_close int fd = -1, slave = -1;
+  struct sandbox_relay r;
+  int status;
+
+  fd = sandbox_ctl_connect (state_dir, err);
+  if (fd < 0)
+    return -1;
+  if (sandbox_ctl_request (fd, PROTO_CTL_EXEC, json, strlen (json), NULL, err) < 0)
+    return silo_error_wrap (err, "exec in sandbox");
+  if (exec_setup_stdio (p, console_socket_fd, &r, &slave, err) < 0)
+    return -1;
+  if (p->terminal)
+    send_size (r.out_fd, fd, 0);
+  if (detach)
+    {
+      *pid = fork ();
+      if (*pid < 0)
+        return silo_make_error (err, errno, "fork");
+      if (*pid > 0)
+        return 0;
+      status = exec_relay (fd, &r, err);
+      _exit (status < 0 ? 255 : status);
+    }
+  status = exec_relay (fd, &r, err);
+  if (status < 0)
+    return -1;
+  *exit_status = status;
+  return 0;
+}

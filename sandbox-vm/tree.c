@@ -1,0 +1,121 @@
+/* The guest tree, built by the monitor inside its own mount namespace, so
+ * nothing of it is visible on the host or outlives the monitor:
+ *   <state_dir>/guest/          private tmpfs; the guest's root (UML) or share
+ *     init                      the agent
+ *     dev proc share            mount points the agent uses
+ *     rootfs/                   bind of the container root (ro if root.readonly)
+ *     binds/N                   bind of mounts[N].source for every bind mount
+ * Only this tree is reachable from the guest's hostfs/9p mounts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/utils.h"
+#include "internal.h"
+
+static int
+bind_into (const char *src, const char *dst, bool ro, silo_error_t *err)
+{
+  struct stat st;
+  int fd;
+
+  if (stat (src, &st) < 0)
+    return silo_make_error (err, errno, "stat `%s`", src);
+  if (S_ISDIR (st.st_mode))
+    {
+      if (mkdir (dst, 0755) < 0)
+        return silo_make_error (err, errno, "mkdir `%s`", dst);
+    }
+  else
+    {
+      fd = open (dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd < 0)
+        return silo_make_error (err, errno, "create `%s`", dst);
+      close (fd);
+    }
+  if (mount (src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return silo_make_error (err, errno, "bind `%s` on `%s`", src, dst);
+  if (ro && mount (NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+    return silo_make_error (err, errno, "remount `%s` read-only", dst);
+  return 0;
+}
+
+static int
+write_agent (const char *dir, silo_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  const void *data;
+  size_t len;
+  cleanup_close int fd = -1;
+
+  if (sandbox_agent_blob (&data, &len, err) < 0)
+    return -1;
+  xasprintf (&path, "%s/init", dir);
+  fd = open (path, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+  if (fd < 0 || write_all (fd, data, len) < 0)
+    return silo_make_error (err, errno, "write the agent to `%s`", path);
+  return 0;
+}
+
+static int
+bind_sources (const struct sandbox_request *req, const char *dir, silo_error_t *err)
+{
+  cleanup_free char *binds = NULL;
+  size_t i;
+
+  xasprintf (&binds, "%s/binds", dir);
+  if (mkdir (binds, 0755) < 0)
+    return silo_make_error (err, errno, "mkdir `%s`", binds);
+  for (i = 0; i < req->cfg->n_mounts; i++)
+    {
+      const struct oci_mount *m = &req->cfg->mounts[i];
+      cleanup_free char *src = NULL, *dst = NULL;
+
+      if (!m->is_bind)
+        continue;
+      if (m->source == NULL)
+        return silo_make_error (err, 0, "config.json: mounts[%zu].source: required for a bind", i);
+      if (m->source[0] == '/')
+        src = xstrdup (m->source);
+      else
+        xasprintf (&src, "%s/%s", req->bundle, m->source);
+      xasprintf (&dst, "%s/%zu", binds, i);
+      if (bind_into (src, dst, (m->flags & MS_RDONLY) != 0, err) < 0)
+        return silo_error_wrap (err, "config.json: mounts[%zu]", i);
+    }
+  return 0;
+}
+
+int
+sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err)
+{
+  static const char *const dirs[] = { "dev", "proc", "share" };
+  cleanup_free char *dir = NULL, *path = NULL;
+  size_t i;
+
+  xasprintf (&dir, "%s/" SANDBOX_GUEST_DIR, req->state_dir);
+  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return silo_make_error (err, errno, "mkdir `%s`", dir);
+  if (mount ("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0)
+    return silo_make_error (err, errno, "mount tmpfs on `%s`", dir);
+  if (write_agent (dir, err) < 0)
+    return -1;
+  for (i = 0; i < ARRAY_SIZE (dirs); i++)
+    {
+      free (path);
+      xasprintf (&path, "%s/%s", dir, dirs[i]);
+      if (mkdir (path, 0755) < 0)
+        return silo_make_error (err, errno, "mkdir `%s`", path);
+    }
+  free (path);
+  xasprintf (&path, "%s/rootfs", dir);
+  if (bind_into (req->rootfs, path, req->cfg->root_readonly, err) < 0)
+    return silo_error_wrap (err, "container root");
+  if (bind_sources (req, dir, err) < 0)
+    return -1;
+  *guest_dir = steal_pointer (&dir);
+  return 0;
+}
