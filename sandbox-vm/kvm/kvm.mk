@@ -1,0 +1,44 @@
+# silo's VMM (sandbox-vm/kvm), its test guests and the guest kernel.
+# Include from the top Makefile: `include sandbox-vm/kvm/kvm.mk`.
+LIB_SRCS += $(wildcard sandbox-vm/kvm/*.c sandbox-vm/kvm/*/*.c)
+
+# Freestanding test guests (tests/vm-guest): one ELF with a 64-bit entry,
+# and the same code flattened behind a minimal setup header as a bzImage.
+VM_GUEST_DIR := $(BUILD)/tests/vm-guest
+VM_GUEST_CFLAGS := -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-mno-red-zone -mgeneral-regs-only -Os -Wall -Wextra -Werror
+VM_GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,tests/vm-guest/guest.ld
+VM_GUESTS := $(VM_GUEST_DIR)/guest64.elf $(VM_GUEST_DIR)/guest.bzImage
+
+$(VM_GUEST_DIR)/guest64.elf: tests/vm-guest/entry64.S tests/vm-guest/guest.c tests/vm-guest/virtio.c \
+		tests/vm-guest/io.h tests/vm-guest/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(VM_GUEST_CFLAGS) $(VM_GUEST_LDFLAGS) -o $@ $(filter %.S %.c,$^)
+
+$(VM_GUEST_DIR)/bzheader.bin: tests/vm-guest/bzheader.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@.o $<
+	objcopy -O binary -j .text $@.o $@
+
+$(VM_GUEST_DIR)/guest.bzImage: $(VM_GUEST_DIR)/bzheader.bin $(VM_GUEST_DIR)/guest64.elf
+	objcopy -O binary $(VM_GUEST_DIR)/guest64.elf $@.pm
+	cat $(VM_GUEST_DIR)/bzheader.bin $@.pm > $@
+
+# test_vmm runs its VMM tests only when this fragment is part of the build
+# (otherwise the VMM is not in libsilo.a and the test reports a skip).
+$(BUILD)/tests/unit/test_vmm: $(VM_GUESTS)
+$(BUILD)/tests/unit/test_vmm: ALL_CFLAGS += -DSILO_HAVE_VMM
+
+# Guest kernel: Debian's linux-source-6.1 with sandbox-vm/guest-kernel/silo.config.
+# The kernel tree is kept beside $(BUILD), not in it: the top Makefile
+# includes every *.d under $(BUILD), and the kernel sources have some.
+GUEST_KERNEL_SRC ?= $(BUILD)-linux
+guest-kernel: $(BUILD)/guest-kernel/vmlinux
+$(BUILD)/guest-kernel/vmlinux: sandbox-vm/guest-kernel/silo.config sandbox-vm/guest-kernel/build.sh
+	sandbox-vm/guest-kernel/build.sh $(BUILD)/guest-kernel $(GUEST_KERNEL_SRC)
+.PHONY: guest-kernel
+
+# Full-kernel boot test: needs hardware virtualization (vmx/svm).
+check-kvm-boot: all guest-kernel
+	BUILD=$(BUILD) tests/vm-guest/boot-kernel.sh
+.PHONY: check-kvm-boot

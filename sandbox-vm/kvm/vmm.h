@@ -1,0 +1,58 @@
+/* silo's own VMM on /dev/kvm: boots a Linux guest (ELF vmlinux or bzImage)
+ * straight into its 64-bit (or PVH) entry with an 8250 serial console, an
+ * i8042 reset line used as power-off, two virtio-mmio consoles (hvc0: log,
+ * hvc1: agent channel) and a virtio-9p share of the root filesystem.
+ * The VMM holds only the fds it is given plus /dev/kvm, all O_CLOEXEC, so the
+ * caller can jail the process before calling vmm_run. */
+#ifndef SILO_VMM_H
+#define SILO_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../util/error.h"
+
+struct vmm_timing;
+
+struct vmm_config
+{
+  const char *kernel;  /* ELF vmlinux (PVH note or 64-bit entry) or bzImage (64-bit entry, boot protocol >= 2.12) */
+  const char *initrd;  /* may be NULL */
+  const char *cmdline; /* silo appends virtio_mmio.device= entries itself */
+  uint64_t mem_bytes;
+  int vcpus;
+  int agent_fd;   /* host end of the agent channel: bytes to/from the guest's /dev/hvc1 */
+  int console_fd; /* 8250 serial and hvc0 output (early logs), -1 = off */
+  const char *share_dir; /* root filesystem share: virtio-9p (9P2000.L), mount tag "silo-root"; NULL = none */
+  bool share_readonly;
+  struct vmm_timing *timing; /* NULL = no boot-time markers */
+};
+
+/* Boot the guest and block until it powers off (i8042 reset through
+ * `reboot=k`, or a triple fault). Returns 0 on a clean power-off. */
+int vmm_run (const struct vmm_config *cfg, silo_error_t *err);
+
+/* vmx or svm in /proc/cpuinfo: a stock Linux guest can boot here. */
+bool vmm_hw_virt_available (void);
+
+/* Boot-time markers, in CLOCK_MONOTONIC nanoseconds (0 = not reached).
+ * The guest reports "agent ready" and "process exec" by writing the marker
+ * number to I/O port VMM_MARKER_PORT (one `outb`). */
+#define VMM_MARKER_PORT 0x510
+enum vmm_marker
+{
+  VMM_MARK_START,       /* vmm_run entered */
+  VMM_MARK_FIRST_ENTRY, /* first KVM_RUN of the boot vCPU */
+  VMM_MARK_AGENT_READY, /* guest wrote 1 to VMM_MARKER_PORT */
+  VMM_MARK_EXEC,        /* guest wrote 2 to VMM_MARKER_PORT */
+  VMM_MARK_POWER_OFF,
+  VMM_MARK_COUNT,
+};
+struct vmm_timing
+{
+  unsigned long long ns[VMM_MARK_COUNT];
+};
+/* One line per reached marker, relative to VMM start, for --debug. */
+void vmm_timing_print (const struct vmm_timing *t, int fd);
+
+#endif
