@@ -358,7 +358,10 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
     return -1;
   if (c->console_fd < 0 && connect_console (o->console_socket, &c->console_fd, err) < 0)
     return -1;
-  if (vm ? spawn_sandbox (c, err) < 0 : (make_fifo (c, err) < 0 || spawn_container (c, o, err) < 0))
+  /* exec.fifo also marks "created" until start, in both modes. */
+  if (make_fifo (c, err) < 0)
+    return -1;
+  if (vm ? spawn_sandbox (c, err) < 0 : spawn_container (c, o, err) < 0)
     return -1;
   if (state_write (c->g, &c->st, err) < 0 || write_pid_file (o->pid_file, c->st.pid, err) < 0)
     return -1;
