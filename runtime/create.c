@@ -190,6 +190,10 @@ make_fifo (struct create_ctx *c, silo_error_t *err)
   xasprintf (&path, "%s/exec.fifo", c->dir);
   if (mkfifo (path, 0622) < 0)
     return silo_make_error (err, errno, "mkfifo `%s`", path);
+  /* The umask must not take the write bit from a process that opens the
+   * fifo after switching to another user (podman create -u 65534). */
+  if (chmod (path, 0622) < 0)
+    return silo_make_error (err, errno, "chmod `%s`", path);
   c->fifo_fd = open (path, O_PATH | O_CLOEXEC);
   if (c->fifo_fd < 0)
     return silo_make_error (err, errno, "open `%s`", path);
