@@ -1,0 +1,171 @@
+# Sandbox mode on the uml backend, through the real CLI (silo-vm).
+VM=${SILO}-vm
+[ -x "$VM" ] || VM="$(dirname "$SILO")/silo-vm"
+
+uml_ready () {
+  [ -x /usr/bin/linux ] || skip "user-mode-linux not installed (/usr/bin/linux)"
+  [ -x "$VM" ] || skip "no silo-vm next to $SILO"
+}
+
+# Force the uml backend through the annotation, as a user would.
+make_uml_bundle () {
+  local dir=$1; shift
+  make_bundle "$dir" "$@" || return 1
+  edit_config "$dir" "c.setdefault('annotations', {})['silo.sandbox.backend'] = 'uml'"
+}
+
+alive () {
+  [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+test_uml_run_stdout_stderr_status () {
+  uml_ready
+  local d out err rc
+  d=$(mktemp -d)
+  make_uml_bundle "$d" sh -c 'echo to-out; echo to-err >&2; exit 7'
+  out=$(cd "$d" && "$VM" run "$(new_id)" 2>"$d/err"); rc=$?
+  assert_eq "$out" "to-out" || return 1
+  assert_eq "$(cat "$d/err")" "to-err" || return 1
+  assert_eq "$rc" 7 "exit status"
+}
+
+test_uml_guest_kernel_differs () {
+  uml_ready
+  local d out
+  d=$(mktemp -d)
+  make_uml_bundle "$d" busybox uname -r
+  out=$(cd "$d" && "$VM" run "$(new_id)") || return 1
+  [ -n "$out" ] && [ "$out" != "$(uname -r)" ] || fail "guest uname -r [$out] vs host [$(uname -r)]"
+}
+
+test_uml_stdin_relayed () {
+  uml_ready
+  local d out
+  d=$(mktemp -d)
+  make_uml_bundle "$d" sh -c 'read x; echo got-$x'
+  out=$(cd "$d" && echo abc | "$VM" run "$(new_id)") || return 1
+  assert_eq "$out" "got-abc"
+}
+
+test_uml_lifecycle_exec_kill_delete () {
+  uml_ready
+  local id rc
+  id=$(new_id)
+  lifecycle_steps "$id"; rc=$?
+  "$VM" delete --force "$id" >/dev/null 2>&1
+  return $rc
+}
+
+lifecycle_steps () {
+  local d id=$1 out rc
+  d=$(mktemp -d)
+  make_uml_bundle "$d" sleep 100
+  (cd "$d" && "$VM" create "$id" </dev/null >/dev/null 2>&1) || fail "create" || return 1
+  assert_contains "$("$VM" state "$id")" '"created"' || return 1
+  "$VM" start "$id" || fail "start" || return 1
+  assert_contains "$("$VM" state "$id")" '"running"' || return 1
+  out=$("$VM" exec "$id" sh -c 'echo in-guest; exit 5'); rc=$?
+  assert_eq "$out" "in-guest" || return 1
+  assert_eq "$rc" 5 "exec status" || return 1
+  "$VM" kill "$id" KILL || fail "kill" || return 1
+  wait_for sh -c "'$VM' state '$id' | grep -q stopped" || fail "not stopped after kill" || return 1
+  "$VM" delete "$id" || fail "delete" || return 1
+  ! "$VM" state "$id" >/dev/null 2>&1 || fail "state still there"
+}
+
+test_uml_signal_exit_status () {
+  uml_ready
+  local d id rc
+  d=$(mktemp -d); id=$(new_id)
+  make_uml_bundle "$d" sleep 100
+  (cd "$d" && exec "$VM" run "$id" </dev/null) &
+  local runner=$!
+  wait_for sh -c "'$VM' state '$id' | grep -q running" || fail "never running" || return 1
+  "$VM" kill "$id" TERM || return 1
+  wait $runner; rc=$?
+  assert_eq "$rc" $((128 + 15)) "status after SIGTERM"
+  "$VM" delete "$id" >/dev/null 2>&1
+  return 0
+}
+
+test_uml_write_visible_in_rootfs () {
+  uml_ready
+  local d
+  d=$(mktemp -d)
+  make_uml_bundle "$d" sh -c 'echo from-guest > /written'
+  edit_config "$d" "c['root']['readonly'] = False"
+  (cd "$d" && "$VM" run "$(new_id)") || return 1
+  assert_eq "$(cat "$d/rootfs/written" 2>/dev/null)" "from-guest"
+}
+
+test_uml_readonly_root () {
+  uml_ready
+  local d out
+  d=$(mktemp -d)
+  make_uml_bundle "$d" sh -c 'touch /nope 2>&1 && echo wrote || echo refused'
+  edit_config "$d" "c['root']['readonly'] = True"
+  out=$(cd "$d" && "$VM" run "$(new_id)")
+  assert_contains "$out" "refused" || return 1
+  [ ! -e "$d/rootfs/nope" ] || fail "file appeared on the host"
+}
+
+test_uml_terminal_console_socket () {
+  uml_ready
+  local d id sock out
+  d=$(mktemp -d); id=$(new_id); sock=$d/console.sock
+  make_uml_bundle "$d" sh -c 'tty >/dev/null && echo is-a-tty; stty size'
+  edit_config "$d" "c['process']['terminal'] = True; c['process']['consoleSize'] = {'height': 30, 'width': 100}"
+  python3 - "$sock" >"$d/tty.out" <<'PY' &
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(256, socket.CMSG_LEN(4))
+fd = array.array("i", anc[0][2][:4])[0]
+buf = b""
+while True:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    buf += b
+sys.stdout.write(buf.decode(errors="replace"))
+PY
+  local rx=$!
+  wait_for test -S "$sock" || return 1
+  (cd "$d" && "$VM" run --console-socket "$sock" "$id") || fail "run with a terminal" || return 1
+  wait $rx
+  out=$(tr -d '\r' < "$d/tty.out")
+  assert_contains "$out" "is-a-tty" || return 1
+  assert_contains "$out" "30 100"
+}
+
+test_uml_delete_force_leaves_nothing () {
+  uml_ready
+  local d id pid root
+  d=$(mktemp -d); id=$(new_id)
+  make_uml_bundle "$d" sleep 100
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || fail "run -d" || return 1
+  pid=$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  [ -n "$pid" ] && kill -0 "$pid" || fail "no monitor pid" || return 1
+  "$VM" delete --force "$id" || fail "delete --force" || return 1
+  # A zombie (host init may not reap) is gone for our purposes.
+  ! alive "$pid" || fail "monitor $pid still alive" || return 1
+  ! "$VM" state "$id" >/dev/null 2>&1 || fail "state remains" || return 1
+  ! pgrep -f "hostfs=.*$id" >/dev/null || fail "uml processes remain" || return 1
+  ! grep -q "$id" /proc/self/mountinfo || fail "mounts remain" || return 1
+  ! find /sys/fs/cgroup -maxdepth 4 -name "$id" 2>/dev/null | grep -q . || fail "cgroup remains"
+}
+
+test_uml_run_true_under_1s () {
+  uml_ready
+  local d start end
+  d=$(mktemp -d)
+  make_uml_bundle "$d" true
+  start=$(date +%s%N)
+  (cd "$d" && "$VM" run "$(new_id)") || return 1
+  end=$(date +%s%N)
+  echo "  silo-vm run true: $(( (end - start) / 1000000 )) ms"
+  return 0
+}
