@@ -1,0 +1,179 @@
+# Container mode, the OCI lifecycle seen from outside (issue #2): run,
+# create/start/state/kill/delete, list, exec, signals, spec, features.
+source "$TOP/tests/container_lib.sh"
+
+test_run_exit_status_and_stdout () {
+  setup sh -c 'echo hello from $(hostname); exit 3'
+  out=$(run_fg); rc=$?
+  assert_eq "$rc" 3 "exit status" || return 1
+  assert_eq "$out" "hello from silo" || return 1
+  assert_nothing_left "$ID"
+}
+
+test_run_killed_by_signal_is_128_plus_n () {
+  # Init of a pid namespace ignores its own unhandled signals: no pid ns here.
+  setup sh -c 'kill -USR1 $$; sleep 5'
+  edit_config "$T/b" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'pid']"
+  run_fg >/dev/null; rc=$?
+  assert_eq "$rc" $((128 + 10)) "SIGUSR1"
+}
+
+test_create_state_start_stopped () {
+  setup sh -c 'read x < /dev/null; sleep 0.3; exit 0'
+  create_c "$ID" || return 1
+  assert_eq "$(state_of "$ID" status)" created || return 1
+  pid=$(cpid); [ "$pid" -gt 0 ] || fail "pid $pid" || return 1
+  ! pid_gone "$pid" || fail "no process $pid" || return 1
+  assert_eq "$(state_of "$ID" id)" "$ID" || return 1
+  assert_eq "$(state_of "$ID" bundle)" "$T/b" || return 1
+  $S start "$ID" || return 1
+  assert_eq "$(state_of "$ID" status)" running || return 1
+  wait_for is_status "$ID" stopped || fail "never stopped: $($S state "$ID")" || return 1
+  # start again: not created any more
+  expect_fail "not created" $S start "$ID" || return 1
+  $S delete "$ID" || return 1
+  assert_nothing_left "$ID"
+}
+
+test_delete_running_needs_force () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  expect_fail "--force" $S delete "$ID" || return 1
+  ! pid_gone "$pid" || fail "delete without --force killed the container" || return 1
+  $S delete --force "$ID" || return 1
+  pid_gone "$pid" || fail "process $pid survived delete --force" || return 1
+  expect_fail "does not exist" $S state "$ID" || return 1
+  assert_nothing_left "$ID"
+}
+
+# kill with a name, a number, a SIG-prefixed name.
+test_kill_signal_spellings () {
+  setup sh -c 'trap "exit 0" TERM; while :; do sleep 0.05; done'
+  local n=0 sig
+  for sig in KILL 9 SIGTERM; do
+    n=$((n + 1))
+    run_d "$ID-$n" || return 1
+    wait_for is_status "$ID-$n" running || return 1
+    $S kill "$ID-$n" "$sig" || return 1
+    wait_for is_status "$ID-$n" stopped || fail "$sig: still $(state_of "$ID-$n" status)" || return 1
+    $S delete "$ID-$n" || return 1
+  done
+}
+
+test_kill_all_reaches_every_process () {
+  # The init of a pid namespace ignores TERM without a handler; its
+  # children do not, and `wait` returns once they are gone.
+  setup sh -c 'sleep 100 & sleep 100 & wait; echo done'
+  run_d "$ID" || return 1
+  wait_for is_status "$ID" running || return 1
+  sleep 0.2
+  $S kill "$ID" TERM || return 1
+  sleep 0.3
+  is_status "$ID" running || fail "init died from an unhandled TERM" || return 1
+  $S kill --all "$ID" TERM || return 1
+  wait_for is_status "$ID" stopped || fail "kill --all: still $(state_of "$ID" status)"
+}
+
+test_list_formats () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  create_c "$ID-b" || return 1
+  assert_eq "$($S list -q | sort | tr '\n' ' ')" "$ID $ID-b " || return 1
+  out=$($S list)
+  assert_contains "$out" "STATUS" || return 1
+  echo "$out" | grep -q "^$ID .*running" || fail "list: $out" || return 1
+  $S list --format json | python3 -c '
+import json, sys
+l = {e["id"]: e for e in json.load(sys.stdin)}
+assert l[sys.argv[1]]["status"] == "running", l
+assert l[sys.argv[1]]["pid"] > 0, l
+assert l[sys.argv[1] + "-b"]["status"] == "created", l
+assert l[sys.argv[1]]["bundle"] == sys.argv[2], l
+' "$ID" "$T/b"
+}
+
+test_exec_sees_init_and_propagates_status () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  out=$($S exec "$ID" ps -o pid,args)
+  echo "$out" | grep -Eq '^ *1 +sleep 100' || fail "init not pid 1: $out" || return 1
+  $S exec "$ID" sh -c 'exit 42'; assert_eq "$?" 42 "exec exit status" || return 1
+  assert_eq "$($S exec -e FOO=bar -e PATH=/bin "$ID" sh -c 'echo $FOO:$PATH')" "bar:/bin" || return 1
+  assert_eq "$($S exec --cwd /tmp "$ID" pwd)" "/tmp" || return 1
+  assert_eq "$($S exec -u 1000:1000 "$ID" id -u):$($S exec -u 1000:1000 "$ID" id -g)" "1000:1000"
+}
+
+test_exec_process_file () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  cat > "$T/p.json" <<'EOF'
+{"args": ["sh", "-c", "echo $X; pwd; id -u"], "env": ["X=from-file", "PATH=/bin"],
+ "cwd": "/etc", "user": {"uid": 7, "gid": 7}}
+EOF
+  out=$($S exec --process "$T/p.json" "$ID" | tr '\n' ' ')
+  assert_eq "$out" "from-file /etc 7 "
+}
+
+test_exec_detached_pid_file () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  $S exec -d --pid-file "$T/exec.pid" "$ID" sleep 77 >/dev/null 2>&1 || return 1
+  p=$(cat "$T/exec.pid")
+  grep -q "sleep 77" "/proc/$p/cmdline" 2>/dev/null \
+    || tr '\0' ' ' < "/proc/$p/cmdline" | grep -q "sleep 77" || fail "pid file: $p" || return 1
+  # the exec'd process is in the container's pid namespace
+  assert_eq "$(readlink /proc/$p/ns/pid)" "$(readlink /proc/$(cpid)/ns/pid)"
+}
+
+test_run_detached_pid_file () {
+  setup sleep 100
+  in_bundle run -d --pid-file "$T/pid" "$ID" >/dev/null 2>&1 || return 1
+  assert_eq "$(cat "$T/pid")" "$(cpid)" || return 1
+  assert_eq "$(state_of "$ID" status)" running || return 1
+  # the silo that ran it is gone; the container is not
+  ! pid_gone "$(cat "$T/pid")"
+}
+
+test_create_pid_file () {
+  setup true
+  create_c --pid-file "$T/pid" "$ID" || return 1
+  assert_eq "$(cat "$T/pid")" "$(cpid)"
+}
+
+test_foreground_run_forwards_sigterm () {
+  setup sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done'
+  (cd "$T/b" && exec $S run "$ID" >"$T/out" 2>&1 </dev/null) &
+  local silo_pid=$!
+  BG_PIDS=$silo_pid
+  wait_for grep -q ready "$T/out" || fail "never ready: $(cat "$T/out")" || return 1
+  kill -TERM "$silo_pid"
+  wait "$silo_pid"; rc=$?
+  assert_eq "$rc" 7 "exit status of run" || return 1
+  assert_contains "$(cat "$T/out")" "got-term" || return 1
+  # foreground run deletes its container
+  assert_nothing_left "$ID"
+}
+
+test_spec_twice_fails () {
+  T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+  (cd "$T" && $SILO spec) || return 1
+  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/config.json" || return 1
+  (cd "$T" && expect_fail "exists" $SILO spec)
+}
+
+test_features_is_json () {
+  $SILO features | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+assert f["ociVersionMin"] and f["ociVersionMax"], f
+assert "mount" in f["linux"]["namespaces"], f
+assert "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"], f
+'
+}
+
+test_version () {
+  out=$($SILO --version) || return 1
+  assert_contains "$out" "silo version" || return 1
+  assert_contains "$out" "spec: 1."
+}
