@@ -6,6 +6,7 @@
 #include "../util/syscalls.h"
 #include "../util/utils.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 
 #define RESOLVE_SAFE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 #define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
@@ -201,6 +203,97 @@ mount_cgroup (int rootfd, const struct oci_mount *m, const char *target,
   return (m->flags & MS_RDONLY) ? 1 : 0;
 }
 
+static int copy_tree (int src, int dst, silo_error_t *err);
+
+static int
+copy_file_at (int src, int dst, const char *name, mode_t mode, silo_error_t *err)
+{
+  cleanup_close int in = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int out = -1;
+  char buf[65536];
+  ssize_t r;
+
+  if (in < 0)
+    return silo_make_error (err, errno, "tmpcopyup: open `%s`", name);
+  out = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+  if (out < 0)
+    return silo_make_error (err, errno, "tmpcopyup: create `%s`", name);
+  while ((r = TEMP_FAILURE_RETRY (read (in, buf, sizeof (buf)))) > 0)
+    if (write_all (out, buf, (size_t) r) < 0)
+      return silo_make_error (err, errno, "tmpcopyup: write `%s`", name);
+  if (r < 0)
+    return silo_make_error (err, errno, "tmpcopyup: read `%s`", name);
+  return 0;
+}
+
+/* One directory entry of copy_tree: the entry itself, then its owner. */
+static int
+copy_entry (int src, int dst, const char *name, silo_error_t *err)
+{
+  struct stat st;
+  int ret = 0;
+
+  if (fstatat (src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return silo_make_error (err, errno, "tmpcopyup: stat `%s`", name);
+  if (S_ISDIR (st.st_mode))
+    {
+      cleanup_close int s = -1;
+      cleanup_close int d = -1;
+      if (mkdirat (dst, name, st.st_mode & 07777) < 0)
+        return silo_make_error (err, errno, "tmpcopyup: mkdir `%s`", name);
+      s = openat (src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      d = openat (dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s < 0 || d < 0)
+        return silo_make_error (err, errno, "tmpcopyup: open `%s`", name);
+      ret = copy_tree (s, d, err);
+    }
+  else if (S_ISREG (st.st_mode))
+    ret = copy_file_at (src, dst, name, st.st_mode, err);
+  else if (S_ISLNK (st.st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat (src, name, target, sizeof (target) - 1);
+      if (n < 0)
+        return silo_make_error (err, errno, "tmpcopyup: readlink `%s`", name);
+      target[n] = '\0';
+      if (symlinkat (target, dst, name) < 0)
+        return silo_make_error (err, errno, "tmpcopyup: symlink `%s`", name);
+    }
+  else if (!S_ISSOCK (st.st_mode) && mknodat (dst, name, st.st_mode, st.st_rdev) < 0)
+    return silo_make_error (err, errno, "tmpcopyup: mknod `%s`", name);
+  if (ret == 0 && !S_ISSOCK (st.st_mode)
+      && fchownat (dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return silo_make_error (err, errno, "tmpcopyup: chown `%s`", name);
+  return ret;
+}
+
+/* Copy the contents of directory src into dst (runc's tmpcopyup). Names
+ * come from readdir and are opened without following links, so nothing
+ * outside the covered directory is read. */
+static int
+copy_tree (int src, int dst, silo_error_t *err)
+{
+  int fd = openat (src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
+      return silo_make_error (err, saved, "tmpcopyup: open directory");
+    }
+  while ((de = readdir (d)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (copy_entry (dirfd (d), dst, de->d_name, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, size_t n_cg,
               silo_error_t *err)
@@ -225,12 +318,22 @@ do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, 
     ret = mount_fs (m, target, err);
   if (ret < 0)
     return ret;
-  if (!m->is_bind && ret == 0 && !m->propagation)
+  if (!m->is_bind && ret == 0 && !m->propagation && !m->tmpcopyup)
     return 0;
 
   top = reopen_top (rootfd, m->destination, top_path, err);
   if (top < 0)
     return -1;
+  /* fd still names the directory the tmpfs now covers; like runc, the
+   * tmpfs takes its mode too. */
+  if (m->tmpcopyup && !m->is_bind && ret == 0)
+    {
+      struct stat st;
+      if (copy_tree (fd, top, err) < 0)
+        return silo_error_wrap (err, "mount on `%s`", m->destination);
+      if (fstat (fd, &st) < 0 || chmod (top_path, st.st_mode & 07777) < 0)
+        return silo_make_error (err, errno, "tmpcopyup: chmod `%s`", m->destination);
+    }
   /* Bind mounts take their flags (ro, nosuid, ...) only on a remount. */
   if ((m->is_bind || ret == 1) && remount_bind (top_path, m->flags, m->clear_flags, err) < 0)
     return -1;

@@ -36,6 +36,11 @@ apply_option (struct oci_ctx *c, const char *path, const char *opt, struct oci_m
   for (i = 0; i < ARRAY_SIZE (unsupported_opts); i++)
     if (strcmp (opt, unsupported_opts[i]) == 0)
       return oci_fail (c, path, "unsupported mount option \"%s\"", opt);
+  if (strcmp (opt, "tmpcopyup") == 0)
+    {
+      m->tmpcopyup = true;
+      return 0;
+    }
   if (oci_propagation_lookup (opt, &prop) == 0)
     {
       m->propagation = prop;

@@ -123,6 +123,7 @@ struct oci_mount
   unsigned long propagation; /* MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE | MS_REC */
   char *data;                /* remaining options joined with ',' (size=, mode=, ...) */
   bool is_bind;
+  bool tmpcopyup; /* runc extension: a tmpfs starts with what it covers */
 };
 
 struct oci_namespace
