@@ -38,7 +38,15 @@ $(BUILD)/guest-kernel/vmlinux: sandbox-vm/guest-kernel/silo.config sandbox-vm/gu
 	sandbox-vm/guest-kernel/build.sh $(BUILD)/guest-kernel $(GUEST_KERNEL_SRC)
 .PHONY: guest-kernel
 
-# Full-kernel boot test: needs hardware virtualization (vmx/svm).
-check-kvm-boot: all guest-kernel
-	BUILD=$(BUILD) tests/vm-guest/boot-kernel.sh
+# Full-kernel boot test: the guest kernel with an initramfs whose /init
+# powers off. test_vmm's test_boot_linux runs it when vmx/svm is present and
+# reports a skip with the reason otherwise.
+$(VM_GUEST_DIR)/initramfs.cpio: tests/vm-guest/init.c
+	@mkdir -p $(VM_GUEST_DIR)/initramfs/dev
+	$(CC) -static -Os -o $(VM_GUEST_DIR)/initramfs/init $<
+	[ -e $(VM_GUEST_DIR)/initramfs/dev/console ] || mknod $(VM_GUEST_DIR)/initramfs/dev/console c 5 1
+	cd $(VM_GUEST_DIR)/initramfs && find . | cpio -o -H newc --quiet > ../initramfs.cpio
+
+check-kvm-boot: guest-kernel $(VM_GUEST_DIR)/initramfs.cpio $(BUILD)/tests/unit/test_vmm
+	cd . && BUILD=$(BUILD) SILO_TEST_LINUX=1 $(BUILD)/tests/unit/test_vmm
 .PHONY: check-kvm-boot
