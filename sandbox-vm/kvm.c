@@ -1,7 +1,10 @@
 /* The "kvm" backend: silo's own VMM (sandbox-vm/kvm/, vmm_run) in a child of
- * the monitor, with the agent channel on a socketpair. Until the VMM is
- * linked in (SILO_HAVE_VMM), launching fails and says so. */
+ * the monitor, with the agent channel on a socketpair, the agent as /init of
+ * an initramfs written at launch, and the guest tree shared over virtio-9p
+ * (tag silo-root). Built with -DSILO_HAVE_VMM when sandbox-vm/kvm/kvm.mk is
+ * part of the build; otherwise launching fails and says so. */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +46,111 @@ kvm_probe (silo_error_t *err)
 #endif
 }
 
+#ifdef SILO_HAVE_VMM
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "kvm/vmm.h"
+
+#ifndef SILO_GUEST_KERNEL
+#define SILO_GUEST_KERNEL "/usr/local/lib/silo/vmlinux"
+#endif
+
+/* One newc cpio entry (header, name, data, each padded to 4 bytes). */
+static int
+cpio_entry (int fd, const char *name, unsigned mode, const void *data, size_t len)
+{
+  static const char zeros[4] = { 0 };
+  static unsigned ino = 1;
+  char hdr[128];
+  size_t nlen = strlen (name) + 1;
+
+  snprintf (hdr, sizeof (hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+            ino++, mode, 0u, 0u, 1u, 0u, (unsigned) len, 0u, 0u, 0u, 0u, (unsigned) nlen, 0u);
+  if (write_all (fd, hdr, 110) < 0 || write_all (fd, name, nlen) < 0
+      || write_all (fd, zeros, (4 - (110 + nlen) % 4) % 4) < 0
+      || (len && write_all (fd, data, len) < 0) || write_all (fd, zeros, (4 - len % 4) % 4) < 0)
+    return -1;
+  return 0;
+}
+
+/* The initramfs: the agent as /init plus its mount points. */
+static int
+write_initrd (const char *path, silo_error_t *err)
+{
+  cleanup_close int fd = open (path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+  const void *agent;
+  size_t len;
+
+  if (fd < 0)
+    return silo_make_error (err, errno, "create `%s`", path);
+  if (sandbox_agent_blob (&agent, &len, err) < 0)
+    return -1;
+  if (cpio_entry (fd, "dev", S_IFDIR | 0755, NULL, 0) < 0
+      || cpio_entry (fd, "proc", S_IFDIR | 0755, NULL, 0) < 0
+      || cpio_entry (fd, "share", S_IFDIR | 0755, NULL, 0) < 0
+      || cpio_entry (fd, "init", S_IFREG | 0755, agent, len) < 0
+      || cpio_entry (fd, "TRAILER!!!", 0, NULL, 0) < 0)
+    return silo_make_error (err, errno, "write `%s`", path);
+  return 0;
+}
+
+__attribute__ ((noreturn)) static void
+vmm_child (const struct vmm_config *cfg, int log_fd)
+{
+  silo_error_t err = NULL;
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (vmm_run (cfg, &err) < 0)
+    {
+      dprintf (log_fd, "silo: vmm: %s\n", err->msg);
+      _exit (1);
+    }
+  _exit (0);
+}
+
+static int
+kvm_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, pid_t *pid,
+            int *agent_fd, silo_error_t *err)
+{
+  const char *kernel = getenv ("SILO_GUEST_KERNEL");
+  cleanup_free char *initrd = NULL;
+  struct vmm_config cfg = { .mem_bytes = mem_bytes, .vcpus = 1, .console_fd = log_fd,
+                            .share_dir = guest_dir };
+  int sv[2];
+
+  if (kernel == NULL || *kernel == '\0')
+    kernel = SILO_GUEST_KERNEL;
+  if (access (kernel, R_OK) < 0)
+    return silo_make_error (err, errno, "sandbox backend kvm: guest kernel `%s` (make guest-kernel, "
+                                        "or set SILO_GUEST_KERNEL)", kernel);
+  xasprintf (&initrd, "%s/.initrd", guest_dir);
+  if (write_initrd (initrd, err) < 0)
+    return -1;
+  cfg.kernel = kernel;
+  cfg.initrd = initrd;
+  cfg.cmdline = debug ? "console=ttyS0 reboot=k panic=-1 rdinit=/init SILO_AGENT_CHAN=/dev/hvc1 "
+                        "SILO_AGENT_FS=9p SILO_AGENT_OFF=reset"
+                      : "console=ttyS0 reboot=k panic=-1 quiet rdinit=/init "
+                        "SILO_AGENT_CHAN=/dev/hvc1 SILO_AGENT_FS=9p SILO_AGENT_OFF=reset";
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return silo_make_error (err, errno, "socketpair");
+  cfg.agent_fd = sv[1];
+  *pid = fork ();
+  if (*pid < 0)
+    return silo_make_error (err, errno, "fork the VMM");
+  if (*pid == 0)
+    {
+      close (sv[0]);
+      vmm_child (&cfg, log_fd);
+    }
+  close (sv[1]);
+  *agent_fd = sv[0];
+  return 0;
+}
+#else
 static int
 kvm_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, pid_t *pid,
             int *agent_fd, silo_error_t *err)
@@ -50,6 +158,7 @@ kvm_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, p
   return kvm_probe (err) < 0 ? -1
                              : silo_make_error (err, 0, "sandbox backend kvm: VMM not built");
 }
+#endif
 
 const struct sandbox_backend_ops sandbox_kvm_ops = {
   .name = "kvm",

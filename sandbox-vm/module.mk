@@ -21,3 +21,9 @@ $(BUILD)/sandbox-vm/agent_blob.o: $(SILO_AGENT)
 $(BUILD)/sandbox-vm/agent_blob.o: CPPFLAGS += -DSILO_AGENT_PATH='"$(SILO_AGENT)"'
 
 EXTRA_BINS += $(SILO_AGENT)
+
+# The kvm backend is wired when the VMM is part of the build (the top
+# Makefile includes sandbox-vm/kvm/kvm.mk, which adds sandbox-vm/kvm/*.c).
+ifneq ($(filter sandbox-vm/kvm/%,$(LIB_SRCS)),)
+$(BUILD)/sandbox-vm/kvm.o: CPPFLAGS += -DSILO_HAVE_VMM
+endif
