@@ -434,6 +434,8 @@ c_begin (struct p9c *c, int type)
   c_put (c, 7, 2);
 }
 
+static uint64_t c_get (struct p9c *c, int n);
+
 /* Send; returns the R-type, or -ecode for Rlerror. */
 static int
 c_send (struct p9c *c)
@@ -445,7 +447,7 @@ c_send (struct p9c *c)
   if (n < 7 || c->resp[5] != 7 || c->resp[6] != 0) /* size and tag 7 echoed */
     return -1000;
   if (c->resp[4] == 7) /* Rlerror */
-    return -(int) *(uint32_t *) (c->resp + 7);
+    return -(int) (c->roff = 7, c_get (c, 4));
   return c->resp[4];
 }
 

@@ -23,6 +23,52 @@
 #define OPEN_FLAGS_OK (O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECT \
                        | O_DIRECTORY | O_NOATIME | O_SYNC | O_LARGEFILE)
 
+/* Fids name files by path components: after a rename, every fid at or
+ * below the old name gets the new prefix (open fds stay valid as they are). */
+void
+p9_fids_renamed (struct p9_server *s, const struct p9_fid *od, const char *oname,
+                 const struct p9_fid *nd, const char *nname)
+{
+  size_t b;
+  int i;
+
+  for (b = 0; b < ARRAY_SIZE (s->fids); b++)
+    for (struct p9_fid *f = s->fids[b]; f; f = f->next)
+      {
+        if (f->n <= od->n || strcmp (f->comps[od->n], oname) != 0)
+          continue;
+        for (i = 0; i < od->n && strcmp (f->comps[i], od->comps[i]) == 0; i++)
+          ;
+        if (i < od->n)
+          continue;
+        /* Replace the old prefix (od + oname) by the new one (nd + nname). */
+        char **c = xmalloc0 ((f->n - od->n + nd->n + 1) * sizeof (char *));
+        for (i = 0; i < nd->n; i++)
+          c[i] = xstrdup (nd->comps[i]);
+        c[nd->n] = xstrdup (nname);
+        for (i = od->n + 1; i < f->n; i++)
+          c[nd->n + i - od->n] = steal_pointer (&f->comps[i]);
+        for (i = 0; i <= od->n; i++)
+          free (f->comps[i]);
+        free (f->comps);
+        f->comps = c;
+        f->n = f->n - od->n + nd->n;
+        if (f->n == nd->n + 1) /* the renamed file itself: new parent */
+          {
+            close_and_reset (&f->dirfd);
+            f->dirfd = fcntl (nd->pathfd, F_DUPFD_CLOEXEC, 0);
+          }
+      }
+}
+
+void
+p9_chown_new (int dirfd, const char *name, uint32_t uid, uint32_t gid)
+{
+  /* Best effort: an unprivileged VMM cannot give files away. */
+  if (fchownat (dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
+    return;
+}
+
 static int
 open_fid (struct p9_server *s, struct p9_fid *f, int flags)
 {

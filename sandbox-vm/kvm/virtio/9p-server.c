@@ -199,50 +199,6 @@ fid_new (struct p9_server *s, uint32_t fid, char **comps, int n, uint32_t uid, s
   return 0;
 }
 
-void
-p9_fids_renamed (struct p9_server *s, const struct p9_fid *od, const char *oname,
-                 const struct p9_fid *nd, const char *nname)
-{
-  size_t b;
-  int i;
-
-  for (b = 0; b < ARRAY_SIZE (s->fids); b++)
-    for (struct p9_fid *f = s->fids[b]; f; f = f->next)
-      {
-        if (f->n <= od->n || strcmp (f->comps[od->n], oname) != 0)
-          continue;
-        for (i = 0; i < od->n && strcmp (f->comps[i], od->comps[i]) == 0; i++)
-          ;
-        if (i < od->n)
-          continue;
-        /* Replace the old prefix (od + oname) by the new one (nd + nname). */
-        char **c = xmalloc0 ((f->n - od->n + nd->n + 1) * sizeof (char *));
-        for (i = 0; i < nd->n; i++)
-          c[i] = xstrdup (nd->comps[i]);
-        c[nd->n] = xstrdup (nname);
-        for (i = od->n + 1; i < f->n; i++)
-          c[nd->n + i - od->n] = steal_pointer (&f->comps[i]);
-        for (i = 0; i <= od->n; i++)
-          free (f->comps[i]);
-        free (f->comps);
-        f->comps = c;
-        f->n = f->n - od->n + nd->n;
-        if (f->n == nd->n + 1) /* the renamed file itself: new parent */
-          {
-            close_and_reset (&f->dirfd);
-            f->dirfd = fcntl (nd->pathfd, F_DUPFD_CLOEXEC, 0);
-          }
-      }
-}
-
-void
-p9_chown_new (int dirfd, const char *name, uint32_t uid, uint32_t gid)
-{
-  /* Best effort: an unprivileged VMM cannot give files away. */
-  if (fchownat (dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
-    return;
-}
-
 static int
 do_version (struct p9_server *s, struct p9_pdu *p)
 {
@@ -389,7 +345,8 @@ do_getattr (struct p9_server *s, struct p9_pdu *p)
   p9_put (p, st.st_atim.tv_sec, 8), p9_put (p, st.st_atim.tv_nsec, 8);
   p9_put (p, st.st_mtim.tv_sec, 8), p9_put (p, st.st_mtim.tv_nsec, 8);
   p9_put (p, st.st_ctim.tv_sec, 8), p9_put (p, st.st_ctim.tv_nsec, 8);
-  p9_put (p, 0, 8 * 4); /* btime, gen, data_version: not kept */
+  p9_put (p, 0, 8), p9_put (p, 0, 8); /* btime, gen, data_version: not kept */
+  p9_put (p, 0, 8), p9_put (p, 0, 8);
   return 0;
 }
 
