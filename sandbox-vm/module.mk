@@ -7,15 +7,23 @@ LIB_SRCS += $(wildcard sandbox-vm/*.c) $(filter-out sandbox-vm/agent/main.c,$(wi
 SILO_AGENT := $(BUILD)/sandbox-vm/silo-agent
 AGENT_SRCS := $(wildcard util/*.c oci/*.c namespaces/*.c) sandbox-vm/protocol.c \
 	$(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
-AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+# The agent is linked -static, which sanitizers cannot be: its objects get
+# a directory of their own, built without $(SAN), so check-asan works.
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/agent-obj/%.o)
 AGENT_STATIC_LIBS := -ljansson -lseccomp -lcap
+AGENT_CFLAGS = $(CPPFLAGS) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+
+$(BUILD)/agent-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(AGENT_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/sandbox-vm/libagent.a: $(AGENT_OBJS)
+	@mkdir -p $(dir $@)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SILO_AGENT): $(BUILD)/sandbox-vm/agent/main.o $(BUILD)/sandbox-vm/libagent.a
-	$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(AGENT_STATIC_LIBS)
+$(SILO_AGENT): $(BUILD)/agent-obj/sandbox-vm/agent/main.o $(BUILD)/sandbox-vm/libagent.a
+	$(CC) $(AGENT_CFLAGS) -static -o $@ $^ $(AGENT_STATIC_LIBS)
 
 $(BUILD)/sandbox-vm/agent_blob.o: $(SILO_AGENT)
 $(BUILD)/sandbox-vm/agent_blob.o: CPPFLAGS += -DSILO_AGENT_PATH='"$(SILO_AGENT)"'
