@@ -3,9 +3,11 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../util/log.h"
 #include "../util/utils.h"
@@ -155,6 +157,62 @@ cg_enter (struct cg_handle *h, pid_t pid, silo_error_t *err)
         return silo_error_wrap (err, "enter cgroup `%s` (pid %d)", dir, (int) pid);
     }
   return 0;
+}
+
+/* Moving a process by writing its pid to cgroup.procs takes the kernel's
+ * global threadgroup lock for writing, and the first such write in a while
+ * waits for an RCU grace period: 5-10 ms on an idle 2-core host, more under
+ * load. Two ways around it, both with open-time permission checks: clone3()
+ * with CLONE_INTO_CGROUP puts a new process straight into its cgroup2 group,
+ * and a single-threaded process that writes "0" to a v1 `tasks` file moves
+ * itself without that lock. */
+int
+cg_join_fds (struct cg_handle *h, int *v2_fd, int **tasks_fds, size_t *n, silo_error_t *err)
+{
+  size_t i;
+
+  *v2_fd = -1;
+  *tasks_fds = xmalloc0 ((h->host.n_hiers + 1) * sizeof (int));
+  *n = 0;
+  for (i = 0; i < h->host.n_hiers; i++)
+    {
+      cleanup_free char *dir = cg_dir (&h->host.hiers[i], h->path);
+      cleanup_free char *tasks = NULL;
+      int fd;
+      if (h->host.hiers[i].v2)
+        {
+          fd = *v2_fd < 0 ? open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+          if (fd >= 0)
+            *v2_fd = fd;
+        }
+      else
+        {
+          xasprintf (&tasks, "%s/tasks", dir);
+          fd = open (tasks, O_WRONLY | O_CLOEXEC);
+          if (fd >= 0)
+            (*tasks_fds)[(*n)++] = fd;
+        }
+      if (fd < 0)
+        {
+          int saved = errno;
+          cg_join_fds_close (v2_fd, *tasks_fds, *n);
+          *tasks_fds = NULL;
+          *n = 0;
+          return silo_make_error (err, saved, "enter cgroup `%s`", dir);
+        }
+    }
+  return 0;
+}
+
+void
+cg_join_fds_close (int *v2_fd, int *tasks_fds, size_t n)
+{
+  if (*v2_fd >= 0)
+    close (*v2_fd);
+  *v2_fd = -1;
+  for (size_t i = 0; i < n; i++)
+    close (tasks_fds[i]);
+  free (tasks_fds);
 }
 
 int

@@ -45,6 +45,14 @@ void cg_handle_freep (struct cg_handle **h);
 
 /* Move a process into the container's cgroup in every hierarchy. */
 int cg_enter (struct cg_handle *h, pid_t pid, silo_error_t *err);
+/* Enter without the kernel's global threadgroup lock (cgroup.procs writes
+ * wait for an RCU grace period): *v2_fd is the cgroup2 directory to
+ * clone3(CLONE_INTO_CGROUP) the new process into (-1 when the host has no
+ * cgroup2 hierarchy); tasks_fds are the v1 `tasks` files, open for writing,
+ * to which the new single-threaded process writes "0" to move itself. Open
+ * here, so the kernel checks the caller's rights, not the process's. */
+int cg_join_fds (struct cg_handle *h, int *v2_fd, int **tasks_fds, size_t *n, silo_error_t *err);
+void cg_join_fds_close (int *v2_fd, int *tasks_fds, size_t n);
 /* Apply resources to the live cgroup (`silo update`). */
 int cg_update (struct cg_handle *h, const struct oci_resources *res, silo_error_t *err);
 /* Freeze or thaw; waits until the freezer reports the new state. */

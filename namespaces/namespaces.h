@@ -62,6 +62,13 @@ struct ns_spawn_config
   size_t n_cg_mounts;
   ns_hook_runner run_hooks; /* createContainer/startContainer run in the container */
   pid_t join_pid;          /* exec: join the namespaces of this process */
+  /* With cg_self_join (fds from cg_join_fds), the caller does not cg_enter:
+   * the first process forked is cloned into cg_v2_fd (if >= 0) and, first
+   * thing, writes "0" to each of cg_tasks_fds; what it forks inherits that. */
+  bool cg_self_join;
+  int cg_v2_fd;
+  const int *cg_tasks_fds;
+  size_t n_cg_tasks_fds;
 };
 
 /* Fork the container process (create) or a process joining join_pid's

@@ -9,6 +9,7 @@
 #include "../util/utils.h"
 
 #include <errno.h>
+#include <linux/sched.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,10 +22,33 @@
 int ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err);
 int ns_exec_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err);
 
+/* clone(2) without a new stack (fork semantics), into the cgroup2 group
+ * cg_fd when it is >= 0. */
 static pid_t
-raw_clone (unsigned long flags)
+raw_clone (unsigned long flags, int cg_fd)
 {
-  return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+
+  if (cg_fd < 0)
+    return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  args.flags |= CLONE_INTO_CGROUP;
+  args.cgroup = (uint64_t) cg_fd;
+  return (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+}
+
+/* The v1 half of cg_join_fds: a single-threaded process moving itself. */
+static int
+join_v1_cgroups (const struct ns_spawn_config *c, silo_error_t *err)
+{
+  int ret = 0;
+
+  for (size_t i = 0; i < c->n_cg_tasks_fds; i++)
+    {
+      if (ret == 0 && write (c->cg_tasks_fds[i], "0", 1) != 1)
+        ret = silo_make_error (err, errno, "enter cgroup (v1 tasks)");
+      close (c->cg_tasks_fds[i]);
+    }
+  return ret;
 }
 
 /* CLONE_NEW* flags of the namespaces to create (not join) with clone(). */
@@ -153,7 +177,7 @@ intermediate_entry (const struct ns_spawn_config *c, unsigned long flags, int sy
       ns_sync_send_error (sync_fd, &err);
       _exit (1);
     }
-  pid = raw_clone (flags | CLONE_PARENT);
+  pid = raw_clone (flags | CLONE_PARENT, -1);
   if (pid < 0)
     {
       silo_make_error (&err, errno, "clone container process");
@@ -186,12 +210,13 @@ ns_spawn (const struct ns_spawn_config *c, pid_t *pid, int *sync_fd, silo_error_
 {
   bool intermediate = c->join_pid > 0;
   unsigned long flags = c->join_pid > 0 ? 0 : new_ns_flags (c->cfg, &intermediate);
+  silo_error_t err_child = NULL;
   int sp[2];
   pid_t child;
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
     return silo_make_error (err, errno, "socketpair");
-  child = intermediate ? fork () : raw_clone (flags);
+  child = raw_clone (intermediate ? 0 : flags, c->cg_self_join ? c->cg_v2_fd : -1);
   if (child < 0)
     {
       int saved = errno;
@@ -204,6 +229,11 @@ ns_spawn (const struct ns_spawn_config *c, pid_t *pid, int *sync_fd, silo_error_
       close (sp[0]);
       /* Die with the runtime until setup is done: no orphan if it is killed. */
       prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (c->cg_self_join && join_v1_cgroups (c, &err_child) < 0)
+        {
+          ns_sync_send_error (sp[1], &err_child);
+          _exit (1);
+        }
       if (intermediate)
         intermediate_entry (c, flags, sp[1]);
       child_entry (c, sp[1]);

@@ -267,13 +267,26 @@ spawn_container (struct create_ctx *c, const struct silo_create_opts *o, silo_er
     .run_hooks = hooks_run,
   };
   const struct oci_namespace *userns = oci_config_namespace (c->cfg, CLONE_NEWUSER);
+  int *tasks_fds = NULL;
+  size_t n_tasks_fds = 0;
+  int ret;
 
-  if (ns_spawn (&sc, &c->st.pid, &c->sync_fd, err) < 0)
+  /* In a user namespace the process may lack the rights to move itself on
+   * older kernels: the runtime moves it (cg_enter) there. */
+  sc.cg_self_join = c->cg && userns == NULL;
+  sc.cg_v2_fd = -1;
+  if (sc.cg_self_join && cg_join_fds (c->cg, &sc.cg_v2_fd, &tasks_fds, &n_tasks_fds, err) < 0)
+    return -1;
+  sc.cg_tasks_fds = tasks_fds;
+  sc.n_cg_tasks_fds = n_tasks_fds;
+  ret = ns_spawn (&sc, &c->st.pid, &c->sync_fd, err);
+  cg_join_fds_close (&sc.cg_v2_fd, tasks_fds, n_tasks_fds);
+  if (ret < 0)
     return -1;
   c->st.start_time = proc_start_time (c->st.pid);
   if (userns && userns->path == NULL && ns_write_id_maps (c->st.pid, &c->cfg->linux_, err) < 0)
     return -1;
-  if (c->cg && cg_enter (c->cg, c->st.pid, err) < 0)
+  if (c->cg && !sc.cg_self_join && cg_enter (c->cg, c->st.pid, err) < 0)
     return -1;
   if (ns_sync_send (c->sync_fd, NS_SYNC_GO, 0, NULL, -1) < 0)
     return silo_make_error (err, errno, "sync with container process");

@@ -7,6 +7,7 @@
 #include "../util/utils.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -175,12 +176,30 @@ spawn_exec (const struct oci_config *cfg, const struct container_state *st,
                                 .join_pid = st->pid };
   cleanup_close int sync_fd = -1;
   struct cg_handle *h = NULL;
+  int *tasks_fds = NULL;
+  size_t n_tasks_fds = 0;
   int ret;
 
-  if (ns_spawn (&sc, pid, &sync_fd, err) < 0)
+  if (open_cgroup (st, &h, err) < 0)
     return -1;
-  ret = open_cgroup (st, &h, err);
-  if (ret == 0 && h)
+  /* See create.c: in a user namespace the runtime moves the process. */
+  sc.cg_self_join = h && oci_config_namespace (cfg, CLONE_NEWUSER) == NULL;
+  sc.cg_v2_fd = -1;
+  if (sc.cg_self_join && cg_join_fds (h, &sc.cg_v2_fd, &tasks_fds, &n_tasks_fds, err) < 0)
+    {
+      cg_handle_free (h);
+      return -1;
+    }
+  sc.cg_tasks_fds = tasks_fds;
+  sc.n_cg_tasks_fds = n_tasks_fds;
+  ret = ns_spawn (&sc, pid, &sync_fd, err);
+  cg_join_fds_close (&sc.cg_v2_fd, tasks_fds, n_tasks_fds);
+  if (ret < 0)
+    {
+      cg_handle_free (h);
+      return -1;
+    }
+  if (h && !sc.cg_self_join)
     ret = cg_enter (h, *pid, err);
   cg_handle_free (h);
   if (ret == 0 && ns_sync_send (sync_fd, NS_SYNC_GO, 0, NULL, -1) < 0)
