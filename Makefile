@@ -27,6 +27,8 @@ LIB_SRCS :=
 CLI_SRCS :=
 EXTRA_BINS :=
 include $(sort $(wildcard */module.mk))
+# The VMM lives one level down; it must join LIB_SRCS before LIB_OBJS is expanded.
+include sandbox-vm/kvm/kvm.mk
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
@@ -106,4 +108,4 @@ install: all
 clean:
 	rm -rf build build-* silo silo-vm
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -13,6 +13,15 @@
 #include "../util/utils.h"
 #include "internal.h"
 
+#ifdef SILO_HAVE_VMM
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "kvm/vmm.h"
+#endif
+
 static bool
 cpu_has_hw_virt (void)
 {
@@ -47,12 +56,6 @@ kvm_probe (silo_error_t *err)
 }
 
 #ifdef SILO_HAVE_VMM
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-
-#include "kvm/vmm.h"
 
 #ifndef SILO_GUEST_KERNEL
 #define SILO_GUEST_KERNEL "/usr/local/lib/silo/vmlinux"
