@@ -13,6 +13,8 @@
 int
 ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err)
 {
+  cleanup_close int oldroot = -1;
+
   if (chdir (rootfs) < 0)
     return silo_make_error (err, errno, "chdir `%s`", rootfs);
   if (no_pivot)
@@ -23,10 +25,17 @@ ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err)
         return silo_make_error (err, errno, "chroot `%s`", rootfs);
       return chdir ("/") < 0 ? silo_make_error (err, errno, "chdir /") : 0;
     }
+  oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0)
+    return silo_make_error (err, errno, "open /");
   /* pivot_root(".", ".") stacks the old root under the new one; detaching
    * "." then drops it without needing a directory for it in the image. */
   if (sys_pivot_root (".", ".") < 0)
     return silo_make_error (err, errno, "pivot_root `%s`", rootfs);
+  /* "." is still the new root for mount(2): without this, rslave would
+   * reach the container's own mounts and undo their "rshared" (runc). */
+  if (fchdir (oldroot) < 0)
+    return silo_make_error (err, errno, "fchdir to the old root");
   if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return silo_make_error (err, errno, "make old root rslave");
   if (umount2 (".", MNT_DETACH) < 0)
