@@ -53,8 +53,16 @@ $(BUILD)/libsilo.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# jansson, libseccomp and libcap are linked statically into silo: every
+# `run` loads the binary twice (the sealed re-exec), and each shared library
+# costs a lookup, mmaps and relocations both times. Measured: `run` median
+# 17.6 -> 15.5 ms (bench/run.sh rows, interleaved). libc stays dynamic.
+SILO_STATIC_LIBS := -ljansson -lseccomp -lcap
+SILO_LDLIBS = -Wl,-Bstatic $(SILO_STATIC_LIBS) -Wl,-Bdynamic \
+	$(filter-out $(SILO_STATIC_LIBS),$(LDLIBS))
+
 $(BUILD)/silo: $(CLI_OBJS) $(BUILD)/libsilo.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(SILO_LDLIBS)
 
 $(BUILD)/silo-vm: $(BUILD)/silo
 	ln -sf silo $@
