@@ -15,7 +15,7 @@ LDLIBS += $(PKG_LIBS)
 # Debian packages the build, the tests and the demo need.
 DEB_BUILD := gcc make pkg-config libjansson-dev libseccomp-dev libcap-dev \
 	libnl-3-dev libnl-route-3-dev libmnl-dev
-DEB_TEST := busybox-static iproute2 procps util-linux python3 user-mode-linux \
+DEB_TEST := busybox-static iproute2 procps util-linux python3 user-mode-linux universal-ctags \
 	runc crun hyperfine time podman containerd
 DEB_KERNEL := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run silo's tests and print one closing line: "N passed, N failed, N skipped".
 #   tests/run.sh            unit tests, then end-to-end tests
-#   tests/run.sh unit|e2e   one tier
+#   tests/run.sh unit|lint|e2e   one tier
 #   tests/run.sh e2e FILE…  selected end-to-end files (tests/e2e/NAME.sh)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +33,15 @@ run_unit () {
   done
 }
 
+run_lint () {
+  local line
+  echo "== lint size-budget"
+  while IFS= read -r line; do
+    echo "$line"
+    count_line "$line"
+  done < <("$TOP/tests/size-budget.sh")
+}
+
 run_e2e_file () {
   local file=$1 fn rc out
   echo "== e2e $(basename "$file")"
@@ -60,9 +69,10 @@ run_e2e () {
 
 case "$tier" in
   unit) run_unit ;;
+  lint) run_lint ;;
   e2e) run_e2e "$@" ;;
-  all) run_unit; run_e2e ;;
-  *) echo "usage: $0 [unit|e2e [FILE…]]" >&2; exit 2 ;;
+  all) run_lint; run_unit; run_e2e ;;
+  *) echo "usage: $0 [unit|lint|e2e [FILE…]]" >&2; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then
