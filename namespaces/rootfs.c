@@ -99,14 +99,15 @@ ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err)
   const struct oci_linux *l = &cfg->linux_;
   size_t i;
 
+  /* sysctls first: readonlyPaths usually holds /proc/sys (runc order). */
+  for (i = 0; i < l->sysctl.len; i++)
+    if (write_sysctl (l->sysctl.items[i].key, l->sysctl.items[i].value, err) < 0)
+      return -1;
   for (i = 0; l->masked_paths && l->masked_paths[i]; i++)
     if (mask_path (l->masked_paths[i], err) < 0)
       return -1;
   for (i = 0; l->readonly_paths && l->readonly_paths[i]; i++)
     if (readonly_path (l->readonly_paths[i], err) < 0)
-      return -1;
-  for (i = 0; i < l->sysctl.len; i++)
-    if (write_sysctl (l->sysctl.items[i].key, l->sysctl.items[i].value, err) < 0)
       return -1;
   if (cfg->root_readonly
       && mount (NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | ns_mount_locked_flags ("/"),
