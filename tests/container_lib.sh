@@ -15,7 +15,7 @@ setup () {
 
 teardown () {
   local d p
-  for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; done
+  for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   if [ -d "$T/state" ]; then
     for d in "$T"/state/*; do
       [ -e "$d" ] && $S delete --force "$(basename "$d")" >/dev/null 2>&1

@@ -1,0 +1,217 @@
+# Container mode, config.json seen from outside (issue #2): hostname, root,
+# mounts, masked/read-only paths, devices, namespaces, sysctl.
+source "$TOP/tests/container_lib.sh"
+
+# The mountinfo line of mount point $2 in process $1 (the topmost one).
+mnt_line () {
+  awk -v d="$2" '$5 == d' "/proc/$1/mountinfo" | tail -1
+}
+
+add_mount () {
+  edit_config "$T/b" "c['mounts'].append($1)"
+}
+
+test_hostname_and_domainname () {
+  setup sh -c 'hostname; cat /proc/sys/kernel/domainname'
+  edit_config "$T/b" "c['hostname'] = 'box1'; c['domainname'] = 'dom.example'"
+  out=$(run_fg | tr '\n' ' ')
+  assert_eq "$out" "box1 dom.example " || return 1
+  [ "$(hostname)" != box1 ] || fail "host hostname changed"
+}
+
+test_root_readonly () {
+  setup sh -c 'touch /x 2>&1; echo rc=$?'
+  out=$(run_fg)
+  assert_contains "$out" "Read-only file system" || return 1
+  assert_contains "$out" "rc=1" || return 1
+  [ ! -e "$T/b/rootfs/x" ] || fail "file written to a read-only root" || return 1
+  edit_config "$T/b" "c['root']['readonly'] = False"
+  run_fg >/dev/null || return 1
+  [ -e "$T/b/rootfs/x" ] || fail "writable root: no file"
+}
+
+test_bind_mounts_ro_and_rw () {
+  setup sh -c 'echo a > /rw/f; (echo b > /ro/f) 2>/dev/null && echo wrote-ro; cat /ro/data; sleep 100'
+  mkdir -p "$T/rw" "$T/ro"; echo host-data > "$T/ro/data"
+  add_mount "{'destination': '/rw', 'type': 'bind', 'source': '$T/rw', 'options': ['rbind', 'rw']}"
+  add_mount "{'destination': '/ro', 'type': 'bind', 'source': '$T/ro', 'options': ['rbind', 'ro']}"
+  run_d "$ID" || return 1
+  wait_for test -s "$T/rw/f" || fail "rw bind not written" || return 1
+  sleep 0.2
+  [ ! -e "$T/ro/f" ] || fail "ro bind written" || return 1
+  pid=$(cpid)
+  mnt_line "$pid" /ro | awk '{print $6}' | grep -q '^ro' || fail "ro: $(mnt_line "$pid" /ro)" || return 1
+  mnt_line "$pid" /rw | awk '{print $6}' | grep -q '^rw' || fail "rw: $(mnt_line "$pid" /rw)" || return 1
+  assert_eq "$(cat "$T/run-d.out")" "host-data"
+}
+
+test_tmpfs_size_mode_and_flags () {
+  setup sleep 100
+  add_mount "{'destination': '/scratch', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=1770']}"
+  run_d "$ID" || return 1
+  line=$(mnt_line "$(cpid)" /scratch)
+  assert_contains "$line" " - tmpfs " || return 1
+  assert_contains "$line" "size=1024k" || return 1
+  assert_contains "$line" "mode=1770" || return 1
+  opts=$(echo "$line" | awk '{print $6}')
+  for o in nosuid nodev noexec; do
+    assert_contains "$opts" "$o" || return 1
+  done
+  assert_eq "$($S exec "$ID" stat -c %a /scratch)" "1770"
+}
+
+test_standard_filesystems () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  for m in /proc:proc /sys:sysfs /dev/pts:devpts /dev/mqueue:mqueue /dev/shm:tmpfs /dev:tmpfs; do
+    line=$(mnt_line "$pid" "${m%%:*}")
+    assert_contains "$line" " - ${m#*:} " || return 1
+  done
+  # sysfs from the default spec is read-only
+  mnt_line "$pid" /sys | awk '{print $6}' | grep -q '^ro' || fail "sysfs not ro"
+}
+
+test_cgroup_mount_is_the_containers_own () {
+  setup sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; grep -c ":/$" /proc/self/cgroup'
+  edit_config "$T/b" "c['linux']['resources']['pids'] = {'limit': 33}"
+  out=$(run_fg | tr '\n' ' ')
+  # pids.max of its own cgroup; with a cgroup namespace every line ends at /
+  want=$(grep -c . /proc/self/cgroup)
+  assert_eq "$out" "33 $want "
+}
+
+test_mount_propagation () {
+  setup sleep 100
+  mkdir -p "$T/shared" "$T/private"
+  add_mount "{'destination': '/shared', 'type': 'bind', 'source': '$T/shared', 'options': ['rbind', 'rshared']}"
+  add_mount "{'destination': '/private', 'type': 'bind', 'source': '$T/private', 'options': ['rbind', 'rprivate']}"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  mnt_line "$pid" /shared | grep -q ' shared:' || fail "/shared: $(mnt_line "$pid" /shared)" || return 1
+  mnt_line "$pid" /private | grep -Eq ' (shared|master):' \
+    && fail "/private: $(mnt_line "$pid" /private)" || return 0
+}
+
+test_masked_paths () {
+  setup sh -c 'wc -c < /proc/keys; ls /sys/firmware | wc -l; cat /etc/secret; echo end'
+  echo top-secret > "$T/b/rootfs/etc/secret"
+  edit_config "$T/b" "c['linux']['maskedPaths'].append('/etc/secret')"
+  out=$(run_fg | tr '\n' ' ')
+  assert_eq "$out" "0 0 end "
+}
+
+test_readonly_paths () {
+  setup sh -c '(echo 1 > /proc/sys/kernel/ns_last_pid) 2>&1; (echo x > /data/f) 2>&1; echo end'
+  mkdir -p "$T/b/rootfs/data"
+  edit_config "$T/b" "c['root']['readonly'] = False; c['linux']['readonlyPaths'].append('/data')"
+  out=$(run_fg)
+  [ "$(echo "$out" | grep -c 'Read-only file system')" = 2 ] || fail "got: $out" || return 1
+  [ ! -e "$T/b/rootfs/data/f" ] || fail "wrote into a read-only path"
+}
+
+test_default_devices () {
+  setup sh -c 'for d in null zero full random urandom tty; do stat -c "%n %t:%T %F" /dev/$d; done
+for l in ptmx fd stdin stdout stderr; do readlink /dev/$l; done; echo x > /dev/null && echo ok'
+  out=$(run_fg)
+  want="/dev/null 1:3 character special file
+/dev/zero 1:5 character special file
+/dev/full 1:7 character special file
+/dev/random 1:8 character special file
+/dev/urandom 1:9 character special file
+/dev/tty 5:0 character special file
+pts/ptmx
+/proc/self/fd
+/proc/self/fd/0
+/proc/self/fd/1
+/proc/self/fd/2
+ok"
+  assert_eq "$out" "$want"
+}
+
+test_linux_devices_adds_a_device () {
+  setup stat -c '%t:%T %a %u:%g %F' /dev/mydev /dev/blk
+  edit_config "$T/b" "c['linux']['devices'] = [
+  {'path': '/dev/mydev', 'type': 'c', 'major': 1, 'minor': 5, 'fileMode': 0o600, 'uid': 0, 'gid': 0},
+  {'path': '/dev/blk', 'type': 'b', 'major': 7, 'minor': 0}]"
+  out=$(run_fg)
+  assert_eq "$out" "1:5 600 0:0 character special file
+7:0 666 0:0 block special file"
+}
+
+test_default_namespaces_are_new () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  for ns in pid net ipc uts mnt cgroup; do
+    [ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] \
+      || fail "$ns namespace is the host's" || return 1
+  done
+  # no user or time namespace was asked for
+  for ns in user time; do
+    assert_eq "$(readlink /proc/$pid/ns/$ns)" "$(readlink /proc/self/ns/$ns)" "$ns" || return 1
+  done
+}
+
+test_user_namespace_with_mappings () {
+  setup sh -c 'id -u; cat /proc/self/uid_map; sleep 100'
+  chmod 755 "$T"  # the bundle must be reachable by the mapped root
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 200000, 'size': 65536}]"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  [ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ] || fail "same userns" || return 1
+  assert_eq "$(awk '{print $1, $2, $3}' /proc/$pid/uid_map)" "0 100000 65536" || return 1
+  assert_eq "$(awk '{print $1, $2, $3}' /proc/$pid/gid_map)" "0 200000 65536" || return 1
+  # seen from the host, the container's root is uid 100000
+  assert_eq "$(proc_status "$pid" Uid | awk '{print $1}')" 100000 || return 1
+  wait_for grep -q 100000 "$T/run-d.out" || fail "output: $(cat "$T/run-d.out")" || return 1
+  assert_eq "$(head -1 "$T/run-d.out")" 0
+}
+
+test_time_namespace_offsets () {
+  setup sh -c 'cut -d. -f1 /proc/uptime; sleep 100'
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'time'})
+c['linux']['timeOffsets'] = {'monotonic': {'secs': 864000}, 'boottime': {'secs': 864000, 'nanosecs': 5}}"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  [ "$(readlink /proc/$pid/ns/time)" != "$(readlink /proc/self/ns/time)" ] || fail "same timens" || return 1
+  assert_contains "$(cat /proc/$pid/timens_offsets)" "monotonic      864000         0" || return 1
+  host_up=$(cut -d. -f1 /proc/uptime)
+  wait_for test -s "$T/run-d.out"
+  up=$(head -1 "$T/run-d.out")
+  [ "$up" -ge $((host_up + 864000 - 5)) ] || fail "uptime $up, host $host_up"
+}
+
+test_join_namespaces_by_path () {
+  setup sleep 100
+  unshare --net --uts sleep 100 &
+  BG_PIDS=$!
+  wait_for sh -c "[ \$(readlink /proc/$BG_PIDS/ns/net) != $(readlink /proc/self/ns/net) ]" || return 1
+  run_d "$ID" || return 1
+  first=$(cpid)
+  # the second container joins the first's network and the unshared uts
+  edit_config "$T/b" "
+for n in c['linux']['namespaces']:
+    if n['type'] == 'network': n['path'] = '/proc/$first/ns/net'
+    if n['type'] == 'uts': n['path'] = '/proc/$BG_PIDS/ns/uts'
+c['hostname'] = ''"
+  run_d "$ID-2" || return 1
+  second=$(cpid "$ID-2")
+  assert_eq "$(readlink /proc/$second/ns/net)" "$(readlink /proc/$first/ns/net)" net || return 1
+  assert_eq "$(readlink /proc/$second/ns/uts)" "$(readlink /proc/$BG_PIDS/ns/uts)" uts || return 1
+  [ "$(readlink /proc/$second/ns/ipc)" != "$(readlink /proc/$first/ns/ipc)" ] || fail "ipc joined"
+}
+
+test_sysctl_in_new_namespaces () {
+  setup cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shm_rmid_forced
+  edit_config "$T/b" "c['linux']['sysctl'] = {'net.ipv4.ip_forward': '0', 'kernel.shm_rmid_forced': '1'}"
+  host_fwd=$(cat /proc/sys/net/ipv4/ip_forward) host_shm=$(cat /proc/sys/kernel/shm_rmid_forced)
+  out=$(run_fg 2>&1 | tr '\n' ' ')
+  assert_eq "$out" "0 1 " || return 1
+  edit_config "$T/b" "c['linux']['sysctl'] = {'net.ipv4.ip_forward': '1'}"
+  assert_eq "$(run_fg 2>&1 | head -1)" "1" || return 1
+  assert_eq "$(cat /proc/sys/net/ipv4/ip_forward):$(cat /proc/sys/kernel/shm_rmid_forced)" \
+    "$host_fwd:$host_shm" "host sysctls changed"
+}
