@@ -1,0 +1,201 @@
+# Container mode, the process object and hooks seen from outside (issue #2):
+# env, cwd, user, rlimits, oomScoreAdj, noNewPrivileges, capabilities,
+# terminal through --console-socket, and every hook kind.
+source "$TOP/tests/container_lib.sh"
+
+test_env_and_cwd () {
+  setup sh -c 'echo $FOO $BAR; pwd'
+  edit_config "$T/b" "c['process']['env'] += ['FOO=one', 'BAR=two words']; c['process']['cwd'] = '/etc'"
+  assert_eq "$(run_fg | tr '\n' ' ')" "one two words /etc "
+}
+
+test_user_groups_and_umask () {
+  setup sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f; sleep 100'
+  edit_config "$T/b" "c['process']['user'] = {'uid': 1000, 'gid': 1001, 'additionalGids': [5, 7], 'umask': 0o027}
+c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['mode=1777']})"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  assert_eq "$(proc_status "$pid" Uid)" "1000 1000 1000 1000" Uid || return 1
+  assert_eq "$(proc_status "$pid" Gid)" "1001 1001 1001 1001" Gid || return 1
+  assert_eq "$(proc_status "$pid" Groups | xargs)" "5 7" Groups || return 1
+  wait_for grep -q 640 "$T/run-d.out" || fail "output: $(cat "$T/run-d.out")" || return 1
+  assert_eq "$(head -1 "$T/run-d.out")" "0027"
+}
+
+test_rlimits () {
+  setup sleep 100
+  edit_config "$T/b" "c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': 1234, 'hard': 5678},
+  {'type': 'RLIMIT_NPROC', 'soft': 300, 'hard': 400}]"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  assert_eq "$(grep 'Max open files' /proc/$pid/limits | awk '{print $4, $5}')" "1234 5678" || return 1
+  assert_eq "$(grep 'Max processes' /proc/$pid/limits | awk '{print $3, $4}')" "300 400"
+}
+
+test_rlimit_above_hard_limit_fails_clearly () {
+  # Root here has no CAP_SYS_RESOURCE: the hard limit cannot go up.
+  hard=$(ulimit -Hn)
+  [ "$hard" != unlimited ] || skip "no hard limit on open files"
+  setup true
+  edit_config "$T/b" "c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': $((hard + 1)), 'hard': $((hard + 1))}]"
+  (cd "$T/b" && expect_fail "RLIMIT_NOFILE" $S create "$ID") || return 1
+  assert_nothing_left "$ID"
+}
+
+test_oom_score_adj () {
+  setup sleep 100
+  edit_config "$T/b" "c['process']['oomScoreAdj'] = 500"
+  run_d "$ID" || return 1
+  assert_eq "$(cat /proc/$(cpid)/oom_score_adj)" 500
+}
+
+test_oom_score_adj_lowering_fails_clearly () {
+  cur=$(cat /proc/self/oom_score_adj)
+  [ "$cur" -gt -1000 ] || skip "oom_score_adj already at the minimum"
+  setup true
+  edit_config "$T/b" "c['process']['oomScoreAdj'] = $((cur - 1))"
+  (cd "$T/b" && expect_fail "oomScoreAdj" $S create "$ID") || return 1
+  assert_nothing_left "$ID"
+}
+
+test_no_new_privileges () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  assert_eq "$(proc_status "$(cpid)" NoNewPrivs)" 1 || return 1
+  edit_config "$T/b" "c['process']['noNewPrivileges'] = False"
+  run_d "$ID-2" || return 1
+  assert_eq "$(proc_status "$(cpid "$ID-2")" NoNewPrivs)" 0
+}
+
+test_capabilities_root () {
+  # CAP_CHOWN 0, CAP_KILL 5, CAP_NET_RAW 13
+  setup sleep 100
+  edit_config "$T/b" "c['process']['capabilities'] = {
+  'bounding': ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW'], 'effective': ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW'],
+  'permitted': ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW'], 'inheritable': ['CAP_KILL']}"
+  run_d "$ID" || return 1
+  pid=$(cpid) all=$(cap_mask 0 5 13)
+  assert_eq "$(proc_status "$pid" CapBnd)" "$all" CapBnd || return 1
+  assert_eq "$(proc_status "$pid" CapEff)" "$all" CapEff || return 1
+  assert_eq "$(proc_status "$pid" CapPrm)" "$all" CapPrm || return 1
+  assert_eq "$(proc_status "$pid" CapInh)" "$(cap_mask 5)" CapInh || return 1
+  assert_eq "$(proc_status "$pid" CapAmb)" "$(cap_mask)" CapAmb
+}
+
+test_capabilities_ambient_for_non_root () {
+  # A non-root process keeps only what is ambient across exec.
+  setup sleep 100
+  edit_config "$T/b" "c['process']['user'] = {'uid': 1000, 'gid': 1000}
+c['process']['capabilities'] = {'bounding': ['CAP_CHOWN', 'CAP_KILL'], 'effective': ['CAP_CHOWN'],
+  'permitted': ['CAP_CHOWN', 'CAP_KILL'], 'inheritable': ['CAP_CHOWN', 'CAP_KILL'], 'ambient': ['CAP_CHOWN']}"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  assert_eq "$(proc_status "$pid" CapBnd)" "$(cap_mask 0 5)" CapBnd || return 1
+  assert_eq "$(proc_status "$pid" CapInh)" "$(cap_mask 0 5)" CapInh || return 1
+  assert_eq "$(proc_status "$pid" CapAmb)" "$(cap_mask 0)" CapAmb || return 1
+  assert_eq "$(proc_status "$pid" CapPrm)" "$(cap_mask 0)" CapPrm || return 1
+  assert_eq "$(proc_status "$pid" CapEff)" "$(cap_mask 0)" CapEff
+}
+
+# A console-socket receiver: saves what the pty master prints to $2.
+console_receiver () {
+  python3 - "$1" "$2" <<'PY' &
+import array, os, socket, sys
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1]); srv.listen(1)
+conn, _ = srv.accept()
+fds = array.array("i")
+msg, anc, _, _ = conn.recvmsg(64, socket.CMSG_LEN(fds.itemsize))
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[:fds.itemsize])
+out = open(sys.argv[2] + ".tmp", "wb")
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out.write(b); out.flush()
+out.close(); os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+PY
+  BG_PIDS="$BG_PIDS $!"
+}
+
+test_terminal_console_size_through_console_socket () {
+  setup sh -c 'stty size; tty; echo done'
+  ln -s busybox "$T/b/rootfs/bin/stty"; ln -s busybox "$T/b/rootfs/bin/tty"
+  edit_config "$T/b" "c['process']['terminal'] = True; c['process']['consoleSize'] = {'height': 30, 'width': 100}"
+  console_receiver "$T/console.sock" "$T/tty.out"
+  wait_for test -S "$T/console.sock" || return 1
+  in_bundle run -d --console-socket "$T/console.sock" "$ID" >/dev/null 2>&1 </dev/null || return 1
+  wait_for test -e "$T/tty.out" || fail "no tty output" || return 1
+  out=$(tr -d '\r' < "$T/tty.out")
+  assert_eq "$out" "30 100
+/dev/pts/0
+done"
+}
+
+# Every hook kind: it writes the state JSON it got (and, run in the
+# container, its net namespace) to $T/out/KIND.
+write_hooks () {
+  mkdir -p "$T/out"
+  edit_config "$T/b" "
+env = ['PATH=/usr/bin:/bin']
+def hook(kind, prefix):
+    return {'path': '/bin/sh', 'env': env, 'args': ['sh', '-c',
+            'f=%s/%s; cat > \$f; echo >> \$f; readlink /proc/self/ns/net >> \$f' % (prefix, kind)]}
+c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': '$T/out', 'options': ['rbind', 'rw']})
+c['hooks'] = {k: [hook(k, '$T/out')] for k in ['prestart', 'createRuntime', 'createContainer', 'poststart', 'poststop']}
+c['hooks']['startContainer'] = [hook('startContainer', '/out')]"
+}
+
+# hook_field KIND KEY: a key of the state JSON hook KIND got.
+hook_field () {
+  head -1 "$T/out/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
+}
+
+test_hooks_get_state_and_run_where_they_should () {
+  setup sleep 100
+  write_hooks
+  create_c "$ID" || return 1
+  pid=$(cpid)
+  host_net=$(readlink /proc/self/ns/net) ctr_net=$(readlink /proc/$pid/ns/net)
+  for k in prestart createRuntime createContainer; do
+    [ -s "$T/out/$k" ] || fail "hook $k did not run" || return 1
+    assert_eq "$(hook_field $k id)" "$ID" "$k id" || return 1
+    assert_eq "$(hook_field $k pid)" "$pid" "$k pid" || return 1
+    assert_eq "$(hook_field $k status)" creating "$k status" || return 1
+  done
+  [ ! -e "$T/out/startContainer" ] || fail "startContainer ran before start" || return 1
+  # runtime hooks run in the runtime's namespaces, container hooks in the container's
+  assert_eq "$(tail -1 "$T/out/createRuntime")" "$host_net" createRuntime || return 1
+  assert_eq "$(tail -1 "$T/out/createContainer")" "$ctr_net" createContainer || return 1
+  $S start "$ID" || return 1
+  wait_for test -s "$T/out/poststart" || fail "poststart did not run" || return 1
+  assert_eq "$(tail -1 "$T/out/startContainer")" "$ctr_net" startContainer || return 1
+  assert_eq "$(hook_field startContainer pid)" "$pid" || return 1
+  assert_eq "$(hook_field poststart status)" running || return 1
+  [ ! -e "$T/out/poststop" ] || fail "poststop before delete" || return 1
+  $S delete --force "$ID" || return 1
+  [ -s "$T/out/poststop" ] || fail "poststop did not run" || return 1
+  assert_eq "$(hook_field poststop id)" "$ID" || return 1
+  assert_eq "$(hook_field poststop status)" stopped
+}
+
+test_failing_create_runtime_hook_fails_create () {
+  setup sleep 100
+  edit_config "$T/b" "c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'exit 3']}]}"
+  (cd "$T/b" && expect_fail "createRuntime" $S create "$ID") || return 1
+  assert_nothing_left "$ID"
+}
+
+test_hook_timeout () {
+  setup sleep 100
+  edit_config "$T/b" "c['hooks'] = {'prestart': [{'path': '/bin/sleep', 'args': ['sleep', '30'], 'timeout': 1}]}"
+  start=$(date +%s)
+  (cd "$T/b" && expect_fail "timed out" $S create "$ID") || return 1
+  [ $(($(date +%s) - start)) -lt 10 ] || fail "timeout not honoured" || return 1
+  assert_nothing_left "$ID"
+}
