@@ -61,8 +61,10 @@ SILO_STATIC_LIBS := -ljansson -lseccomp -lcap
 SILO_LDLIBS = -Wl,-Bstatic $(SILO_STATIC_LIBS) -Wl,-Bdynamic \
 	$(filter-out $(SILO_STATIC_LIBS),$(LDLIBS))
 
+# Every create/run/exec copies silo into a sealed memfd: keep the file small
+# (compressed debug info still serves gdb).
 $(BUILD)/silo: $(CLI_OBJS) $(BUILD)/libsilo.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(SILO_LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Wl,--compress-debug-sections=zlib -o $@ $^ $(SILO_LDLIBS)
 
 $(BUILD)/silo-vm: $(BUILD)/silo
 	ln -sf silo $@
@@ -121,6 +123,7 @@ bench: deps all
 
 install: all
 	install -D -m 0755 $(BUILD)/silo $(DESTDIR)/usr/local/bin/silo
+	install -D -m 0755 $(BUILD)/silo-agent $(DESTDIR)/usr/local/lib/silo/silo-agent
 	ln -sf silo $(DESTDIR)/usr/local/bin/silo-vm
 
 clean:

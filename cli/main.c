@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -84,6 +85,15 @@ reexec_from_sealed_copy (char **argv)
     return 0; /* already the sealed copy */
   if (fstat (exe, &st) < 0)
     return -1;
+  {
+    char self[PATH_MAX];
+    ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+    if (n > 0)
+      {
+        self[n] = '\0';
+        setenv (SILO_BINARY_ENV, self, 1);
+      }
+  }
   mfd = memfd_create ("silo", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return -1;

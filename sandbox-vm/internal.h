@@ -41,7 +41,8 @@ int sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t
 int sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err);
 
 /* The embedded silo-agent binary. */
-int sandbox_agent_blob (const void **data, size_t *len, silo_error_t *err);
+/* The static silo-agent binary, read from beside silo; *data is the caller's. */
+int sandbox_agent_load (char **data, size_t *len, silo_error_t *err);
 
 /* The monitor: never returns; exits with the workload's status. sync_fd gets
  * "" once the workload is created or an error message. */

@@ -84,12 +84,12 @@ static int
 write_initrd (const char *path, silo_error_t *err)
 {
   cleanup_close int fd = open (path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-  const void *agent;
+  cleanup_free char *agent = NULL;
   size_t len;
 
   if (fd < 0)
     return silo_make_error (err, errno, "create `%s`", path);
-  if (sandbox_agent_blob (&agent, &len, err) < 0)
+  if (sandbox_agent_load (&agent, &len, err) < 0)
     return -1;
   if (cpio_entry (fd, "dev", S_IFDIR | 0755, NULL, 0) < 0
       || cpio_entry (fd, "proc", S_IFDIR | 0755, NULL, 0) < 0

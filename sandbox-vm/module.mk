@@ -1,10 +1,10 @@
 # Sandbox mode: the host side (monitor, backends, control socket) and the
-# guest agent. Build order: the agent's objects -> its own archive ->
-# silo-agent (static) -> agent_blob.o (.incbin) -> libsilo.a -> silo.
+# guest agent. The agent's objects -> its own archive -> silo-agent (static),
+# placed beside silo, where sandbox-vm/agent_image.c looks for it.
 # The agent links a private archive, not libsilo.a, which would be circular.
 LIB_SRCS += $(wildcard sandbox-vm/*.c) $(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
 
-SILO_AGENT := $(BUILD)/sandbox-vm/silo-agent
+SILO_AGENT := $(BUILD)/silo-agent
 AGENT_SRCS := $(wildcard util/*.c oci/*.c namespaces/*.c) sandbox-vm/protocol.c \
 	$(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
 # The agent is linked -static, which sanitizers cannot be: its objects get
@@ -23,10 +23,8 @@ $(BUILD)/sandbox-vm/libagent.a: $(AGENT_OBJS)
 	ar rcs $@ $^
 
 $(SILO_AGENT): $(BUILD)/agent-obj/sandbox-vm/agent/main.o $(BUILD)/sandbox-vm/libagent.a
-	$(CC) $(AGENT_CFLAGS) -static -o $@ $^ $(AGENT_STATIC_LIBS)
+	$(CC) $(AGENT_CFLAGS) -static -s -o $@ $^ $(AGENT_STATIC_LIBS)
 
-$(BUILD)/sandbox-vm/agent_blob.o: $(SILO_AGENT)
-$(BUILD)/sandbox-vm/agent_blob.o: CPPFLAGS += -DSILO_AGENT_PATH='"$(SILO_AGENT)"'
 
 EXTRA_BINS += $(SILO_AGENT)
 

@@ -29,6 +29,10 @@ struct sandbox_request
   bool debug;
 };
 
+/* cli/main.c records silo's own path here before it re-executes from a
+ * sealed memfd, so that files installed beside silo can still be found. */
+#define SILO_BINARY_ENV "_SILO_BINARY"
+
 /* Start the sandbox and return once the agent reports ready and the
  * workload is prepared but not running (OCI "created"). *pid is the pid of
  * the sandbox process, a child of the caller; its exit status is the

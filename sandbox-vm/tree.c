@@ -47,11 +47,11 @@ static int
 write_agent (const char *dir, silo_error_t *err)
 {
   cleanup_free char *path = NULL;
-  const void *data;
+  cleanup_free char *data = NULL;
   size_t len;
   cleanup_close int fd = -1;
 
-  if (sandbox_agent_blob (&data, &len, err) < 0)
+  if (sandbox_agent_load (&data, &len, err) < 0)
     return -1;
   xasprintf (&path, "%s/init", dir);
   fd = open (path, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
