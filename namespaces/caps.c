@@ -291,10 +291,13 @@ ns_apply_user_caps (const struct oci_process *p, silo_error_t *err)
   ret = check_subset (c.effective, c.permitted, "effective", "permitted", err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = check_subset (c.ambient, c.permitted & c.inheritable, "ambient",
-                      "both permitted and inheritable", err);
-  if (UNLIKELY (ret < 0))
-    return ret;
+  /* The kernel refuses to raise an ambient cap that is not both permitted
+   * and inheritable. runc and crun skip such caps, and engines depend on
+   * it: buildah (podman build) asks for ambient caps with no inheritable. */
+  if (c.ambient & ~(c.permitted & c.inheritable))
+    pr_debug ("capabilities: ambient %#llx not in permitted and inheritable: not raised",
+              (unsigned long long) (c.ambient & ~(c.permitted & c.inheritable)));
+  c.ambient &= c.permitted & c.inheritable;
   ret = drop_bounding (c.bounding, last, err);
   if (UNLIKELY (ret < 0))
     return ret;
