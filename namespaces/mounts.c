@@ -25,63 +25,113 @@ ns_fd_path (int fd, char buf[static 64])
   snprintf (buf, 64, "/proc/self/fd/%d", fd);
 }
 
+/* Symlinks followed (and components created) while resolving one path. */
+#define MAX_RESOLVE_STEPS 255
+
+static int open_in_root (int rootfd, const char *path, bool create, bool as_file, int steps,
+                         silo_error_t *err);
+
+/* Create `name` in dirfd; EEXIST means a dangling symlink is in the way. */
 static int
-open_component (int dirfd, const char *name, bool create, bool is_last, bool as_file,
+create_component (int dirfd, const char *name, bool as_file)
+{
+  int f;
+
+  if (!as_file)
+    return mkdirat (dirfd, name, 0755);
+  /* O_EXCL: never follow a symlink out of the root while creating. */
+  f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (f < 0)
+    return -1;
+  close (f);
+  return 0;
+}
+
+/* A dangling symlink `name` in `dir`: go on from its target, resolved in
+ * the root as the kernel would inside the container (runc SecureJoin). */
+static int
+follow_dangling (int rootfd, int dirfd, const char *dir, const char *name, const char *rest,
+                 bool as_file, int steps, silo_error_t *err)
+{
+  char target[PATH_MAX];
+  cleanup_free char *joined = NULL;
+  ssize_t n = readlinkat (dirfd, name, target, sizeof (target) - 1);
+
+  if (n < 0)
+    return silo_make_error (err, errno, "readlink `%s/%s`", dir, name);
+  target[n] = '\0';
+  xasprintf (&joined, "%s/%s/%s", target[0] == '/' ? "" : dir, target, rest);
+  return open_in_root (rootfd, joined, true, as_file, steps + 1, err);
+}
+
+/* Create the first missing component of path (below the existing `dir`),
+ * then resolve the whole path again. */
+static int
+create_missing (int rootfd, const char *path, size_t dir_len, bool as_file, int steps,
                 silo_error_t *err)
 {
-  int fd = sys_openat2 (dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
-  if (fd >= 0 || errno != ENOENT || !create)
+  cleanup_free char *dir = xstrndup (path, dir_len);
+  const char *name = path + dir_len + strspn (path + dir_len, "/");
+  size_t name_len = strcspn (name, "/");
+  cleanup_free char *comp = xstrndup (name, name_len);
+  const char *rest = name + name_len;
+  bool last = rest[strspn (rest, "/")] == '\0';
+  cleanup_close int dirfd = sys_openat2 (rootfd, *dir ? dir : "/", O_PATH | O_CLOEXEC,
+                                         RESOLVE_SAFE);
+
+  if (dirfd < 0)
+    return silo_make_error (err, errno, "open `%s`", *dir ? dir : "/");
+  if (create_component (dirfd, comp, last && as_file) == 0)
+    return open_in_root (rootfd, path, true, as_file, steps + 1, err);
+  if (errno != EEXIST)
+    return silo_make_error (err, errno, "create `%s/%s`", dir, comp);
+  return follow_dangling (rootfd, dirfd, dir, comp, rest, as_file, steps, err);
+}
+
+static int
+open_in_root (int rootfd, const char *path, bool create, bool as_file, int steps,
+              silo_error_t *err)
+{
+  int fd = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
+  size_t end = 0;
+
+  if (fd >= 0)
+    return fd;
+  if (errno != ENOENT || !create)
+    return silo_make_error (err, errno, "open `%s` in the rootfs", path);
+  if (steps > MAX_RESOLVE_STEPS)
+    return silo_make_error (err, ELOOP, "resolve `%s` in the rootfs", path);
+  /* Each prefix resolves inside the root: ".." and symlinks cannot escape. */
+  for (;;)
     {
+      size_t next = end + strspn (path + end, "/");
+      cleanup_free char *prefix = NULL;
+      next += strcspn (path + next, "/");
+      if (next == end)
+        {
+          errno = ENOENT; /* nothing left to walk: no progress to make */
+          break;
+        }
+      prefix = xstrndup (path, next);
+      fd = sys_openat2 (rootfd, prefix, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
       if (fd < 0)
-        return silo_make_error (err, errno, "open `%s`", name);
-      return fd;
+        break;
+      close (fd);
+      end = next;
     }
-  if (is_last && as_file)
-    {
-      int f = openat (dirfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (f < 0)
-        return silo_make_error (err, errno, "create file `%s`", name);
-      close (f);
-    }
-  else if (mkdirat (dirfd, name, 0755) < 0 && errno != EEXIST)
-    return silo_make_error (err, errno, "mkdir `%s`", name);
-  fd = sys_openat2 (dirfd, name, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
-  if (fd < 0)
-    return silo_make_error (err, errno, "open `%s`", name);
-  return fd;
+  if (errno != ENOENT)
+    return silo_make_error (err, errno, "open `%.*s` in the rootfs", (int) end, path);
+  return create_missing (rootfd, path, end, as_file, steps, err);
 }
 
 int
 ns_open_in_root (int rootfd, const char *path, bool create, bool as_file, silo_error_t *err)
 {
-  cleanup_free char *copy = xstrdup (path);
-  cleanup_close int cur = -1;
-  char *save = NULL, *comp, *next;
+  int fd = open_in_root (rootfd, path, create, as_file, 0, err);
 
-  cur = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, RESOLVE_SAFE);
-  if (cur >= 0)
-    return take_fd (&cur);
-  if (errno != ENOENT || !create)
-    return silo_make_error (err, errno, "open `%s` in the rootfs", path);
-
-  /* Walk from the root, creating what is missing one component at a time. */
-  cur = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
-  if (cur < 0)
-    return silo_make_error (err, errno, "dup rootfs fd");
-  comp = strtok_r (copy, "/", &save);
-  while (comp)
-    {
-      int fd;
-      next = strtok_r (NULL, "/", &save);
-      /* Each step resolves inside the root: ".." and symlinks cannot escape. */
-      fd = open_component (cur, comp, true, next == NULL, as_file, err);
-      if (fd < 0)
-        return silo_error_wrap (err, "resolve `%s` in the rootfs", path);
-      close (cur);
-      cur = fd;
-      comp = next;
-    }
-  return take_fd (&cur);
+  if (fd < 0 && create)
+    return silo_error_wrap (err, "resolve `%s` in the rootfs", path);
+  return fd;
 }
 
 unsigned long
