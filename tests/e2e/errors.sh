@@ -1,0 +1,124 @@
+# Container mode, failures (issue #2): each gives one line naming the field
+# or path, a non-zero exit, and leaves nothing behind (state entry, cgroup
+# in any hierarchy, mount, process).
+source "$TOP/tests/container_lib.sh"
+
+# Both create and run must fail with a line containing $1 and leave nothing.
+create_and_run_fail () {
+  (cd "$T/b" && expect_fail "$1" $S create "$ID") || return 1
+  assert_nothing_left "$ID" || return 1
+  (cd "$T/b" && expect_fail "$1" $S run "$ID") || return 1
+  assert_nothing_left "$ID"
+}
+
+test_config_syntax_error () {
+  setup true
+  printf '{"ociVersion": "1.0.2", "process": {\n  "args": ["true"],,\n}\n' > "$T/b/config.json"
+  create_and_run_fail "config.json" || return 1
+  out=$(cd "$T/b" && $S create "$ID" 2>&1)
+  assert_contains "$out" "line 2"
+}
+
+test_missing_process () {
+  setup true
+  edit_config "$T/b" "del c['process']"
+  create_and_run_fail "process"
+}
+
+test_empty_args () {
+  setup true
+  edit_config "$T/b" "c['process']['args'] = []"
+  create_and_run_fail "process.args"
+}
+
+test_unknown_namespace_type () {
+  setup true
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'bogus'})"
+  create_and_run_fail "linux.namespaces"
+  out=$(cd "$T/b" && $S create "$ID" 2>&1)
+  assert_contains "$out" "bogus"
+}
+
+test_mount_without_destination () {
+  setup true
+  edit_config "$T/b" "c['mounts'].append({'type': 'tmpfs', 'source': 'tmpfs'})"
+  create_and_run_fail "mounts[7]" || return 1
+  out=$(cd "$T/b" && $S create "$ID" 2>&1)
+  assert_contains "$out" "destination"
+}
+
+test_missing_rootfs () {
+  setup true
+  rm -rf "$T/b/rootfs"
+  create_and_run_fail "root.path"
+}
+
+test_program_not_in_path () {
+  setup no-such-program
+  create_and_run_fail "no-such-program" || return 1
+  set_args "$T/b" /bin/no-such-program
+  create_and_run_fail "process.args[0]"
+}
+
+test_failure_late_in_setup_leaves_nothing () {
+  # Fails after namespaces, cgroup and mounts exist: in the sysctl step.
+  setup true
+  edit_config "$T/b" "c['linux']['sysctl'] = {'net.no.such.key': '1'}"
+  create_and_run_fail "linux.sysctl"
+}
+
+test_unknown_container_id () {
+  setup true
+  mkdir -p "$T/state"
+  expect_fail "does not exist" $S start "$ID" || return 1
+  expect_fail "does not exist" $S state "$ID" || return 1
+  expect_fail "does not exist" $S kill "$ID" KILL || return 1
+  expect_fail "does not exist" $S delete "$ID" || return 1
+  expect_fail "does not exist" $S exec "$ID" true || return 1
+  out=$($S state "$ID" 2>&1)
+  assert_contains "$out" "$ID" || return 1
+  # runc: delete --force of a missing container succeeds
+  $S delete --force "$ID"
+}
+
+test_duplicate_id () {
+  setup sleep 100
+  create_c "$ID" || return 1
+  pid=$(cpid)
+  (cd "$T/b" && expect_fail "already exists" $S create "$ID") || return 1
+  # the first container is untouched
+  assert_eq "$(state_of "$ID" status)" created || return 1
+  assert_eq "$(cpid)" "$pid" || return 1
+  $S delete --force "$ID" || return 1
+  assert_nothing_left "$ID"
+}
+
+test_impossible_cpuset () {
+  setup true
+  edit_config "$T/b" "c['linux']['resources']['cpu'] = {'cpus': '99'}"
+  create_and_run_fail "cpus"
+}
+
+test_invalid_signal () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  expect_fail "NOSUCHSIG" $S kill "$ID" NOSUCHSIG || return 1
+  expect_fail "signal" $S kill "$ID" 99999 || return 1
+  assert_eq "$(state_of "$ID" status)" running
+}
+
+test_invalid_id () {
+  setup true
+  (cd "$T/b" && expect_fail "container id" $S create "a/b") || return 1
+  (cd "$T/b" && expect_fail "container id" $S create "..") || return 1
+  [ ! -e "$T/state/a" ] || fail "state dir made for an invalid id"
+}
+
+test_missing_console_socket () {
+  setup true
+  edit_config "$T/b" "c['process']['terminal'] = True"
+  (cd "$T/b" && expect_fail "console-socket" $S create --console-socket "$T/none.sock" "$ID") || return 1
+  assert_nothing_left "$ID" || return 1
+  (cd "$T/b" && expect_fail "console-socket" $S create "$ID") || return 1
+  assert_nothing_left "$ID"
+}
