@@ -1,0 +1,217 @@
+# podman (with conmon) driving silo as its OCI runtime, end to end.
+# Every test uses its own storage roots under a temporary directory and a
+# containers.conf of its own (cgroupfs, file events, ulimits this host
+# allows), so it never touches a user's containers.
+
+VM_BIN="$(dirname "$SILO")/silo-vm"
+
+# Sets T (temp dir) and defines `pm` (podman on silo) with the image
+# busybox-local imported from a busybox-static root filesystem.
+podman_setup () {
+  command -v podman >/dev/null && command -v conmon >/dev/null \
+    || skip "podman/conmon not installed (apt-get install podman)"
+  T=$(mktemp -d /tmp/silo-podman.XXXXXX)
+  trap podman_cleanup EXIT
+  cat > "$T/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+  export CONTAINERS_CONF=$T/containers.conf
+  PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --storage-driver vfs
+           --cgroup-manager cgroupfs --events-backend file)
+  make_rootfs_tar "$T/rootfs" "$T/rootfs.tar" || return 1
+  podman "${PM_ARGS[@]}" import -q --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$T/rootfs.tar" busybox-local >/dev/null || fail "podman import" || return 1
+}
+
+pm () {
+  podman "${PM_ARGS[@]}" --runtime "${PM_RUNTIME:-$SILO}" "$@"
+}
+
+podman_cleanup () {
+  [ -n "${T:-}" ] && [ -d "$T" ] || return 0
+  podman "${PM_ARGS[@]}" rm -af -t 0 >/dev/null 2>&1
+  grep -o " $T/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$T"
+}
+
+# A root filesystem with /bin/busybox, its applet links, passwd and group.
+make_rootfs_tar () {
+  local dir=$1 tar=$2 app
+  mkdir -p "$dir/bin" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp" "$dir/root" \
+    "$dir/var/tmp" "$dir/run"
+  cp "$BUSYBOX" "$dir/bin/busybox" || return 1
+  for app in $("$BUSYBOX" --list); do
+    [ "$app" = busybox ] || ln -sf busybox "$dir/bin/$app"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' \
+    > "$dir/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\n' > "$dir/etc/group"
+  chmod 1777 "$dir/tmp" "$dir/var/tmp"
+  tar -C "$dir" -cf "$tar" .
+}
+
+test_podman_run_rm_echo () {
+  podman_setup || return 1
+  local out rc
+  out=$(pm run --rm busybox-local echo hi) || fail "podman run failed" || return 1
+  assert_eq "$out" "hi" || return 1
+  pm run --rm busybox-local sh -c 'exit 7'; rc=$?
+  assert_eq "$rc" 7 "exit status" || return 1
+  out=$(pm run --rm -e FOO=bar -w /tmp -u 65534:65534 busybox-local \
+        sh -c 'echo $FOO $(pwd) $(id -u):$(id -g)')
+  assert_eq "$out" "bar /tmp 65534:65534" || return 1
+  out=$(echo abc | pm run --rm -i busybox-local sh -c 'read x; echo got-$x')
+  assert_eq "$out" "got-abc" || return 1
+  [ -z "$(pm ps -aq)" ] || fail "--rm left a container: $(pm ps -a)"
+}
+
+test_podman_run_tty () {
+  podman_setup || return 1
+  local out
+  out=$(pm run --rm -t busybox-local sh -c 'tty; stty size >/dev/null && echo sized' | tr -d '\r')
+  assert_contains "$out" "/dev/pts/0" || return 1
+  assert_contains "$out" "sized"
+}
+
+test_podman_detached_exec_pause_stop () {
+  podman_setup || return 1
+  local out rc start elapsed
+  pm run -d --name c1 busybox-local sh -c 'echo started; exec sleep 1000' >/dev/null \
+    || fail "run -d" || return 1
+  assert_contains "$(pm ps --format '{{.Names}} {{.Status}}')" "c1 Up" || return 1
+  out=$(pm exec c1 echo exec-ok) || fail "exec" || return 1
+  assert_eq "$out" "exec-ok" || return 1
+  out=$(pm exec -e A=1 -w /tmp -u 65534 c1 sh -c 'echo $A $(pwd) $(id -u)')
+  assert_eq "$out" "1 /tmp 65534" || return 1
+  pm exec c1 sh -c 'exit 9'; rc=$?
+  assert_eq "$rc" 9 "exec exit status" || return 1
+  out=$(pm exec -t c1 tty | tr -d '\r')
+  assert_eq "$out" "/dev/pts/0" "exec -t" || return 1
+  pm exec -d c1 sh -c 'echo bg > /tmp/bg' >/dev/null || fail "exec -d" || return 1
+  wait_for pm exec c1 test -s /tmp/bg || fail "exec -d did not run" || return 1
+  assert_contains "$(pm top c1)" "sleep 1000" || return 1
+  assert_eq "$(pm logs c1)" "started" || return 1
+  pm pause c1 >/dev/null || fail "pause" || return 1
+  assert_eq "$(pm inspect c1 --format '{{.State.Status}}')" "paused" || return 1
+  pm unpause c1 >/dev/null || fail "unpause" || return 1
+  assert_eq "$(pm inspect c1 --format '{{.State.Status}}')" "running" || return 1
+  # sleep as pid 1 ignores SIGTERM: stop must SIGKILL it at the timeout.
+  start=$(date +%s%N)
+  pm stop -t 2 c1 >/dev/null 2>&1 || fail "stop" || return 1
+  elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$elapsed" -lt 5000 ] || fail "stop -t 2 took ${elapsed} ms" || return 1
+  assert_eq "$(pm inspect c1 --format '{{.State.Status}} {{.State.ExitCode}}')" "exited 137" \
+    || return 1
+  pm rm c1 >/dev/null || fail "rm"
+}
+
+test_podman_stop_delivers_sigterm () {
+  podman_setup || return 1
+  local start elapsed
+  pm run -d --name c2 busybox-local sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done' \
+    >/dev/null || return 1
+  wait_for pm exec c2 true || return 1
+  start=$(date +%s%N)
+  pm stop -t 10 c2 >/dev/null || fail "stop" || return 1
+  elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$elapsed" -lt 3000 ] || fail "SIGTERM not delivered: stop took ${elapsed} ms" || return 1
+  assert_eq "$(pm inspect c2 --format '{{.State.ExitCode}}')" 3
+}
+
+test_podman_kill_and_rm_force () {
+  podman_setup || return 1
+  pm run -d --name c3 busybox-local sleep 1000 >/dev/null || return 1
+  pm kill c3 >/dev/null || fail "kill" || return 1
+  assert_eq "$(pm wait c3)" 137 || return 1
+  pm rm c3 >/dev/null || fail "rm" || return 1
+  pm run -d --name c4 busybox-local sleep 1000 >/dev/null || return 1
+  pm rm -f -t 0 c4 >/dev/null || fail "rm -f" || return 1
+  [ -z "$(pm ps -aq)" ] || fail "left: $(pm ps -a)"
+}
+
+test_podman_create_start_as_user () {
+  podman_setup || return 1
+  local out
+  pm create --name c5 -u 65534:65534 busybox-local sh -c 'id -u; echo err >&2' >/dev/null \
+    || return 1
+  out=$(pm start -a c5 2>&1) || fail "start -a: $out" || return 1
+  assert_contains "$out" "65534" || return 1
+  assert_contains "$(pm logs c5 2>&1)" "err" || return 1
+  assert_eq "$(pm inspect c5 --format '{{.State.Status}} {{.State.ExitCode}}')" "exited 0"
+}
+
+# --memory shows in the container's own memory cgroup, --pids-limit and
+# --cpus in theirs.
+test_podman_resources () {
+  podman_setup || return 1
+  local out
+  out=$(pm run --rm --memory 32m --pids-limit 50 --cpus 0.5 busybox-local sh -c \
+    'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max \
+         /sys/fs/cgroup/cpu/cpu.cfs_quota_us' | tr '\n' ' ')
+  assert_eq "$out" "33554432 50 50000 " "memory, pids, cfs quota"
+}
+
+test_podman_read_only_caps_seccomp () {
+  podman_setup || return 1
+  local out
+  out=$(pm run --rm --read-only busybox-local sh -c \
+    'touch /x 2>/dev/null && echo root-writable; touch /tmp/y /run/y /var/tmp/y && echo tmp-ok')
+  assert_eq "$out" "tmp-ok" "--read-only" || return 1
+  out=$(pm run --rm --cap-drop all --cap-add NET_RAW busybox-local grep CapEff /proc/self/status)
+  assert_eq "$(echo $out)" "CapEff: 0000000000002000" || return 1
+  cat > "$T/seccomp.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+EOF
+  out=$(pm run --rm --security-opt seccomp="$T/seccomp.json" busybox-local \
+        sh -c 'mkdir /tmp/d 2>&1; echo rc=$?')
+  assert_contains "$out" "Operation not permitted" || return 1
+  assert_contains "$out" "rc=1" || return 1
+  out=$(pm run --rm --security-opt seccomp=unconfined busybox-local grep '^Seccomp:' /proc/self/status)
+  assert_eq "$(echo $out)" "Seccomp: 0" || return 1
+  out=$(pm run --rm busybox-local grep '^Seccomp:' /proc/self/status)
+  assert_eq "$(echo $out)" "Seccomp: 2" "podman's default profile"
+}
+
+test_podman_network_none_and_default () {
+  podman_setup || return 1
+  local out
+  out=$(pm run --rm --network none busybox-local ip -o link | awk '{print $2}' | tr '\n' ' ')
+  assert_eq "$out" "lo: " "--network none" || return 1
+  out=$(pm run --rm busybox-local ip -o -4 addr show eth0) \
+    || fail "default network: $out" || return 1
+  assert_contains "$out" "inet "
+}
+
+test_podman_error_reaches_output () {
+  podman_setup || return 1
+  local out rc
+  out=$(pm run --rm busybox-local nosuchcmd 2>&1); rc=$?
+  assert_eq "$rc" 127 "exit status for a missing command" || return 1
+  assert_contains "$out" "nosuchcmd" || return 1
+  assert_contains "$out" "not found"
+}
+
+# podman build runs RUN steps through the runtime too (buildah's config).
+test_podman_build_run_step () {
+  podman_setup || return 1
+  mkdir -p "$T/ctx"
+  printf 'FROM busybox-local\nRUN echo built > /built\n' > "$T/ctx/Containerfile"
+  pm build -q -t localhost/built "$T/ctx" >/dev/null 2>"$T/build.err" \
+    || fail "build: $(tail -3 "$T/build.err")" || return 1
+  assert_eq "$(pm run --rm localhost/built cat /built)" "built"
+}
+
+# silo-vm: the same engine, each container in a sandbox VM.
+test_podman_silo_vm_run () {
+  podman_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local out rc
+  out=$(PM_RUNTIME=$VM_BIN pm run --rm busybox-local sh -c 'echo hi; exit 5' 2>&1); rc=$?
+  assert_eq "$out" "hi" || return 1
+  assert_eq "$rc" 5 "exit status"
+}
