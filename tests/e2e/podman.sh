@@ -206,12 +206,23 @@ test_podman_build_run_step () {
   assert_eq "$(pm run --rm localhost/built cat /built)" "built"
 }
 
-# silo-vm: the same engine, each container in a sandbox VM.
-test_podman_silo_vm_run () {
+# silo-vm: the same engine, each container in a sandbox VM. The sandbox
+# agent does not yet take a config.json over ~4 KiB (podman's default
+# seccomp profile alone is ~7 KiB): until it does, this runs with the
+# options that keep podman's config small.
+test_podman_silo_vm_run_exec_stop () {
   podman_setup || return 1
   [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local small=(--security-opt seccomp=unconfined --cap-drop all --network none --no-hosts)
   local out rc
-  out=$(PM_RUNTIME=$VM_BIN pm run --rm busybox-local sh -c 'echo hi; exit 5' 2>&1); rc=$?
-  assert_eq "$out" "hi" || return 1
-  assert_eq "$rc" 5 "exit status"
+  out=$(PM_RUNTIME=$VM_BIN pm run --rm "${small[@]}" busybox-local \
+        sh -c 'uname -r; exit 5' 2>&1); rc=$?
+  assert_eq "$rc" 5 "exit status ($out)" || return 1
+  [ -n "$out" ] && [ "$out" != "$(uname -r)" ] || fail "guest kernel [$out] = host's" || return 1
+  PM_RUNTIME=$VM_BIN pm run -d "${small[@]}" --name v1 busybox-local sleep 1000 >/dev/null \
+    || fail "run -d" || return 1
+  out=$(PM_RUNTIME=$VM_BIN pm exec v1 echo in-vm) || fail "exec: $out" || return 1
+  assert_eq "$out" "in-vm" || return 1
+  PM_RUNTIME=$VM_BIN pm stop -t 2 v1 >/dev/null || fail "stop" || return 1
+  assert_eq "$(pm inspect v1 --format '{{.State.Status}}')" "exited"
 }
