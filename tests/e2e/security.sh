@@ -89,6 +89,15 @@ test_cwd_cannot_leave_the_rootfs () {
     fi
     assert_nothing_left "$ID-$n" 2>/dev/null || $S delete --force "$ID-$n"
   done
+  # a host directory handed over with --preserve-fds is the same leak
+  mkdir -p "$T/hostdir"
+  edit_config "$T/b" "c['process']['cwd'] = '/proc/self/fd/3'"
+  if (cd "$T/b" && exec 3<"$T/hostdir" && $S run -d --preserve-fds 1 "$ID-p" >/dev/null 2>"$T/p.err" </dev/null); then
+    cwd=$(readlink /proc/$(cpid "$ID-p")/cwd)
+    case $cwd in "$T/b/rootfs"*) ;; *) fail "preserved fd cwd reached $cwd"; return 1 ;; esac
+  else
+    assert_contains "$(cat "$T/p.err")" "process.cwd" || return 1
+  fi
   # exec --cwd the same way
   edit_config "$T/b" "c['process']['cwd'] = '/'"
   run_d "$ID" || return 1
