@@ -122,3 +122,31 @@ test_missing_console_socket () {
   (cd "$T/b" && expect_fail "console-socket" $S create "$ID") || return 1
   assert_nothing_left "$ID"
 }
+
+test_bad_namespace_path () {
+  setup true
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'time'})
+for n in c['linux']['namespaces']:
+    if n['type'] == 'network': n['path'] = '$T/no-such-netns'"
+  create_and_run_fail "$T/no-such-netns" || return 1
+  out=$(cd "$T/b" && $S create "$ID" 2>&1)
+  assert_contains "$out" "linux.namespaces"
+}
+
+test_bad_id_mappings () {
+  # Overlapping ranges: the kernel refuses the uid_map write.
+  setup true
+  chmod 755 "$T"
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'user'})
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 10}, {'containerID': 5, 'hostID': 200000, 'size': 10}]
+c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 10}]"
+  create_and_run_fail "uidMappings"
+}
+
+test_failure_in_a_joined_namespace_leaves_nothing () {
+  # The intermediate process (time namespace) is used; setup fails late.
+  setup true
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'time'})
+c['linux']['sysctl'] = {'net.no.such.key': '1'}"
+  create_and_run_fail "linux.sysctl"
+}
