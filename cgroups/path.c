@@ -98,7 +98,14 @@ cg_resolve_path_at (const char *cgroups_path, const char *id, bool systemd,
                     const char *systemd_dir, char **out, silo_error_t *err)
 {
   const char *p = cgroups_path;
+  cleanup_free char *systemd_default = NULL;
 
+  /* runc's default under the systemd driver; it still needs systemd. */
+  if (systemd && (p == NULL || *p == '\0') && id && *id)
+    {
+      xasprintf (&systemd_default, "system.slice:silo:%s", id);
+      p = systemd_default;
+    }
   if (p == NULL || *p == '\0')
     {
       if (id == NULL || *id == '\0' || strchr (id, '/') || has_dotdot (id))

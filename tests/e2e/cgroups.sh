@@ -151,3 +151,11 @@ test_cpu_and_memory_limits_read_back () {
   assert_eq "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" "67108864" || return 1
   assert_eq "$(cat "$(cg_dir memory)/memory.soft_limit_in_bytes")" "33554432"
 }
+
+test_systemd_cgroup_without_systemd_fails_cleanly () {
+  [ -d /run/systemd/system ] && skip "systemd runs here: the driver is available"
+  cg_setup true
+  out=$(cd "$T/b" && $S --systemd-cgroup run "$ID" 2>&1) && return 1
+  assert_contains "$out" "systemd is not running" || return 1
+  [ ! -e "$T/state/$ID" ] || fail "state left behind"
+}
