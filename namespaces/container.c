@@ -124,7 +124,8 @@ wait_for_start (int fifo_fd, silo_error_t *err)
 /* Past READY the runtime that created us is gone: failures can only be
  * reported on the container's stderr and in its exit status. */
 static __attribute__ ((noreturn)) void
-after_start (const struct ns_spawn_config *c, const char *state_json, const char *exec_path)
+after_start (const struct ns_spawn_config *c, const char *state_json, const char *exec_path,
+             char **env)
 {
   silo_error_t err = NULL;
   char *line = NULL;
@@ -134,7 +135,7 @@ after_start (const struct ns_spawn_config *c, const char *state_json, const char
                        &err)
              == 0)
     {
-      execve (exec_path, c->process->args, c->process->env);
+      execve (exec_path, c->process->args, env);
       silo_make_error (&err, errno, "exec `%s`", exec_path);
     }
   xasprintf (&line, "silo: %s\n", err->msg);
@@ -166,6 +167,7 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
   const struct oci_config *cfg = c->cfg;
   cleanup_free char *state_json = NULL;
   cleanup_free char *exec_path = NULL;
+  char **env = NULL;
 
   if (enter_namespaces_late (c, sync_fd, err) < 0 || prepare_rootfs (c, err) < 0)
     return -1;
@@ -181,10 +183,10 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
   if (ns_finish_rootfs (cfg, err) < 0 || set_identity (cfg, c->id, !c->no_new_keyring, err) < 0
       || set_oom_score (c->process, err) < 0)
     return -1;
-  if (ns_prepare_exec (cfg, c->process, sync_fd, c->preserve_fds, &exec_path, err) < 0)
+  if (ns_prepare_exec (cfg, c->process, sync_fd, c->preserve_fds, &exec_path, &env, err) < 0)
     return -1;
   if (ns_sync_send (sync_fd, NS_SYNC_READY, 0, NULL, -1) < 0)
     return silo_make_error (err, errno, "sync with runtime");
   close (sync_fd);
-  after_start (c, state_json, exec_path);
+  after_start (c, state_json, exec_path, env);
 }

@@ -36,9 +36,10 @@ int ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err);
 int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool mount_console,
                       silo_error_t *err);
 
-/* Final steps before exec, shared by create and exec. */
+/* Final steps before exec, shared by create and exec. *env is the
+ * environment to exec with (process.env, HOME added when missing). */
 int ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,
-                     int preserve_fds, char **exec_path, silo_error_t *err);
+                     int preserve_fds, char **exec_path, char ***env, silo_error_t *err);
 int ns_run_hooks_in_container (const struct oci_hook_list *hooks, const char *state_json,
                                const char *kind, silo_error_t *err);
 

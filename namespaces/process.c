@@ -75,6 +75,51 @@ enter_cwd (const struct oci_process *p, silo_error_t *err)
   return 0;
 }
 
+/* The home directory of uid in the container's /etc/passwd, "/" when the
+ * user is not listed (runc). */
+static char *
+passwd_home (uid_t uid)
+{
+  cleanup_file FILE *f = fopen ("/etc/passwd", "re");
+  char line[1024];
+
+  while (f && fgets (line, sizeof (line), f))
+    {
+      char *fields[7], *tok = line;
+      size_t n = 0;
+      /* name:passwd:uid:gid:gecos:home:shell; gecos may be empty. */
+      while (n < 7 && (fields[n] = strsep (&tok, ":\n")) != NULL)
+        n++;
+      if (n >= 6 && strtoul (fields[2], NULL, 10) == uid && fields[5][0] == '/')
+        return xstrdup (fields[5]);
+    }
+  return xstrdup ("/");
+}
+
+/* process.env, plus HOME when it does not set one, as runc does. */
+static char **
+exec_env (const struct oci_process *p)
+{
+  size_t n = strv_len (p->env);
+  char **env = xmalloc ((n + 2) * sizeof (char *));
+  cleanup_free char *home = NULL;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      if (strncmp (p->env[i], "HOME=", 5) == 0)
+        home = xstrdup ("");
+      env[i] = p->env[i];
+    }
+  env[n] = NULL;
+  if (home == NULL)
+    {
+      home = passwd_home (p->user.uid);
+      xasprintf (&env[n], "HOME=%s", home);
+      env[n + 1] = NULL;
+    }
+  return env;
+}
+
 /* Only stdio and the preserved fds survive exec. */
 static int
 limit_fds (int preserve_fds, silo_error_t *err)
@@ -108,7 +153,7 @@ load_seccomp (struct ns_seccomp *f, int sync_fd, silo_error_t *err)
 
 int
 ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,
-                 int preserve_fds, char **exec_path, silo_error_t *err)
+                 int preserve_fds, char **exec_path, char ***env, silo_error_t *err)
 {
   struct ns_seccomp *filter = NULL;
   int ret = -1;
@@ -116,6 +161,8 @@ ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int 
   if (limit_fds (preserve_fds, err) < 0 || enter_cwd (p, err) < 0
       || find_executable (p, exec_path, err) < 0 || ns_apply_rlimits (p, err) < 0)
     return -1;
+  /* Read the container's passwd before the credentials change. */
+  *env = exec_env (p);
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return silo_make_error (err, errno, "process.noNewPrivileges");
   if (cfg->linux_.seccomp && ns_seccomp_prepare (cfg->linux_.seccomp, &filter, err) < 0)
@@ -145,6 +192,7 @@ int
 ns_exec_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
 {
   cleanup_free char *exec_path = NULL;
+  char **env = NULL;
   struct ns_sync_msg msg;
 
   if (ns_sync_expect (sync_fd, NS_SYNC_GO, &msg, err) < 0)
@@ -152,9 +200,9 @@ ns_exec_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
   ns_sync_msg_clear (&msg);
   if (c->process->terminal && ns_setup_console (c->console_socket_fd, c->process, false, err) < 0)
     return -1;
-  if (ns_prepare_exec (c->cfg, c->process, sync_fd, c->preserve_fds, &exec_path, err) < 0)
+  if (ns_prepare_exec (c->cfg, c->process, sync_fd, c->preserve_fds, &exec_path, &env, err) < 0)
     return -1;
   /* sync_fd is close-on-exec: EOF tells the runtime that exec happened. */
-  execve (exec_path, c->process->args, c->process->env);
+  execve (exec_path, c->process->args, env);
   return silo_make_error (err, errno, "exec `%s`", exec_path);
 }
