@@ -9,6 +9,19 @@ test_env_and_cwd () {
   assert_eq "$(run_fg | tr '\n' ' ')" "one two words /etc "
 }
 
+# Without HOME in process.env, runc sets it from the container's passwd.
+test_home_from_passwd () {
+  setup sh -c 'echo $HOME'
+  assert_eq "$(run_fg)" "/root" || return 1
+  edit_config "$T/b" "c['process']['user'] = {'uid': 1000, 'gid': 1000}"
+  assert_eq "$(run_fg)" "/" || return 1
+  edit_config "$T/b" "c['process']['env'].append('HOME=/mine')"
+  assert_eq "$(run_fg)" "/mine" || return 1
+  edit_config "$T/b" "c['process']['args'] = ['sleep', '100']; c['process']['env'].pop()"
+  run_d "$ID-x" || return 1
+  assert_eq "$($S exec -u 0 "$ID-x" sh -c 'echo $HOME')" "/root"
+}
+
 test_user_groups_and_umask () {
   setup sh -c 'umask; touch /tmp/f; stat -c %a /tmp/f; sleep 100'
   edit_config "$T/b" "c['process']['user'] = {'uid': 1000, 'gid': 1001, 'additionalGids': [5, 7], 'umask': 0o027}
