@@ -16,6 +16,7 @@
 
 #include "../util/utils.h"
 #include "internal.h"
+#include "jail.h"
 
 #define UML_KERNEL "/usr/bin/linux"
 #define UML_SKIP_INITCALLS \
@@ -72,7 +73,7 @@ uml_child (char **argv, int chan, int log_fd)
   if (null < 0 || dup2 (null, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0
       || dup2 (chan, 3) < 0)
     _exit (127);
-  if (drop_caps (&err) < 0)
+  if (drop_caps (&err) < 0 || sandbox_jail_seccomp (&err) < 0)
     {
       dprintf (2, "silo: uml: %s\n", err->msg);
       _exit (127);
