@@ -407,3 +407,39 @@ ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
     }
   return 0;
 }
+
+static bool
+nested_in_earlier (const struct oci_config *cfg, size_t i)
+{
+  const char *d = cfg->mounts[i].destination;
+
+  for (size_t j = 0; j < i; j++)
+    {
+      const char *p = cfg->mounts[j].destination;
+      size_t n = strlen (p);
+      if (strncmp (d, p, n) == 0 && (d[n] == '/' || (n == 1 && p[0] == '/')))
+        return true;
+    }
+  return false;
+}
+
+int
+ns_make_mount_points (const char *rootfs, const struct oci_config *cfg, silo_error_t *err)
+{
+  cleanup_close int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (rootfd < 0)
+    return silo_make_error (err, errno, "open rootfs `%s`", rootfs);
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      int fd;
+      if (nested_in_earlier (cfg, i))
+        continue;
+      fd = ns_open_in_root (rootfd, cfg->mounts[i].destination, true,
+                            source_is_file (&cfg->mounts[i]), err);
+      if (fd < 0)
+        return silo_error_wrap (err, "mounts[%zu]: mount point", i);
+      close (fd);
+    }
+  return 0;
+}

@@ -77,3 +77,8 @@ struct ns_spawn_config
 int ns_spawn (const struct ns_spawn_config *c, pid_t *pid, int *sync_fd, silo_error_t *err);
 /* Write uid_map/gid_map (and setgroups) of a new user namespace. */
 int ns_write_id_maps (pid_t pid, const struct oci_linux *l, silo_error_t *err);
+
+/* Create, inside the host directory rootfs, the mount points of config.json
+ * mounts that are not nested in an earlier mount, as runc does before a
+ * read-only root. Resolution never leaves rootfs. */
+int ns_make_mount_points (const char *rootfs, const struct oci_config *cfg, silo_error_t *err);

@@ -15,6 +15,7 @@
 
 #include "../util/utils.h"
 #include "internal.h"
+#include "../namespaces/namespaces.h"
 
 static int
 bind_into (const char *src, const char *dst, bool ro, silo_error_t *err)
@@ -112,6 +113,9 @@ sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_er
     }
   free (path);
   xasprintf (&path, "%s/rootfs", dir);
+  /* A read-only root cannot take new mount points in the guest. */
+  if (req->cfg->root_readonly && ns_make_mount_points (req->rootfs, req->cfg, err) < 0)
+    return silo_error_wrap (err, "container root");
   if (bind_into (req->rootfs, path, req->cfg->root_readonly, err) < 0)
     return silo_error_wrap (err, "container root");
   if (bind_sources (req, dir, err) < 0)
