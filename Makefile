@@ -121,6 +121,9 @@ demo: deps all
 bench: deps all
 	bench/run.sh
 
+bench-vm: deps all
+	bench/vm.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/silo $(DESTDIR)/usr/local/bin/silo
 	install -D -m 0755 $(BUILD)/silo-agent $(DESTDIR)/usr/local/lib/silo/silo-agent
