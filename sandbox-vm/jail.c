@@ -9,6 +9,9 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <stdbool.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 
 static const char *const denied[] = {
   "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
@@ -20,8 +23,8 @@ static const char *const denied[] = {
   "lookup_dcookie", "syslog", "vhangup", "sethostname", "setdomainname", "mknod", "mknodat",
 };
 
-int
-sandbox_jail_seccomp (silo_error_t *err)
+static int
+jail_seccomp (silo_error_t *err)
 {
   scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
   int ret = 0;
@@ -41,4 +44,43 @@ sandbox_jail_seccomp (silo_error_t *err)
     ret = silo_make_error (err, -ret, "sandbox seccomp: load");
   seccomp_release (ctx);
   return ret;
+}
+
+/* hostfs and 9p need file ownership and access; nothing else. Without
+ * CAP_MKNOD a guest cannot create host device nodes through its share. */
+static int
+drop_caps (silo_error_t *err)
+{
+  static const cap_value_t keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+                                      CAP_FOWNER, CAP_FSETID };
+  cap_t caps;
+  int c, ret;
+
+  for (c = 0; c <= CAP_LAST_CAP; c++)
+    {
+      size_t i;
+      bool kept = false;
+      for (i = 0; i < ARRAY_SIZE (keep); i++)
+        kept |= keep[i] == c;
+      if (!kept && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        return silo_make_error (err, errno, "drop capability %d", c);
+    }
+  caps = cap_init ();
+  cap_set_flag (caps, CAP_EFFECTIVE, ARRAY_SIZE (keep), keep, CAP_SET);
+  cap_set_flag (caps, CAP_PERMITTED, ARRAY_SIZE (keep), keep, CAP_SET);
+  ret = cap_set_proc (caps);
+  cap_free (caps);
+  if (ret < 0)
+    return silo_make_error (err, errno, "set capabilities");
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return silo_make_error (err, errno, "prctl NO_NEW_PRIVS");
+  return 0;
+}
+
+int
+sandbox_jail (silo_error_t *err)
+{
+  if (drop_caps (err) < 0)
+    return -1;
+  return jail_seccomp (err);
 }

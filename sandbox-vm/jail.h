@@ -1,4 +1,4 @@
-/* The seccomp filter that confines a sandbox's host-side processes (the UML
+/* The capabilities and seccomp filter that confine a sandbox's host-side processes (the UML
  * kernel process tree, the VMM): whatever escapes the guest lands in a
  * process that cannot reconfigure the host. */
 #ifndef SILO_SANDBOX_JAIL_H
@@ -6,8 +6,9 @@
 
 #include "../util/error.h"
 
-/* Load the filter into the calling process (it needs no_new_privs set or
- * CAP_SYS_ADMIN); inherited across fork and exec. */
-int sandbox_jail_seccomp (silo_error_t *err);
+/* Confine the calling process, and what it forks and execs: only the file
+ * capabilities a share needs (chown, dac_override, dac_read_search, fowner,
+ * fsetid), no_new_privs, and the seccomp filter. */
+int sandbox_jail (silo_error_t *err);
 
 #endif

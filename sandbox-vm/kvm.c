@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "jail.h"
 #include "kvm/vmm.h"
 #endif
 
@@ -106,7 +107,8 @@ vmm_child (const struct vmm_config *cfg, int log_fd)
   silo_error_t err = NULL;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (vmm_run (cfg, &err) < 0)
+  /* A guest escape lands in a process that cannot reconfigure the host. */
+  if (sandbox_jail (&err) < 0 || vmm_run (cfg, &err) < 0)
     {
       dprintf (log_fd, "silo: vmm: %s\n", err->msg);
       _exit (1);

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,37 +30,6 @@ uml_probe (silo_error_t *err)
   return 0;
 }
 
-/* hostfs needs file ownership and access; nothing else. Without
- * CAP_MKNOD a guest cannot create host device nodes through hostfs. */
-static int
-drop_caps (silo_error_t *err)
-{
-  static const cap_value_t keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
-                                      CAP_FOWNER, CAP_FSETID };
-  cap_t caps;
-  int c, ret;
-
-  for (c = 0; c <= CAP_LAST_CAP; c++)
-    {
-      size_t i;
-      bool kept = false;
-      for (i = 0; i < ARRAY_SIZE (keep); i++)
-        kept |= keep[i] == c;
-      if (!kept && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-        return silo_make_error (err, errno, "drop capability %d", c);
-    }
-  caps = cap_init ();
-  cap_set_flag (caps, CAP_EFFECTIVE, ARRAY_SIZE (keep), keep, CAP_SET);
-  cap_set_flag (caps, CAP_PERMITTED, ARRAY_SIZE (keep), keep, CAP_SET);
-  ret = cap_set_proc (caps);
-  cap_free (caps);
-  if (ret < 0)
-    return silo_make_error (err, errno, "set capabilities");
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return silo_make_error (err, errno, "prctl NO_NEW_PRIVS");
-  return 0;
-}
-
 __attribute__ ((noreturn)) static void
 uml_child (char **argv, int chan, int log_fd)
 {
@@ -73,7 +41,7 @@ uml_child (char **argv, int chan, int log_fd)
   if (null < 0 || dup2 (null, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0
       || dup2 (chan, 3) < 0)
     _exit (127);
-  if (drop_caps (&err) < 0 || sandbox_jail_seccomp (&err) < 0)
+  if (sandbox_jail (&err) < 0)
     {
       dprintf (2, "silo: uml: %s\n", err->msg);
       _exit (127);
