@@ -67,8 +67,9 @@ struct sandbox_relay
   int err_fd; /* STDERR frames go here */
   uint32_t id;
 };
-/* Forward what in_fd has; at EOF send STDIN_CLOSE and set in_fd = -1. */
-int sandbox_relay_input (struct sandbox_relay *r, int chan, silo_error_t *err);
+/* Queue what in_fd has on q; at EOF queue STDIN_CLOSE and set in_fd = -1.
+ * The caller flushes q. */
+int sandbox_relay_input (struct sandbox_relay *r, struct proto_outq *q, silo_error_t *err);
 /* Write an agent STDOUT/STDERR frame to the local fds. */
 void sandbox_relay_output (struct sandbox_relay *r, const struct proto_msg *m);
 /* A host pty pair for process.terminal: the master goes to console_fd

@@ -1,7 +1,9 @@
 /* The sandbox monitor: parent of the guest, holder of the agent channel and
  * of the control socket; its exit status is the workload's. Everything that
  * arrives from the guest is validated by the protocol reader, and replies are
- * matched to requests in order. */
+ * matched to requests in order. Everything for the agent goes through one
+ * queue (m->out) that each round flushes as far as the agent's CREDIT
+ * allows: UML's serial line drops what the guest cannot buffer. */
 #include <endian.h>
 #include <errno.h>
 #include <jansson.h>
@@ -33,7 +35,7 @@ send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t
 
   if (reply && m->pend_len == MONITOR_MAX_PENDING)
     return silo_make_error (err, EBUSY, "sandbox monitor: too many requests in flight");
-  if (proto_send (m->chan, type, id, d, len, err) < 0)
+  if (proto_outq_push (&m->out, type, id, d, len, err) < 0)
     return -1;
   if (reply)
     m->pending[(m->pend_head + m->pend_len++) % MONITOR_MAX_PENDING]
@@ -169,6 +171,10 @@ on_agent_frame (struct monitor *m, const struct proto_msg *msg, silo_error_t *er
       return 0;
     case PROTO_EXIT:
       on_exit_frame (m, msg);
+      return 0;
+    case PROTO_CREDIT:
+      if (proto_outq_credit (&m->out, proto_get_credit (msg), err) < 0)
+        return silo_error_wrap (err, "guest agent");
       return 0;
     default:
       return silo_make_error (err, 0, "guest agent: unexpected %s", proto_type_name (msg->type));
@@ -323,8 +329,11 @@ on_signals (struct monitor *m, bool *guest_gone, silo_error_t *err)
         }
       else if (si.ssi_signo == SIGWINCH)
         {
-          if (m->pty_slave >= 0 && ioctl (m->pty_slave, TIOCGWINSZ, &ws) == 0
-              && proto_send_resize (m->chan, PROTO_ID_MAIN, ws.ws_row, ws.ws_col, err) < 0)
+          uint8_t p[4];
+          if (m->pty_slave < 0 || ioctl (m->pty_slave, TIOCGWINSZ, &ws) < 0)
+            continue;
+          proto_encode_resize (p, ws.ws_row, ws.ws_col);
+          if (send_agent (m, PROTO_RESIZE, PROTO_ID_MAIN, p, sizeof (p), NULL, err) < 0)
             return -1;
         }
       else if (m->phase == PHASE_RUNNING || m->phase == PHASE_CREATED)
@@ -377,14 +386,19 @@ monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
   struct monitor_client *owner[80] = { 0 };
   struct monitor_client *c;
   size_t n = 0, i;
-  bool relay_in = m->main.in_fd >= 0 && m->phase >= PHASE_CREATED && m->phase != PHASE_STOPPED;
+  /* Input waits in the kernel (back-pressure on the writer) while the
+   * queue is long; it drains as the agent reads. */
+  bool room = proto_outq_queued (&m->out) < MONITOR_QUEUE_HIGH;
+  bool relay_in = room && m->main.in_fd >= 0 && m->phase >= PHASE_CREATED
+                  && m->phase != PHASE_STOPPED;
 
   pfd[n++] = (struct pollfd){ .fd = m->chan, .events = POLLIN };
   pfd[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
   pfd[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
   pfd[n++] = (struct pollfd){ .fd = relay_in ? m->main.in_fd : -1, .events = POLLIN };
   for (c = m->clients; c && n < ARRAY_SIZE (pfd); c = c->next)
-    owner[n] = c, pfd[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+    owner[n] = c, pfd[n++] = (struct pollfd){ .fd = room || !c->exec_id ? c->fd : -1,
+                                              .events = POLLIN };
   if (TEMP_FAILURE_RETRY (poll (pfd, n, poll_timeout (m))) < 0)
     return silo_make_error (err, errno, "poll");
   if (pfd[1].revents && on_signals (m, guest_gone, err) < 0)
@@ -393,12 +407,16 @@ monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
     return -1;
   if (pfd[2].revents)
     accept_client (m);
-  if (pfd[3].revents && sandbox_relay_input (&m->main, m->chan, err) < 0)
+  if (pfd[3].revents && sandbox_relay_input (&m->main, &m->out, err) < 0)
     return -1;
   for (i = 4; i < n; i++)
     if (pfd[i].revents && read_client (m, owner[i], err) < 0)
       return -1;
   reap_clients (m);
+  /* After the main EXIT the agent powers off and reads no more; a guest
+   * that is gone gets its own error (monitor_loop), not a broken pipe. */
+  if (!*guest_gone && m->phase != PHASE_STOPPED && proto_outq_flush (&m->out, err) < 0)
+    return -1;
   return check_deadline (m, err);
 }
 

@@ -6,6 +6,8 @@
 #include "internal.h"
 
 #define MONITOR_MAX_PENDING 64
+/* Stop reading stdin and exec clients while this much waits for credit. */
+#define MONITOR_QUEUE_HIGH (256 * 1024)
 
 struct monitor_client
 {
@@ -40,6 +42,7 @@ struct monitor
   int sync_fd;
   int chan;
   struct proto_reader rd;
+  struct proto_outq out; /* everything for the agent, paced by its CREDIT */
   pid_t guest;
   int log_fd;
   int listen_fd;

@@ -134,6 +134,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   if (ops->launch (guest_dir, mem, m->log_fd, m->req->debug, &m->guest, &m->chan, err) < 0)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
+  proto_outq_init (&m->out, m->chan, PROTO_WINDOW);
   m->deadline_ns = now_ns () + SANDBOX_READY_TIMEOUT_MS * 1000000ULL;
   return 0;
 }

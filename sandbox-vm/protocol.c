@@ -27,6 +27,7 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_STDOUT] = { "STDOUT", G, -1 },
   [PROTO_STDERR] = { "STDERR", G, -1 },
   [PROTO_EXIT] = { "EXIT", G, sizeof (struct proto_exit) },
+  [PROTO_CREDIT] = { "CREDIT", G, 4 },
   [PROTO_CREATE] = { "CREATE", H, -1 },
   [PROTO_START] = { "START", H, 0 },
   [PROTO_EXEC] = { "EXEC", H, -1 },
@@ -122,6 +123,12 @@ check_payload (const struct proto_msg *m, silo_error_t *err)
       if (s.signo < 1 || s.signo > 64 || s.all > 1)
         return silo_make_error (err, 0, "agent protocol: %s: invalid signal %u", proto_type_name (m->type),
                                 s.signo);
+      return 0;
+    case PROTO_CREDIT:
+      /* The host never has more than the window in flight. */
+      if (proto_get_credit (m) == 0 || proto_get_credit (m) > PROTO_WINDOW)
+        return silo_make_error (err, 0, "agent protocol: CREDIT of %u bytes exceeds the window (%u)",
+                                proto_get_credit (m), PROTO_WINDOW);
       return 0;
     case PROTO_ERROR:
       /* Messages end up on a terminal: keep them printable. */
@@ -287,14 +294,28 @@ proto_send_signal (int fd, uint32_t type, uint32_t id, int signo, bool all, silo
   return proto_send (fd, type, id, p, sizeof (p), err);
 }
 
+void
+proto_encode_resize (uint8_t *out, unsigned rows, unsigned cols)
+{
+  uint16_t r = htole16 ((uint16_t) rows), c = htole16 ((uint16_t) cols);
+  memcpy (out, &r, 2);
+  memcpy (out + 2, &c, 2);
+}
+
 int
 proto_send_resize (int fd, uint32_t id, unsigned rows, unsigned cols, silo_error_t *err)
 {
   uint8_t p[4];
-  uint16_t r = htole16 ((uint16_t) rows), c = htole16 ((uint16_t) cols);
-  memcpy (p, &r, 2);
-  memcpy (p + 2, &c, 2);
+  proto_encode_resize (p, rows, cols);
   return proto_send (fd, PROTO_RESIZE, id, p, sizeof (p), err);
+}
+
+int
+proto_send_credit (int fd, uint32_t bytes, silo_error_t *err)
+{
+  uint8_t p[4];
+  put_u32 (p, bytes);
+  return proto_send (fd, PROTO_CREDIT, PROTO_ID_AGENT, p, sizeof (p), err);
 }
 
 void
@@ -321,6 +342,12 @@ proto_get_resize (const struct proto_msg *m, struct proto_resize *out)
   out->cols = le16toh (c);
 }
 
+uint32_t
+proto_get_credit (const struct proto_msg *m)
+{
+  return get_u32 (m->data);
+}
+
 int
 proto_exit_status (const struct proto_exit *e)
 {
@@ -332,4 +359,90 @@ proto_msg_release (struct proto_msg *m)
 {
   free (m->data);
   m->data = NULL;
+}
+
+/* --- outgoing queue --- */
+
+void
+proto_outq_init (struct proto_outq *q, int fd, size_t window)
+{
+  memset (q, 0, sizeof (*q));
+  q->fd = fd;
+  q->window = window;
+}
+
+void
+proto_outq_release (struct proto_outq *q)
+{
+  free (q->buf);
+  q->buf = NULL;
+  q->off = q->len = q->cap = 0;
+}
+
+size_t
+proto_outq_queued (const struct proto_outq *q)
+{
+  return q->len - q->off;
+}
+
+/* Room for `more` bytes; sent bytes at the front are dropped first. */
+static void
+outq_reserve (struct proto_outq *q, size_t more)
+{
+  if (q->off > 0)
+    {
+      memmove (q->buf, q->buf + q->off, q->len - q->off);
+      q->len -= q->off;
+      q->off = 0;
+    }
+  if (q->len + more > q->cap)
+    {
+      q->cap = q->len + more > 2 * q->cap ? q->len + more : 2 * q->cap;
+      q->buf = xrealloc (q->buf, q->cap);
+    }
+}
+
+int
+proto_outq_push (struct proto_outq *q, uint32_t type, uint32_t id, const void *data,
+                 size_t len, silo_error_t *err)
+{
+  if (len > PROTO_MAX_PAYLOAD)
+    return silo_make_error (err, EMSGSIZE, "agent protocol: send %s", proto_type_name (type));
+  outq_reserve (q, PROTO_HDR_SIZE + len);
+  proto_encode_header (q->buf + q->len, type, id, (uint32_t) len);
+  if (len)
+    memcpy (q->buf + q->len + PROTO_HDR_SIZE, data, len);
+  q->len += PROTO_HDR_SIZE + len;
+  return 0;
+}
+
+int
+proto_outq_flush (struct proto_outq *q, silo_error_t *err)
+{
+  size_t n = proto_outq_queued (q);
+
+  if (q->window && n > q->window - q->in_flight)
+    n = q->window - q->in_flight;
+  if (n == 0)
+    return 0;
+  /* One write per flush: a single socket buffer entry, never a frame
+   * interleaved with another writer (there is none). */
+  if (write_all (q->fd, q->buf + q->off, n) < 0)
+    return silo_make_error (err, errno, "agent protocol: send");
+  q->off += n;
+  if (q->window)
+    q->in_flight += n;
+  if (q->off == q->len)
+    q->off = q->len = 0;
+  return 0;
+}
+
+int
+proto_outq_credit (struct proto_outq *q, uint32_t bytes, silo_error_t *err)
+{
+  if (bytes == 0 || bytes > q->in_flight)
+    return silo_make_error (err, 0, "agent protocol: CREDIT of %u bytes exceeds the %zu in flight",
+                            bytes, q->in_flight);
+  q->in_flight -= bytes;
+  return 0;
 }

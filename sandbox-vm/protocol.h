@@ -20,6 +20,16 @@
 #define PROTO_HDR_SIZE 12
 #define PROTO_MAX_PAYLOAD (1024 * 1024)
 
+/* Host -> agent flow control (docs/agent-protocol.md, "Flow control"): the
+ * host keeps at most PROTO_WINDOW bytes (headers included, counted on the
+ * wire) that the agent has not returned as CREDIT. UML's serial line has no
+ * working flow control and drops what does not fit the guest tty's 4 KiB
+ * receive buffer, so the window stays well under it. The agent returns
+ * credit once it has read PROTO_CREDIT_BATCH bytes, and whatever it has read
+ * whenever it is about to wait, so a window never stays half used. */
+#define PROTO_WINDOW 2048
+#define PROTO_CREDIT_BATCH 1024
+
 /* Process ids: 0 = the agent itself (CREATE), 1 = the container's main
  * process, 2.. = exec processes (chosen by the host). */
 #define PROTO_ID_AGENT 0
@@ -34,6 +44,7 @@ enum proto_type
   PROTO_STDOUT,      /* data of process `id` */
   PROTO_STDERR,      /* data of process `id` */
   PROTO_EXIT,        /* struct proto_exit */
+  PROTO_CREDIT,      /* u32: bytes of the host's stream the agent has read */
   /* host -> guest */
   PROTO_CREATE = 16, /* JSON: {"config": "<config.json text>", "binds": n} */
   PROTO_START,       /* run the prepared main process */
@@ -121,11 +132,41 @@ int proto_send_exit (int fd, uint32_t id, uint32_t code, uint32_t signal, silo_e
 int proto_send_signal (int fd, uint32_t type, uint32_t id, int signo, bool all,
                        silo_error_t *err);
 int proto_send_resize (int fd, uint32_t id, unsigned rows, unsigned cols, silo_error_t *err);
+int proto_send_credit (int fd, uint32_t bytes, silo_error_t *err);
+/* The 4-byte RESIZE payload. */
+void proto_encode_resize (uint8_t *out, unsigned rows, unsigned cols);
+
+/* Outgoing byte queue with a credit window: frames are queued whole and
+ * written as far as the window allows, so a frame larger than the window
+ * crosses in pieces (the framing is unchanged; only the pace is). Writes are
+ * blocking but never wait in practice: the peer's socket never holds more
+ * than the window. window == 0 means no flow control (control sockets). */
+struct proto_outq
+{
+  int fd;
+  uint8_t *buf; /* unsent bytes are buf[off, len) */
+  size_t off, len, cap;
+  size_t window;
+  size_t in_flight; /* written and not yet credited */
+};
+
+void proto_outq_init (struct proto_outq *q, int fd, size_t window);
+void proto_outq_release (struct proto_outq *q);
+/* Queue one frame; nothing is written until proto_outq_flush. */
+int proto_outq_push (struct proto_outq *q, uint32_t type, uint32_t id, const void *data,
+                     size_t len, silo_error_t *err);
+/* Write what the window allows. */
+int proto_outq_flush (struct proto_outq *q, silo_error_t *err);
+/* The peer read `bytes` more: more than is in flight is a protocol error. */
+int proto_outq_credit (struct proto_outq *q, uint32_t bytes, silo_error_t *err);
+/* Bytes queued and not yet written. */
+size_t proto_outq_queued (const struct proto_outq *q);
 
 /* Decode fixed payloads (the header check guarantees the length). */
 void proto_get_exit (const struct proto_msg *m, struct proto_exit *out);
 void proto_get_signal (const struct proto_msg *m, struct proto_signal *out);
 void proto_get_resize (const struct proto_msg *m, struct proto_resize *out);
+uint32_t proto_get_credit (const struct proto_msg *m);
 /* Shell-style status of an EXIT: code, or 128+signal. */
 int proto_exit_status (const struct proto_exit *e);
 

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 int
-sandbox_relay_input (struct sandbox_relay *r, int chan, silo_error_t *err)
+sandbox_relay_input (struct sandbox_relay *r, struct proto_outq *q, silo_error_t *err)
 {
   char buf[16384];
   ssize_t n;
@@ -25,9 +25,9 @@ sandbox_relay_input (struct sandbox_relay *r, int chan, silo_error_t *err)
   if (n <= 0) /* EOF, or EIO once a pty's other side closed */
     {
       r->in_fd = -1;
-      return proto_send (chan, PROTO_STDIN_CLOSE, r->id, NULL, 0, err);
+      return proto_outq_push (q, PROTO_STDIN_CLOSE, r->id, NULL, 0, err);
     }
-  return proto_send (chan, PROTO_STDIN, r->id, buf, n, err);
+  return proto_outq_push (q, PROTO_STDIN, r->id, buf, n, err);
 }
 
 void

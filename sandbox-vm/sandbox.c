@@ -105,18 +105,20 @@ static int
 exec_relay (int fd, struct sandbox_relay *r, silo_error_t *err)
 {
   struct proto_reader rd;
+  struct proto_outq q; /* to the monitor: its socket needs no window */
   struct proto_msg m = { 0 };
   int status = -1, ret = 0;
 
   proto_reader_init (&rd, fd, PROTO_FROM_GUEST);
+  proto_outq_init (&q, fd, 0);
   while (ret >= 0 && status < 0)
     {
       struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
                                { .fd = r->in_fd, .events = POLLIN } };
       if (TEMP_FAILURE_RETRY (poll (pfd, 2, -1)) < 0)
         ret = silo_make_error (err, errno, "poll");
-      else if (pfd[1].revents)
-        ret = sandbox_relay_input (r, fd, err);
+      else if (pfd[1].revents && (ret = sandbox_relay_input (r, &q, err)) == 0)
+        ret = proto_outq_flush (&q, err);
       if (ret < 0 || !pfd[0].revents)
         continue;
       if (proto_reader_fill (&rd) < 0 && errno != EAGAIN)
@@ -130,6 +132,7 @@ exec_relay (int fd, struct sandbox_relay *r, silo_error_t *err)
         ret = silo_make_error (err, 0, "sandbox: the monitor closed the exec stream");
     }
   proto_reader_release (&rd);
+  proto_outq_release (&q);
   return ret < 0 ? ret : status;
 }
 

@@ -1,6 +1,7 @@
 /* The agent's request loop: one poll over the host channel, SIGCHLD and
  * every process's stdio. Single-threaded; frames to the host are written
- * whole, so they never interleave. */
+ * whole, so they never interleave. Bytes read from the channel go back to
+ * the host as CREDIT (docs/agent-protocol.md, "Flow control"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -25,6 +26,7 @@ struct agent
   int sigfd;
   bool created, started;
   int main_status; /* -1 while the main process runs */
+  uint32_t unacked; /* channel bytes read and not yet returned as CREDIT */
 };
 
 static struct agent_proc *
@@ -348,13 +350,28 @@ fill_pollfds (struct agent *a, struct pollfd *pfd, struct agent_proc **owner, si
 }
 
 static int
+return_credit (struct agent *a, silo_error_t *err)
+{
+  uint32_t n = a->unacked;
+
+  a->unacked = 0;
+  return proto_send_credit (a->opts->chan, n, err);
+}
+
+static int
 read_channel (struct agent *a, silo_error_t *err)
 {
   struct proto_msg m = { 0 };
+  size_t before = a->rd.have;
   int ret;
 
   if (proto_reader_fill (&a->rd) < 0 && errno != EAGAIN)
     return silo_make_error (err, errno, "agent: read channel");
+  /* The bytes are out of the tty's buffer now: the host may send more
+   * while this round handles them (a CREATE can take a while). */
+  a->unacked += (uint32_t) (a->rd.have - before);
+  if (a->unacked >= PROTO_CREDIT_BATCH && return_credit (a, err) < 0)
+    return -1;
   while ((ret = proto_reader_next (&a->rd, &m, err)) > 0)
     {
       ret = handle (a, &m, err);
@@ -378,8 +395,13 @@ poll_once (struct agent *a, silo_error_t *err)
   int ret;
 
   n = fill_pollfds (a, pfd, owner, ARRAY_SIZE (pfd));
-  if (TEMP_FAILURE_RETRY (poll (pfd, n, -1)) < 0)
+  /* With credit owed, look without waiting: when nothing is ready the host
+   * may be waiting for it, so hand it back before blocking. */
+  ret = TEMP_FAILURE_RETRY (poll (pfd, n, a->unacked ? 0 : -1));
+  if (ret < 0)
     return silo_make_error (err, errno, "agent: poll");
+  if (ret == 0)
+    return return_credit (a, err);
   for (i = 2; i < n; i++)
     {
       struct agent_proc *ap = owner[i];

@@ -1,9 +1,12 @@
-/* Agent protocol: framing, truncation, validation, and the agent's request
- * handling as an ordinary host process over a socketpair (issue 5). */
+/* Agent protocol: framing, truncation, validation, host->agent flow control,
+ * and the agent's request handling as an ordinary host process over a
+ * socketpair (issue 5). */
+#include <endian.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,10 +99,158 @@ test_rejects (void)
   memset (buf + PROTO_HDR_SIZE, 0xff, 8);
   CHECK (feed (buf, PROTO_HDR_SIZE + 8, PROTO_FROM_GUEST, &err) < 0);
   silo_error_release (&err);
+  /* CREDIT beyond the window, or of nothing, is a protocol error. */
+  proto_encode_header (buf, PROTO_CREDIT, 0, 4);
+  buf[PROTO_HDR_SIZE] = (PROTO_WINDOW + 1) & 0xff;
+  buf[PROTO_HDR_SIZE + 1] = (PROTO_WINDOW + 1) >> 8;
+  buf[PROTO_HDR_SIZE + 2] = buf[PROTO_HDR_SIZE + 3] = 0;
+  CHECK (feed (buf, PROTO_HDR_SIZE + 4, PROTO_FROM_GUEST, &err) < 0);
+  CHECK (strstr (err->msg, "exceeds the window") != NULL);
+  silo_error_release (&err);
+  memset (buf + PROTO_HDR_SIZE, 0, 4);
+  CHECK (feed (buf, PROTO_HDR_SIZE + 4, PROTO_FROM_GUEST, &err) < 0);
+  silo_error_release (&err);
   /* A clean EOF between frames is not an error of the frame itself. */
   CHECK (feed (buf, 0, PROTO_FROM_GUEST, &err) < 0);
   CHECK (strstr (err->msg, "closed") != NULL);
   silo_error_release (&err);
+  return 0;
+}
+
+static size_t
+unread (int fd)
+{
+  int n = -1;
+  return ioctl (fd, FIONREAD, &n) == 0 && n >= 0 ? (size_t) n : (size_t) -1;
+}
+
+/* The queue writes at most the window until credit comes back, and credit
+ * for more than is in flight is refused. */
+static int
+test_outq_window (void)
+{
+  static uint8_t big[20000];
+  struct proto_outq q;
+  silo_error_t err = NULL;
+  int sv[2];
+
+  CHECK (socketpair (AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  proto_outq_init (&q, sv[0], PROTO_WINDOW);
+  CHECK (proto_outq_push (&q, PROTO_CREATE, 0, big, sizeof (big), &err) == 0);
+  CHECK (proto_outq_push (&q, PROTO_START, 1, NULL, 0, &err) == 0);
+  CHECK (unread (sv[1]) == 0); /* pushing writes nothing */
+  CHECK (proto_outq_flush (&q, &err) == 0);
+  CHECK (unread (sv[1]) == PROTO_WINDOW);
+  CHECK (proto_outq_flush (&q, &err) == 0);
+  CHECK (unread (sv[1]) == PROTO_WINDOW && q.in_flight == PROTO_WINDOW);
+  CHECK (proto_outq_credit (&q, 1000, &err) == 0);
+  CHECK (proto_outq_flush (&q, &err) == 0);
+  CHECK (unread (sv[1]) == PROTO_WINDOW + 1000 && q.in_flight == PROTO_WINDOW);
+  CHECK (proto_outq_queued (&q) == 2 * PROTO_HDR_SIZE + sizeof (big) - PROTO_WINDOW - 1000);
+  CHECK (proto_outq_credit (&q, PROTO_WINDOW + 1, &err) < 0);
+  CHECK (strstr (err->msg, "exceeds") != NULL);
+  silo_error_release (&err);
+  CHECK (proto_outq_credit (&q, 0, &err) < 0);
+  silo_error_release (&err);
+  proto_outq_release (&q);
+  close (sv[0]);
+  close (sv[1]);
+  return 0;
+}
+
+/* A slow agent stand-in: reads in small bites with pauses, checks that the
+ * host never has more than the window outstanding, returns credit as the
+ * agent does, and checks the 20 KB CREATE byte for byte. Exit 0 = good. */
+__attribute__ ((noreturn)) static void
+slow_reader (int fd, size_t want)
+{
+  size_t total = PROTO_HDR_SIZE + want, got = 0, credited = 0, i;
+  uint8_t *stream = xmalloc (total);
+  silo_error_t err = NULL;
+  uint32_t hdr[3];
+  ssize_t n;
+
+  while (got < total)
+    {
+      usleep (2000);
+      if (got + unread (fd) > credited + PROTO_WINDOW)
+        _exit (10); /* the host overran the window */
+      n = read (fd, stream + got, total - got < 300 ? total - got : 300);
+      if (n <= 0)
+        _exit (11);
+      got += (size_t) n;
+      if (got - credited >= PROTO_CREDIT_BATCH || unread (fd) == 0)
+        {
+          if (proto_send_credit (fd, (uint32_t) (got - credited), &err) < 0)
+            _exit (12);
+          credited = got;
+        }
+    }
+  memcpy (hdr, stream, sizeof (hdr));
+  if (le32toh (hdr[0]) != PROTO_CREATE || le32toh (hdr[2]) != want)
+    _exit (13);
+  for (i = 0; i < want; i++)
+    if (stream[PROTO_HDR_SIZE + i] != (uint8_t) (i % 251))
+      _exit (14);
+  _exit (0);
+}
+
+/* Drive the queue against CREDIT until it is empty. */
+static int
+pump (struct proto_outq *q, int fd)
+{
+  struct proto_reader r;
+  struct proto_msg m = { 0 };
+  silo_error_t err = NULL;
+  int ret = 0;
+
+  proto_reader_init (&r, fd, PROTO_FROM_GUEST);
+  while (ret == 0 && (proto_outq_queued (q) > 0 || q->in_flight > 0))
+    {
+      if (proto_outq_flush (q, &err) < 0 || q->in_flight > PROTO_WINDOW)
+        ret = -1;
+      else if (proto_recv (&r, &m, 5000, &err) != 1 || m.type != PROTO_CREDIT
+               || proto_outq_credit (q, proto_get_credit (&m), &err) < 0)
+        ret = -1;
+      proto_msg_release (&m);
+    }
+  if (err)
+    fprintf (stderr, "  pump: %s\n", err->msg);
+  silo_error_release (&err);
+  proto_reader_release (&r);
+  return ret;
+}
+
+static int
+test_outq_slow_reader (void)
+{
+  static uint8_t big[20 * 1024];
+  struct proto_outq q;
+  silo_error_t err = NULL;
+  int sv[2], wst;
+  size_t i;
+  pid_t pid;
+
+  for (i = 0; i < sizeof (big); i++)
+    big[i] = (uint8_t) (i % 251);
+  CHECK (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+  pid = fork ();
+  CHECK (pid >= 0);
+  if (pid == 0)
+    {
+      close (sv[0]);
+      slow_reader (sv[1], sizeof (big));
+    }
+  close (sv[1]);
+  proto_outq_init (&q, sv[0], PROTO_WINDOW);
+  CHECK (proto_outq_push (&q, PROTO_CREATE, 0, big, sizeof (big), &err) == 0);
+  CHECK (pump (&q, sv[0]) == 0);
+  CHECK (waitpid (pid, &wst, 0) == pid);
+  if (!WIFEXITED (wst) || WEXITSTATUS (wst) != 0)
+    fprintf (stderr, "  slow reader: status %#x\n", wst);
+  CHECK (WIFEXITED (wst) && WEXITSTATUS (wst) == 0);
+  proto_outq_release (&q);
+  close (sv[0]);
   return 0;
 }
 
@@ -117,17 +268,41 @@ spawn_agent (int fd)
   return pid;
 }
 
-/* Collect frames until EXIT of `id`; stdout is appended to out. */
+/* The next frame that is not CREDIT. With a queue, CREDIT feeds it;
+ * without, the tests write directly and the agent's CREDIT is dropped. */
 static int
-collect (struct proto_reader *r, uint32_t id, char *out, size_t cap, int *status)
+next_frame (struct proto_reader *r, struct proto_outq *q, struct proto_msg *m)
 {
-  struct proto_msg m = { 0 };
-  struct proto_exit e;
   silo_error_t err = NULL;
 
   for (;;)
     {
-      if (proto_recv (r, &m, 5000, &err) != 1)
+      if (q && proto_outq_flush (q, &err) < 0)
+        break;
+      if (proto_recv (r, m, 5000, &err) != 1)
+        break;
+      if (m->type != PROTO_CREDIT)
+        return 1;
+      if (q && proto_outq_credit (q, proto_get_credit (m), &err) < 0)
+        break;
+      proto_msg_release (m);
+    }
+  fprintf (stderr, "  next frame: %s\n", err ? err->msg : "?");
+  silo_error_release (&err);
+  return -1;
+}
+
+/* Collect frames until EXIT of `id`; stdout is appended to out. */
+static int
+collect_q (struct proto_reader *r, struct proto_outq *q, uint32_t id, char *out, size_t cap,
+           int *status)
+{
+  struct proto_msg m = { 0 };
+  struct proto_exit e;
+
+  for (;;)
+    {
+      if (next_frame (r, q, &m) != 1)
         return -1;
       if (m.type == PROTO_STDOUT && m.id == id && strlen (out) + m.len < cap)
         strncat (out, (char *) m.data, m.len);
@@ -143,19 +318,30 @@ collect (struct proto_reader *r, uint32_t id, char *out, size_t cap, int *status
 }
 
 static int
-expect (struct proto_reader *r, uint32_t type, uint32_t id)
+collect (struct proto_reader *r, uint32_t id, char *out, size_t cap, int *status)
+{
+  return collect_q (r, NULL, id, out, cap, status);
+}
+
+static int
+expect_q (struct proto_reader *r, struct proto_outq *q, uint32_t type, uint32_t id)
 {
   struct proto_msg m = { 0 };
-  silo_error_t err = NULL;
   int ok;
 
-  if (proto_recv (r, &m, 5000, &err) != 1)
+  if (next_frame (r, q, &m) != 1)
     return 0;
   ok = m.type == type && m.id == id;
   if (!ok)
     fprintf (stderr, "  got %s id %u: %s\n", proto_type_name (m.type), m.id, (char *) m.data);
   proto_msg_release (&m);
   return ok;
+}
+
+static int
+expect (struct proto_reader *r, uint32_t type, uint32_t id)
+{
+  return expect_q (r, NULL, type, id);
 }
 
 static const char *config_fmt
@@ -238,12 +424,55 @@ test_agent_signal_and_exec_failure (void)
   return 0;
 }
 
+/* The real agent behind the window: a CREATE of over 20 KB (the command
+ * carries a 20000-byte variable) and its START cross intact. */
+static int
+test_agent_big_create (void)
+{
+  cleanup_free char *cmd = xmalloc (20100), *payload = xmalloc (21000);
+  char out[64] = "";
+  struct proto_outq q;
+  struct proto_reader r;
+  silo_error_t err = NULL;
+  int sv[2], status = -1, wst;
+  pid_t agent;
+
+  strcpy (cmd, "x=");
+  memset (cmd + 2, 'x', 20000);
+  strcpy (cmd + 20002, "; echo ${#x}");
+  CHECK (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+  agent = spawn_agent (sv[1]);
+  close (sv[1]);
+  proto_reader_init (&r, sv[0], PROTO_FROM_GUEST);
+  proto_outq_init (&q, sv[0], PROTO_WINDOW);
+  CHECK (expect_q (&r, &q, PROTO_READY, 0));
+  snprintf (payload, 21000, config_fmt, cmd);
+  CHECK (strlen (payload) > 20000);
+  CHECK (proto_outq_push (&q, PROTO_CREATE, 0, payload, strlen (payload), &err) == 0);
+  CHECK (proto_outq_push (&q, PROTO_START, 1, NULL, 0, &err) == 0);
+  CHECK (proto_outq_push (&q, PROTO_STDIN_CLOSE, 1, NULL, 0, &err) == 0);
+  CHECK (expect_q (&r, &q, PROTO_OK, 0));
+  CHECK (expect_q (&r, &q, PROTO_OK, 1));
+  CHECK (collect_q (&r, &q, 1, out, sizeof (out), &status) == 0);
+  CHECK_STR (out, "20000\n");
+  CHECK (status == 0);
+  CHECK (q.in_flight <= PROTO_WINDOW);
+  CHECK (waitpid (agent, &wst, 0) == agent);
+  proto_outq_release (&q);
+  proto_reader_release (&r);
+  close (sv[0]);
+  return 0;
+}
+
 int
 main (void)
 {
   signal (SIGPIPE, SIG_IGN);
   RUN_TEST (test_roundtrip);
   RUN_TEST (test_rejects);
+  RUN_TEST (test_outq_window);
+  RUN_TEST (test_outq_slow_reader);
+  RUN_TEST (test_agent_big_create);
   RUN_TEST (test_agent_host);
   RUN_TEST (test_agent_signal_and_exec_failure);
   UNIT_EXIT ();
