@@ -14,17 +14,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-static const char *const rlimit_names[] = {
-  [RLIMIT_CPU] = "RLIMIT_CPU",         [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
-  [RLIMIT_DATA] = "RLIMIT_DATA",       [RLIMIT_STACK] = "RLIMIT_STACK",
-  [RLIMIT_CORE] = "RLIMIT_CORE",       [RLIMIT_RSS] = "RLIMIT_RSS",
-  [RLIMIT_NPROC] = "RLIMIT_NPROC",     [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
-  [RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK", [RLIMIT_AS] = "RLIMIT_AS",
-  [RLIMIT_LOCKS] = "RLIMIT_LOCKS",     [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
-  [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE", [RLIMIT_NICE] = "RLIMIT_NICE",
-  [RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",   [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
-};
-
 static void
 cleanup_capp (cap_t *c)
 {
@@ -38,8 +27,10 @@ cleanup_capp (cap_t *c)
 static const char *
 rlimit_name (int resource, char *buf, size_t len)
 {
-  if (resource >= 0 && (size_t) resource < ARRAY_SIZE (rlimit_names) && rlimit_names[resource])
-    return rlimit_names[resource];
+  const char *name = oci_rlimit_name (resource);
+
+  if (name)
+    return name;
   snprintf (buf, len, "rlimit %d", resource);
   return buf;
 }

@@ -309,6 +309,9 @@ int oci_resources_parse (const char *text, const char *what, struct oci_resource
                          silo_error_t *err);
 void oci_resources_free (struct oci_resources *r);
 
+/* "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL for a resource OCI does not name. */
+const char *oci_rlimit_name (int resource);
+
 /* The namespace table: OCI name <-> CLONE_NEW* <-> /proc/PID/ns name. */
 struct oci_ns_info
 {

@@ -161,6 +161,15 @@ oci_rlimit_lookup (const char *name)
   return (int) v;
 }
 
+const char *
+oci_rlimit_name (int resource)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (rlimits); i++)
+    if ((int) rlimits[i].value == resource)
+      return rlimits[i].name;
+  return NULL;
+}
+
 /* ERRNO and TRACE carry a value; the parser folds errnoRet in afterwards. */
 static const struct oci_flag_name seccomp_actions[] = {
   { "SCMP_ACT_KILL", SCMP_ACT_KILL },

@@ -7,13 +7,18 @@
 #include <signal.h>
 #include <string.h>
 
+/* The cgroup of a container; with `live`, one whose process still runs. */
 static int
-open_running (const struct silo_global *g, const char *id, struct container_state **st,
-              enum silo_status *status, struct cg_handle **h, silo_error_t *err)
+open_container_cgroup (const struct silo_global *g, const char *id, bool live,
+                       enum silo_status *status, struct cg_handle **h, silo_error_t *err)
 {
-  if (state_read (g, id, st, err) < 0 || state_status (g, *st, status, err) < 0)
+  cleanup_state struct container_state *st = NULL;
+
+  if (state_read (g, id, &st, err) < 0 || state_status (g, st, status, err) < 0)
     return -1;
-  if (open_cgroup (*st, h, err) < 0)
+  if (live && *status == SILO_STOPPED)
+    return silo_make_error (err, 0, "container `%s` is not running", id);
+  if (open_cgroup (st, h, err) < 0)
     return -1;
   if (*h == NULL)
     return silo_make_error (err, 0, "container `%s` has no cgroup", id);
@@ -23,12 +28,11 @@ open_running (const struct silo_global *g, const char *id, struct container_stat
 int
 silo_container_pause (const struct silo_global *g, const char *id, bool pause, silo_error_t *err)
 {
-  cleanup_state struct container_state *st = NULL;
   enum silo_status status;
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_running (g, id, &st, &status, &h, err) < 0)
+  if (open_container_cgroup (g, id, false, &status, &h, err) < 0)
     return -1;
   if (pause && status != SILO_RUNNING && status != SILO_CREATED)
     ret = silo_make_error (err, 0, "container `%s` is %s, not running", id,
@@ -46,17 +50,13 @@ int
 silo_container_update (const struct silo_global *g, const char *id,
                        const struct oci_resources *r, silo_error_t *err)
 {
-  cleanup_state struct container_state *st = NULL;
   enum silo_status status;
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_running (g, id, &st, &status, &h, err) < 0)
+  if (open_container_cgroup (g, id, true, &status, &h, err) < 0)
     return -1;
-  if (status == SILO_STOPPED)
-    ret = silo_make_error (err, 0, "container `%s` is not running", id);
-  else
-    ret = cg_update (h, r, err);
+  ret = cg_update (h, r, err);
   cg_handle_free (h);
   return ret;
 }
@@ -65,12 +65,11 @@ int
 silo_container_ps (const struct silo_global *g, const char *id, pid_t **pids, size_t *n,
                    silo_error_t *err)
 {
-  cleanup_state struct container_state *st = NULL;
   enum silo_status status;
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_running (g, id, &st, &status, &h, err) < 0)
+  if (open_container_cgroup (g, id, false, &status, &h, err) < 0)
     return -1;
   ret = cg_pids (h, pids, n, err);
   cg_handle_free (h);
@@ -81,17 +80,13 @@ int
 silo_container_stats (const struct silo_global *g, const char *id, struct cg_stats *out,
                       silo_error_t *err)
 {
-  cleanup_state struct container_state *st = NULL;
   enum silo_status status;
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_running (g, id, &st, &status, &h, err) < 0)
+  if (open_container_cgroup (g, id, true, &status, &h, err) < 0)
     return -1;
-  if (status == SILO_STOPPED)
-    ret = silo_make_error (err, 0, "container `%s` is not running", id);
-  else
-    ret = cg_stats (h, out, err);
+  ret = cg_stats (h, out, err);
   cg_handle_free (h);
   return ret;
 }

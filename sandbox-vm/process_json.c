@@ -9,17 +9,6 @@
 #include "../util/utils.h"
 #include "internal.h"
 
-static const char *const rlimit_names[] = {
-  [RLIMIT_CPU] = "RLIMIT_CPU",         [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
-  [RLIMIT_DATA] = "RLIMIT_DATA",       [RLIMIT_STACK] = "RLIMIT_STACK",
-  [RLIMIT_CORE] = "RLIMIT_CORE",       [RLIMIT_RSS] = "RLIMIT_RSS",
-  [RLIMIT_NPROC] = "RLIMIT_NPROC",     [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
-  [RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK", [RLIMIT_AS] = "RLIMIT_AS",
-  [RLIMIT_LOCKS] = "RLIMIT_LOCKS",     [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
-  [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE", [RLIMIT_NICE] = "RLIMIT_NICE",
-  [RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",   [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
-};
-
 static json_t *
 strv_json (char *const *v)
 {
@@ -73,10 +62,10 @@ rlimits_json (const struct oci_process *p)
 
   for (i = 0; i < p->n_rlimits; i++)
     {
-      int r = p->rlimits[i].resource;
-      if (r < 0 || (size_t) r >= ARRAY_SIZE (rlimit_names) || rlimit_names[r] == NULL)
+      const char *name = oci_rlimit_name (p->rlimits[i].resource);
+      if (name == NULL)
         continue;
-      json_array_append_new (a, json_pack ("{s:s,s:I,s:I}", "type", rlimit_names[r], "soft",
+      json_array_append_new (a, json_pack ("{s:s,s:I,s:I}", "type", name, "soft",
                                            (json_int_t) p->rlimits[i].soft, "hard",
                                            (json_int_t) p->rlimits[i].hard));
     }
