@@ -40,19 +40,16 @@ sandbox_ctl_connect (const char *state_dir, silo_error_t *err)
 }
 
 int
-sandbox_ctl_request (int fd, uint32_t type, const void *data, size_t len, char **reply,
-                     silo_error_t *err)
+sandbox_ctl_request (struct proto_reader *r, uint32_t type, const void *data, size_t len,
+                     char **reply, silo_error_t *err)
 {
-  struct proto_reader r;
   struct proto_msg m = { 0 };
   int ret;
 
-  ret = proto_send (fd, type, 0, data, len, err);
+  ret = proto_send (r->fd, type, 0, data, len, err);
   if (ret < 0)
     return ret;
-  proto_reader_init (&r, fd, PROTO_FROM_GUEST);
-  ret = proto_recv (&r, &m, CTL_TIMEOUT_MS, err);
-  proto_reader_release (&r);
+  ret = proto_recv (r, &m, CTL_TIMEOUT_MS, err);
   if (ret < 0)
     return silo_error_wrap (err, "sandbox monitor");
   if (m.type == PROTO_ERROR)
@@ -71,9 +68,15 @@ simple_request (const char *state_dir, uint32_t type, const void *data, size_t l
                 silo_error_t *err)
 {
   cleanup_close int fd = sandbox_ctl_connect (state_dir, err);
+  struct proto_reader r;
+  int ret;
+
   if (fd < 0)
     return -1;
-  return sandbox_ctl_request (fd, type, data, len, reply, err);
+  proto_reader_init (&r, fd, PROTO_FROM_GUEST);
+  ret = sandbox_ctl_request (&r, type, data, len, reply, err);
+  proto_reader_release (&r);
+  return ret;
 }
 
 int

@@ -52,9 +52,10 @@ __attribute__ ((noreturn)) void sandbox_monitor_main (const struct sandbox_reque
 
 /* Control socket: "/proc/self/fd/N/sandbox.sock"-style address of a state dir. */
 int sandbox_ctl_connect (const char *state_dir, silo_error_t *err);
-/* Send one request and wait for its OK (payload copied to *reply if non-NULL). */
-int sandbox_ctl_request (int fd, uint32_t type, const void *data, size_t len, char **reply,
-                         silo_error_t *err);
+/* Send one request on r's fd and wait for its OK (payload copied to *reply
+ * if non-NULL). Frames that came after the reply stay buffered in r. */
+int sandbox_ctl_request (struct proto_reader *r, uint32_t type, const void *data, size_t len,
+                         char **reply, silo_error_t *err);
 
 /* oci_process -> OCI process JSON (for EXEC). */
 char *sandbox_process_json (const struct oci_process *p);

@@ -100,38 +100,56 @@ send_size (int tty, int chan, uint32_t id)
     silo_error_release (&err);
 }
 
-/* Relay until EXIT; returns the exit status. */
-static int
-exec_relay (int fd, struct sandbox_relay *r, silo_error_t *err)
+/* The monitor sends EXIT and closes the connection at once, so stdin that
+ * loses that race (EPIPE) is not an error: EXIT is still there to read. A
+ * monitor that is really gone shows as EOF on the read side. */
+static void
+exec_forward_input (struct sandbox_relay *r, struct proto_outq *q)
 {
-  struct proto_reader rd;
+  silo_error_t e = NULL;
+
+  if (sandbox_relay_input (r, q, &e) < 0 || proto_outq_flush (q, &e) < 0)
+    {
+      silo_error_release (&e);
+      r->in_fd = -1;
+    }
+}
+
+/* Relay until EXIT; returns the exit status. rd may already hold frames
+ * that came with the EXEC reply (a quick process's output and EXIT). */
+static int
+exec_relay (struct proto_reader *rd, struct sandbox_relay *r, silo_error_t *err)
+{
   struct proto_outq q; /* to the monitor: its socket needs no window */
   struct proto_msg m = { 0 };
-  int status = -1, ret = 0;
+  int status = -1, ret = 0, fd = rd->fd;
 
-  proto_reader_init (&rd, fd, PROTO_FROM_GUEST);
   proto_outq_init (&q, fd, 0);
+  while ((ret = proto_reader_next (rd, &m, err)) > 0)
+    {
+      exec_relay_frame (r, &m, &status);
+      proto_msg_release (&m);
+    }
   while (ret >= 0 && status < 0)
     {
       struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
                                { .fd = r->in_fd, .events = POLLIN } };
       if (TEMP_FAILURE_RETRY (poll (pfd, 2, -1)) < 0)
         ret = silo_make_error (err, errno, "poll");
-      else if (pfd[1].revents && (ret = sandbox_relay_input (r, &q, err)) == 0)
-        ret = proto_outq_flush (&q, err);
+      else if (pfd[1].revents)
+        exec_forward_input (r, &q);
       if (ret < 0 || !pfd[0].revents)
         continue;
-      if (proto_reader_fill (&rd) < 0 && errno != EAGAIN)
+      if (proto_reader_fill (rd) < 0 && errno != EAGAIN)
         ret = silo_make_error (err, errno, "read from the sandbox monitor");
-      while (ret >= 0 && (ret = proto_reader_next (&rd, &m, err)) > 0)
+      while (ret >= 0 && (ret = proto_reader_next (rd, &m, err)) > 0)
         {
           exec_relay_frame (r, &m, &status);
           proto_msg_release (&m);
         }
-      if (ret >= 0 && status < 0 && rd.eof)
+      if (ret >= 0 && status < 0 && rd->eof)
         ret = silo_make_error (err, 0, "sandbox: the monitor closed the exec stream");
     }
-  proto_reader_release (&rd);
   proto_outq_release (&q);
   return ret < 0 ? ret : status;
 }
@@ -149,24 +167,24 @@ exec_setup_stdio (const struct oci_process *p, int console_socket_fd, struct san
   return 0;
 }
 
-int
-sandbox_exec (const char *state_dir, const struct oci_process *p, int console_socket_fd,
-              bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
+/* The exec on a connected control socket (rd). */
+static int
+exec_on (struct proto_reader *rd, const struct oci_process *p, int console_socket_fd,
+         bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
 {
   cleanup_free char *json = sandbox_process_json (p);
-  cleanup_close int fd = -1, slave = -1;
+  cleanup_close int slave = -1;
   struct sandbox_relay r;
   int status;
 
-  fd = sandbox_ctl_connect (state_dir, err);
-  if (fd < 0)
-    return -1;
-  if (sandbox_ctl_request (fd, PROTO_CTL_EXEC, json, strlen (json), NULL, err) < 0)
+  /* Writes to a monitor that just closed must fail, not kill us. */
+  signal (SIGPIPE, SIG_IGN);
+  if (sandbox_ctl_request (rd, PROTO_CTL_EXEC, json, strlen (json), NULL, err) < 0)
     return silo_error_wrap (err, "exec in sandbox");
   if (exec_setup_stdio (p, console_socket_fd, &r, &slave, err) < 0)
     return -1;
   if (p->terminal)
-    send_size (r.out_fd, fd, 0);
+    send_size (r.out_fd, rd->fd, 0);
   if (detach)
     {
       *pid = fork ();
@@ -174,12 +192,28 @@ sandbox_exec (const char *state_dir, const struct oci_process *p, int console_so
         return silo_make_error (err, errno, "fork");
       if (*pid > 0)
         return 0;
-      status = exec_relay (fd, &r, err);
+      status = exec_relay (rd, &r, err);
       _exit (status < 0 ? 255 : status);
     }
-  status = exec_relay (fd, &r, err);
+  status = exec_relay (rd, &r, err);
   if (status < 0)
     return -1;
   *exit_status = status;
   return 0;
+}
+
+int
+sandbox_exec (const char *state_dir, const struct oci_process *p, int console_socket_fd,
+              bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
+{
+  cleanup_close int fd = sandbox_ctl_connect (state_dir, err);
+  struct proto_reader rd;
+  int ret;
+
+  if (fd < 0)
+    return -1;
+  proto_reader_init (&rd, fd, PROTO_FROM_GUEST);
+  ret = exec_on (&rd, p, console_socket_fd, detach, pid, exit_status, err);
+  proto_reader_release (&rd);
+  return ret;
 }
