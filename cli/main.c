@@ -106,6 +106,26 @@ reexec_from_sealed_copy (char **argv)
   return -1;
 }
 
+/* With stdin, stdout or stderr closed, the next socket or file silo opens
+ * would take its number and be handed to the container as stdio. */
+static int
+ensure_stdio_open (void)
+{
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
+      {
+        int null = open ("/dev/null", O_RDWR);
+        if (null < 0)
+          return -1;
+        if (null != fd)
+          {
+            dup2 (null, fd);
+            close (null);
+          }
+      }
+  return 0;
+}
+
 static bool
 enters_container (const char *verb)
 {
@@ -223,6 +243,8 @@ main (int argc, char **argv)
   const char *self = strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0];
   int c;
 
+  if (ensure_stdio_open () < 0)
+    return 1;
   if (strcmp (self, "silo-vm") == 0)
     g.mode = SILO_MODE_VM;
   opterr = 0;

@@ -177,3 +177,13 @@ test_version () {
   assert_contains "$out" "silo version" || return 1
   assert_contains "$out" "spec: 1."
 }
+
+# With stdin closed, silo must not hand one of its own fds to the container
+# as stdin: the container reads /dev/null (EOF), never a socket.
+test_closed_stdin_is_not_reused () {
+  T=$(mktemp -d); ID=$(new_id); S="$SILO --root $T/state"
+  trap '$S delete --force "$ID" >/dev/null 2>&1; rm -rf "$T"' EXIT
+  make_bundle "$T/b" sh -c 'readlink /proc/self/fd/0'
+  out=$(cd "$T/b" && $S run "$ID" <&- 2>&1) || fail "run failed: $out" || return 1
+  assert_eq "$out" "/dev/null"
+}
