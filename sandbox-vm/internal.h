@@ -24,8 +24,8 @@ struct sandbox_backend_ops
   const char *name;
   /* 0 when usable here, else a negative error saying why not. */
   int (*probe) (silo_error_t *err);
-  int (*launch) (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug,
-                 pid_t *pid, int *agent_fd, silo_error_t *err);
+  int (*launch) (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
+                 int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err);
 };
 
 const struct sandbox_backend_ops *sandbox_backend_get (const char *name);

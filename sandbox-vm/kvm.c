@@ -117,20 +117,24 @@ vmm_child (const struct vmm_config *cfg, int log_fd)
 }
 
 static int
-kvm_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, pid_t *pid,
-            int *agent_fd, silo_error_t *err)
+kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
+            int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err)
 {
-  const char *kernel = getenv ("SILO_GUEST_KERNEL");
+  /* The annotation picks a kernel per container; the variable per host. */
+  const char *kernel = oci_kv_get (&req->cfg->annotations, "silo.vm.kernel");
+  bool debug = req->debug;
   cleanup_free char *initrd = NULL;
   struct vmm_config cfg = { .mem_bytes = mem_bytes, .vcpus = 1, .console_fd = log_fd,
                             .share_dir = guest_dir };
   int sv[2];
 
   if (kernel == NULL || *kernel == '\0')
+    kernel = getenv ("SILO_GUEST_KERNEL");
+  if (kernel == NULL || *kernel == '\0')
     kernel = SILO_GUEST_KERNEL;
   if (access (kernel, R_OK) < 0)
     return silo_make_error (err, errno, "sandbox backend kvm: guest kernel `%s` (make guest-kernel, "
-                                        "or set SILO_GUEST_KERNEL)", kernel);
+                                        "annotation silo.vm.kernel or SILO_GUEST_KERNEL)", kernel);
   xasprintf (&initrd, "%s/.initrd", guest_dir);
   if (write_initrd (initrd, err) < 0)
     return -1;
@@ -157,7 +161,8 @@ kvm_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, p
 }
 #else
 static int
-kvm_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, pid_t *pid,
+kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
+            int log_fd, pid_t *pid,
             int *agent_fd, silo_error_t *err)
 {
   return kvm_probe (err) < 0 ? -1

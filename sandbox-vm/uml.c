@@ -52,7 +52,8 @@ uml_child (char **argv, int chan, int log_fd)
 }
 
 static int
-uml_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, pid_t *pid,
+uml_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
+            int log_fd, pid_t *pid,
             int *agent_fd, silo_error_t *err)
 {
   cleanup_free char *mem = NULL, *hostfs = NULL, *umldir = NULL;
@@ -77,7 +78,7 @@ uml_launch (const char *guest_dir, uint64_t mem_bytes, int log_fd, bool debug, p
   argv[n++] = "lpj=10000000";
   argv[n++] = "cryptomgr.notests";
   argv[n++] = UML_SKIP_INITCALLS;
-  if (!debug)
+  if (!req->debug)
     argv[n++] = "quiet";
   argv[n++] = "SILO_AGENT_CHAN=/dev/ttyS0";
   argv[n++] = "SILO_AGENT_FS=hostfs";
