@@ -127,6 +127,12 @@ bench-vm: deps all
 install: all
 	install -D -m 0755 $(BUILD)/silo $(DESTDIR)/usr/local/bin/silo
 	install -D -m 0755 $(BUILD)/silo-agent $(DESTDIR)/usr/local/lib/silo/silo-agent
+	@# The guest kernel takes minutes to build: installed when `make guest-kernel` made it.
+	if [ -f $(BUILD)/guest-kernel/vmlinux ]; then \
+	  install -D -m 0644 $(BUILD)/guest-kernel/vmlinux $(DESTDIR)/usr/local/lib/silo/vmlinux; \
+	else \
+	  echo "install: no guest kernel built (make guest-kernel); sandbox backend kvm needs one"; \
+	fi
 	ln -sf silo $(DESTDIR)/usr/local/bin/silo-vm
 
 clean:
