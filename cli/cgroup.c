@@ -7,20 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int
-one_id (int argc, char **argv, const char *usage)
-{
-  static const struct option none[] = { { NULL, 0, NULL, 0 } };
-  if (getopt_long (argc, argv, "", none, NULL) != -1)
-    return -1;
-  return cli_need_args (argc, optind, 1, 1, usage);
-}
-
 int
 cli_pause (const struct silo_global *g, int argc, char **argv)
 {
   silo_error_t err = NULL;
-  if (one_id (argc, argv, "pause ID") < 0)
+  if (cli_only_id (argc, argv, "pause ID") < 0)
     return 1;
   return silo_container_pause (g, argv[optind], true, &err) < 0 ? cli_fail (&err) : 0;
 }
@@ -29,7 +20,7 @@ int
 cli_resume (const struct silo_global *g, int argc, char **argv)
 {
   silo_error_t err = NULL;
-  if (one_id (argc, argv, "resume ID") < 0)
+  if (cli_only_id (argc, argv, "resume ID") < 0)
     return 1;
   return silo_container_pause (g, argv[optind], false, &err) < 0 ? cli_fail (&err) : 0;
 }

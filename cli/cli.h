@@ -16,6 +16,8 @@ struct cli_verb
 int cli_fail (silo_error_t *err);
 /* Exactly `n` positional arguments after the options, else a usage error. */
 int cli_need_args (int argc, int optind_, int min, int max, const char *usage);
+/* A verb that takes no options and exactly one container id. */
+int cli_only_id (int argc, char **argv, const char *usage);
 /* Append s to a NULL-terminated vector. */
 char **cli_strv_append (char **v, const char *s);
 

@@ -7,21 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int
-only_id (int argc, char **argv, const char *usage)
-{
-  static const struct option none[] = { { NULL, 0, NULL, 0 } };
-  if (getopt_long (argc, argv, "", none, NULL) != -1)
-    return -1;
-  return cli_need_args (argc, optind, 1, 1, usage);
-}
-
 int
 cli_start (const struct silo_global *g, int argc, char **argv)
 {
   silo_error_t err = NULL;
 
-  if (only_id (argc, argv, "start ID") < 0)
+  if (cli_only_id (argc, argv, "start ID") < 0)
     return 1;
   if (silo_container_start (g, argv[optind], &err) < 0)
     return cli_fail (&err);
@@ -34,7 +25,7 @@ cli_state (const struct silo_global *g, int argc, char **argv)
   silo_error_t err = NULL;
   char *json = NULL;
 
-  if (only_id (argc, argv, "state ID") < 0)
+  if (cli_only_id (argc, argv, "state ID") < 0)
     return 1;
   if (silo_container_state (g, argv[optind], &json, &err) < 0)
     return cli_fail (&err);

@@ -58,6 +58,15 @@ cli_need_args (int argc, int optind_, int min, int max, const char *usage)
   return 0;
 }
 
+int
+cli_only_id (int argc, char **argv, const char *usage)
+{
+  static const struct option none[] = { { NULL, 0, NULL, 0 } };
+  if (getopt_long (argc, argv, "", none, NULL) != -1)
+    return -1;
+  return cli_need_args (argc, optind, 1, 1, usage);
+}
+
 char **
 cli_strv_append (char **v, const char *s)
 {

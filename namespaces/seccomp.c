@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 /* The kernel's SECCOMP_RET_ACTION_FULL: the action part of a return value;
  * the low 16 bits carry the errno (ERRNO) or the tracer's message (TRACE). */
@@ -350,21 +349,10 @@ build_process_state (const struct oci_seccomp *s, pid_t pid, const char *state_j
 static int
 connect_listener (const char *path, int *out, silo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  cleanup_close int sock = -1;
-
   if (path == NULL || *path == '\0')
     return silo_make_error (err, 0, "linux.seccomp.listenerPath: not set");
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return silo_make_error (err, 0, "linux.seccomp.listenerPath: `%s` is too long", path);
-  strcpy (addr.sun_path, path);
-  sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0)
-    return silo_make_error (err, errno, "linux.seccomp.listenerPath: socket");
-  if (TEMP_FAILURE_RETRY (connect (sock, (struct sockaddr *) &addr, sizeof (addr))) < 0)
-    return silo_make_error (err, errno, "linux.seccomp.listenerPath: connect to `%s`", path);
-  *out = take_fd (&sock);
-  return 0;
+  *out = unix_connect (path, err);
+  return *out < 0 ? silo_error_wrap (err, "linux.seccomp.listenerPath") : 0;
 }
 
 int

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -164,22 +163,13 @@ make_cgroup (struct create_ctx *c, silo_error_t *err)
   return cg_mounts (c->cg, &c->cg_mounts, &c->n_cg_mounts, err);
 }
 
-static int
+int
 connect_console (const char *path, int *fd, silo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-
   if (path == NULL)
     return 0;
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return silo_make_error (err, 0, "--console-socket: path too long: `%s`", path);
-  strcpy (addr.sun_path, path);
-  *fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (*fd < 0)
-    return silo_make_error (err, errno, "--console-socket: socket");
-  if (connect (*fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    return silo_make_error (err, errno, "--console-socket: connect `%s`", path);
-  return 0;
+  *fd = unix_connect (path, err);
+  return *fd < 0 ? silo_error_wrap (err, "--console-socket") : 0;
 }
 
 static int

@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 static void
@@ -123,20 +122,6 @@ build_process (const struct oci_config *cfg, const struct silo_exec_opts *o,
   return add_caps (p, o->caps, err);
 }
 
-static int
-connect_socket (const char *path, int *fd, silo_error_t *err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return silo_make_error (err, 0, "--console-socket: path too long");
-  strcpy (addr.sun_path, path);
-  *fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (*fd < 0 || connect (*fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    return silo_make_error (err, errno, "--console-socket: connect `%s`", path);
-  return 0;
-}
-
 /* Serve the process until it execs (EOF on the sync socket) or fails. */
 static int
 drive_exec (int sync_fd, const struct oci_config *cfg, const struct container_state *st,
@@ -223,7 +208,7 @@ exec_in_sandbox (const struct silo_global *g, const struct container_state *st,
   cleanup_close int console_fd = -1;
   pid_t pid = 0;
 
-  if (o->console_socket && connect_socket (o->console_socket, &console_fd, err) < 0)
+  if (o->console_socket && connect_console (o->console_socket, &console_fd, err) < 0)
     return -1;
   if (sandbox_exec (dir, p, console_fd, o->detach, &pid, exit_status, err) < 0)
     return -1;
@@ -262,7 +247,7 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
       goto out;
     }
   if (o->console_socket)
-    ret = connect_socket (o->console_socket, &console_fd, err);
+    ret = connect_console (o->console_socket, &console_fd, err);
   else if (p->terminal && o->detach)
     ret = silo_make_error (err, 0, "exec -t -d needs --console-socket");
   else

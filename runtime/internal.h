@@ -50,6 +50,8 @@ int wait_forward (pid_t pid, int pty_master, int *exit_status, silo_error_t *err
  * the terminal (foreground run/exec -t without a console socket). */
 int console_local_socket (int *ours, int *theirs, silo_error_t *err);
 int console_recv_master (int sock, int *master, silo_error_t *err);
+/* Connect --console-socket (nothing when path is NULL). */
+int connect_console (const char *path, int *fd, silo_error_t *err);
 
 /* Open the cgroup of a container (NULL handle when it has none). */
 int open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_t *err);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "../util/utils.h"
@@ -19,23 +18,17 @@
 int
 sandbox_ctl_connect (const char *state_dir, silo_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int dirfd = open (state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char path[64];
   int fd;
 
   if (dirfd < 0)
     return silo_make_error (err, errno, "open `%s`", state_dir);
-  snprintf (addr.sun_path, sizeof (addr.sun_path), "/proc/self/fd/%d/" SANDBOX_SOCK, dirfd);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  snprintf (path, sizeof (path), "/proc/self/fd/%d/" SANDBOX_SOCK, dirfd);
+  fd = unix_connect (path, err);
   if (fd < 0)
-    return silo_make_error (err, errno, "socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return silo_make_error (err, e, "connect to the sandbox monitor (%s/" SANDBOX_SOCK ")",
-                              state_dir);
-    }
+    return silo_error_wrap (err, "connect to the sandbox monitor (%s/" SANDBOX_SOCK ")",
+                            state_dir);
   return fd;
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -365,6 +366,23 @@ recv_fd (int sock, int *fd, void *data, size_t len)
     if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
       memcpy (fd, CMSG_DATA (cmsg), sizeof (int));
   return (int) r;
+}
+
+int
+unix_connect (const char *path, silo_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int fd = -1;
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return silo_make_error (err, 0, "`%s`: path too long for a unix socket", path);
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return silo_make_error (err, errno, "socket");
+  if (TEMP_FAILURE_RETRY (connect (fd, (struct sockaddr *) &addr, sizeof (addr))) < 0)
+    return silo_make_error (err, errno, "connect `%s`", path);
+  return take_fd (&fd);
 }
 
 int

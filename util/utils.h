@@ -94,6 +94,10 @@ int rm_rf_at (int dirfd, const char *name, silo_error_t *err);
 int send_fd (int sock, int fd, const void *data, size_t len);
 int recv_fd (int sock, int *fd, void *data, size_t len);
 
+/* Connect a SOCK_STREAM unix socket to path; returns the fd (close-on-exec)
+ * or a negative error naming the path. Callers prefix the field it came from. */
+int unix_connect (const char *path, silo_error_t *err);
+
 /* Parse a decimal integer that must fill the whole string. */
 int parse_long (const char *s, long *out);
 
