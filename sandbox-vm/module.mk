@@ -27,9 +27,3 @@ $(SILO_AGENT): $(BUILD)/agent-obj/sandbox-vm/agent/main.o $(BUILD)/sandbox-vm/li
 
 
 EXTRA_BINS += $(SILO_AGENT)
-
-# The kvm backend is wired when the VMM is part of the build (the top
-# Makefile includes sandbox-vm/kvm/kvm.mk, which adds sandbox-vm/kvm/*.c).
-ifneq ($(filter sandbox-vm/kvm/%,$(LIB_SRCS)),)
-$(BUILD)/sandbox-vm/kvm.o: CPPFLAGS += -DSILO_HAVE_VMM
-endif
