@@ -127,17 +127,23 @@ static const struct oci_device_rule default_allowed[] = {
   { true, 'c', 5, 2, "rwm" },  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
 };
 
+/* In sandbox mode the host cgroup holds the VMM, not the workload: the
+ * device policy is the guest's, and the VMM needs /dev/kvm. */
+static const struct oci_device_rule sandbox_allowed = { true, 'c', 10, 232, "rwm" };
+
 static void
-add_device_rules (struct oci_config *cfg)
+add_device_rules (struct oci_config *cfg, bool vm)
 {
   struct oci_resources *r = cfg->linux_.resources;
-  size_t extra = ARRAY_SIZE (default_allowed) + cfg->linux_.n_devices, i;
+  size_t extra = ARRAY_SIZE (default_allowed) + cfg->linux_.n_devices + 1, i;
 
   if (r == NULL || r->n_devices == 0)
     return; /* no device policy asked for: nothing to punch holes in */
   r->devices = xrealloc (r->devices, (r->n_devices + extra) * sizeof (*r->devices));
   for (i = 0; i < ARRAY_SIZE (default_allowed); i++)
     r->devices[r->n_devices++] = default_allowed[i];
+  if (vm)
+    r->devices[r->n_devices++] = sandbox_allowed;
   for (i = 0; i < cfg->linux_.n_devices; i++)
     {
       const struct oci_device *d = &cfg->linux_.devices[i];
@@ -150,13 +156,13 @@ add_device_rules (struct oci_config *cfg)
 }
 
 static int
-make_cgroup (struct create_ctx *c, silo_error_t *err)
+make_cgroup (struct create_ctx *c, bool vm, silo_error_t *err)
 {
   cleanup_free char *path = NULL;
 
   if (cg_resolve_path (c->cfg->linux_.cgroups_path, c->id, c->g->systemd_cgroup, &path, err) < 0)
     return -1;
-  add_device_rules (c->cfg);
+  add_device_rules (c->cfg, vm);
   if (cg_create (path, c->cfg->linux_.resources, &c->cg, err) < 0)
     return -1;
   c->st.cgroup_path = steal_pointer (&path);
@@ -361,7 +367,7 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
   c->st.created = rfc3339_now ();
   c->st.owner = "";
   c->st.annotations_json = annotations_json (c->cfg);
-  if (make_state_dir (c, err) < 0 || make_cgroup (c, err) < 0)
+  if (make_state_dir (c, err) < 0 || make_cgroup (c, vm, err) < 0)
     return -1;
   if (c->console_fd < 0 && connect_console (o->console_socket, &c->console_fd, err) < 0)
     return -1;
