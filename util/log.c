@@ -34,6 +34,12 @@ log_debug_enabled (void)
   return log_debug;
 }
 
+int
+log_get_fd (void)
+{
+  return log_fd;
+}
+
 static const char *
 level_name (enum log_level level)
 {

@@ -15,6 +15,8 @@ enum log_level
 /* path may be NULL (stderr); json selects {"level","msg","time"} lines. */
 int log_init (const char *path, bool json, bool debug);
 bool log_debug_enabled (void);
+/* The fd logs go to: a child that closes what it inherited keeps it. */
+int log_get_fd (void);
 void log_write (enum log_level level, const char *file, int line, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 

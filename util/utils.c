@@ -1,3 +1,4 @@
+#include "syscalls.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -407,4 +408,28 @@ now_ns (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (unsigned long long) ts.tv_sec * 1000000000ULL + (unsigned long long) ts.tv_nsec;
+}
+
+int
+close_fds_except (const int *keep, size_t n, silo_error_t *err)
+{
+  unsigned first = 3;
+  int next;
+  size_t i;
+
+  for (;;)
+    {
+      next = -1; /* the lowest kept fd at or above first */
+      for (i = 0; i < n; i++)
+        if (keep[i] >= (int) first && (next < 0 || keep[i] < next))
+          next = keep[i];
+      if (next < 0)
+        break;
+      if ((unsigned) next > first && sys_close_range (first, (unsigned) next - 1, 0) < 0)
+        return silo_make_error (err, errno, "close_range %u-%d", first, next - 1);
+      first = (unsigned) next + 1;
+    }
+  if (sys_close_range (first, ~0U, 0) < 0)
+    return silo_make_error (err, errno, "close_range %u-", first);
+  return 0;
 }

@@ -101,6 +101,10 @@ int unix_connect (const char *path, silo_error_t *err);
 /* Parse a decimal integer that must fill the whole string. */
 int parse_long (const char *s, long *out);
 
+/* Close every fd above 2 but those in keep[] (a child forked without exec
+ * must not hold its parent's sockets open). */
+int close_fds_except (const int *keep, size_t n, silo_error_t *err);
+
 /* Monotonic time in nanoseconds, for the --debug timing breakdown. */
 unsigned long long now_ns (void);
 
