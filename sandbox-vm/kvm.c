@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "jail.h"
+#include "../util/log.h"
 #include "kvm/vmm.h"
 #endif
 
@@ -62,6 +63,13 @@ kvm_probe (silo_error_t *err)
 #define SILO_GUEST_KERNEL "/usr/local/lib/silo/vmlinux"
 #endif
 
+#define STR_(x) #x
+#define STR(x) STR_ (x)
+/* The agent reads its settings from the environment the kernel gives init. */
+#define AGENT_CMDLINE                                                                             \
+  "reboot=k panic=-1 rdinit=/init SILO_AGENT_CHAN=/dev/hvc1 SILO_AGENT_FS=9p "                    \
+  "SILO_AGENT_OFF=reset SILO_AGENT_MARK=" STR (VMM_MARKER_PORT)
+
 /* One newc cpio entry (header, name, data, each padded to 4 bytes). */
 static int
 cpio_entry (int fd, const char *name, unsigned mode, const void *data, size_t len)
@@ -102,13 +110,30 @@ write_initrd (const char *path, silo_error_t *err)
 }
 
 __attribute__ ((noreturn)) static void
-vmm_child (const struct vmm_config *cfg, int log_fd)
+vmm_child (struct vmm_config *cfg, int log_fd)
 {
+  struct vmm_timing timing;
   silo_error_t err = NULL;
+  char line[256];
+  int ret;
+
+  int keep[] = { cfg->agent_fd, log_fd, log_get_fd () };
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* A guest escape lands in a process that cannot reconfigure the host. */
-  if (sandbox_jail (&err) < 0 || vmm_run (cfg, &err) < 0)
+  cfg->timing = &timing;
+  /* Forked, not exec'd: drop the monitor's sockets (its create sync socket,
+   * control clients), whose peers wait for them to close. Then a guest
+   * escape lands in a process that cannot reconfigure the host. */
+  ret = close_fds_except (keep, ARRAY_SIZE (keep), &err);
+  if (ret == 0)
+    ret = sandbox_jail (&err);
+  if (ret == 0)
+    {
+      ret = vmm_run (cfg, &err);
+      vmm_timing_format (&timing, line, sizeof (line));
+      pr_debug ("vmm: boot timing: %s", line);
+    }
+  if (ret < 0)
     {
       dprintf (log_fd, "silo: vmm: %s\n", err->msg);
       _exit (1);
@@ -140,10 +165,7 @@ kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
     return -1;
   cfg.kernel = kernel;
   cfg.initrd = initrd;
-  cfg.cmdline = debug ? "console=ttyS0 reboot=k panic=-1 rdinit=/init SILO_AGENT_CHAN=/dev/hvc1 "
-                        "SILO_AGENT_FS=9p SILO_AGENT_OFF=reset"
-                      : "console=ttyS0 reboot=k panic=-1 quiet rdinit=/init "
-                        "SILO_AGENT_CHAN=/dev/hvc1 SILO_AGENT_FS=9p SILO_AGENT_OFF=reset";
+  cfg.cmdline = debug ? "console=ttyS0 " AGENT_CMDLINE : "console=ttyS0 quiet " AGENT_CMDLINE;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return silo_make_error (err, errno, "socketpair");
   cfg.agent_fd = sv[1];

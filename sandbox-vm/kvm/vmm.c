@@ -132,16 +132,26 @@ vmm_hw_virt_available (void)
 }
 
 void
-vmm_timing_print (const struct vmm_timing *t, int fd)
+vmm_timing_format (const struct vmm_timing *t, char *buf, size_t len)
 {
   static const char *const names[VMM_MARK_COUNT] = {
     [VMM_MARK_START] = "vmm start",          [VMM_MARK_FIRST_ENTRY] = "first vCPU entry",
     [VMM_MARK_AGENT_READY] = "agent ready",  [VMM_MARK_EXEC] = "process exec",
     [VMM_MARK_POWER_OFF] = "power off",
   };
-  int i;
+  size_t used = 0;
+  int i, n;
 
-  for (i = 0; i < VMM_MARK_COUNT; i++)
+  if (len == 0)
+    return;
+  buf[0] = '\0';
+  for (i = 1; i < VMM_MARK_COUNT && used < len; i++)
     if (t->ns[i])
-      dprintf (fd, "vmm: %-16s +%8.3f ms\n", names[i], (t->ns[i] - t->ns[0]) / 1e6);
+      {
+        n = snprintf (buf + used, len - used, "%s%s +%.1f ms", used ? ", " : "", names[i],
+                      (t->ns[i] - t->ns[0]) / 1e6);
+        if (n < 0)
+          break;
+        used += (size_t) n;
+      }
 }

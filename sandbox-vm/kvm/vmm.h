@@ -8,6 +8,7 @@
 #define SILO_VMM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../util/error.h"
@@ -52,7 +53,8 @@ struct vmm_timing
 {
   unsigned long long ns[VMM_MARK_COUNT];
 };
-/* One line per reached marker, relative to VMM start, for --debug. */
-void vmm_timing_print (const struct vmm_timing *t, int fd);
+/* "first vCPU entry +1.2 ms, agent ready +80.3 ms, ..." for the markers
+ * reached, relative to VMM start (the --debug breakdown). */
+void vmm_timing_format (const struct vmm_timing *t, char *buf, size_t len);
 
 #endif
