@@ -109,7 +109,10 @@ do_start (struct agent *a, silo_error_t *err)
   if (a->started)
     return silo_make_error (err, 0, "START: already started");
   a->started = true;
-  return agent_proc_start (ap, err);
+  if (agent_proc_start (ap, err) < 0)
+    return -1;
+  agent_mark (a->opts, AGENT_MARK_EXEC);
+  return 0;
 }
 
 static int
@@ -450,6 +453,8 @@ agent_run (const struct agent_opts *opts, silo_error_t *err)
   ret = setup_signals (&a, err);
   if (ret == 0)
     ret = proto_send (opts->chan, PROTO_READY, PROTO_ID_AGENT, ver, sizeof (ver), err);
+  if (ret == 0)
+    agent_mark (opts, AGENT_MARK_READY);
   while (ret == 0 && a.main_status < 0)
     ret = poll_once (&a, err);
   while (a.procs)

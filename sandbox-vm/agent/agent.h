@@ -17,7 +17,21 @@ struct agent_opts
   int chan;            /* the byte stream to the host */
   bool guest;          /* running as the guest's init */
   const char *fs_type; /* "hostfs" (UML) or "9p" (KVM): how the share is mounted */
+  int marker_port;     /* VMM boot-time marker port (KVM), 0 = none */
 };
+
+/* Boot-time markers for the VMM's --debug breakdown (sandbox-vm/kvm/vmm.h:
+ * the values written to VMM_MARKER_PORT). */
+enum agent_marker
+{
+  AGENT_MARK_READY = 1, /* READY sent to the host */
+  AGENT_MARK_EXEC = 2,  /* the container process released into exec */
+};
+/* Take the port (once, as init, before the chroot) / write one marker. */
+int agent_marker_open (int port, silo_error_t *err);
+void agent_mark (const struct agent_opts *opts, enum agent_marker m);
+/* In a forked child, before exec: the workload gets no port access. */
+int agent_marker_drop (silo_error_t *err);
 
 /* Announce READY, serve requests until the main process exits, and return
  * its shell-style exit status (code, or 128+signal); negative on a protocol

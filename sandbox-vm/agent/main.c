@@ -3,6 +3,7 @@
  *   SILO_AGENT_CHAN  the agent channel device (/dev/ttyS0 in UML, /dev/hvc1 in KVM)
  *   SILO_AGENT_FS    how the share is mounted: hostfs (UML) or 9p (KVM)
  *   SILO_AGENT_OFF   poweroff (UML) or reset (KVM, with reboot=k)
+ *   SILO_AGENT_MARK  the VMM's boot-time marker port (KVM), e.g. 0x510
  * Failures go to the host as an ERROR frame when the channel is up; the
  * guest then powers off, which the host sees as the sandbox ending. */
 #include <errno.h>
@@ -65,6 +66,18 @@ main (void)
   int ret;
 
   ret = agent_guest_early (&err);
+  if (ret == 0 && getenv ("SILO_AGENT_MARK"))
+    {
+      /* Markers only time the boot: a kernel without ioperm costs the
+       * --debug breakdown, not the container. */
+      opts.marker_port = (int) strtol (getenv ("SILO_AGENT_MARK"), NULL, 0);
+      if (agent_marker_open (opts.marker_port, &err) < 0)
+        {
+          fprintf (stderr, "silo-agent: no boot-time markers: %s\n", err->msg);
+          silo_error_release (&err);
+          opts.marker_port = 0;
+        }
+    }
   if (ret == 0)
     ret = opts.chan = open_channel (env_or ("SILO_AGENT_CHAN", "/dev/ttyS0"), &err);
   if (ret >= 0)

@@ -106,7 +106,8 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, int fds[3
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
   signal (SIGPIPE, SIG_DFL);
-  if (child_stdio (fds[0], fds[1], fds[2], p->terminal, &err) < 0)
+  if (child_stdio (fds[0], fds[1], fds[2], p->terminal, &err) < 0
+      || agent_marker_drop (&err) < 0)
     child_fail (err_fd, &err);
   if (TEMP_FAILURE_RETRY (read (start_fd, &c, 1)) != 1)
     _exit (127); /* the agent went away or cancelled */
