@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../util/log.h"
 #include "../util/utils.h"
 #include "monitor.h"
 
@@ -33,6 +34,8 @@ send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t
   bool reply = type == PROTO_CREATE || type == PROTO_START || type == PROTO_EXEC
                || type == PROTO_SIGNAL;
 
+  if (type != PROTO_STDIN && type != PROTO_CREDIT)
+    pr_debug ("sandbox: -> agent %s id %u, %zu bytes", proto_type_name (type), id, len);
   if (reply && m->pend_len == MONITOR_MAX_PENDING)
     return silo_make_error (err, EBUSY, "sandbox monitor: too many requests in flight");
   if (proto_outq_push (&m->out, type, id, d, len, err) < 0)
@@ -144,6 +147,9 @@ on_agent_frame (struct monitor *m, const struct proto_msg *msg, silo_error_t *er
   struct monitor_client *c;
   silo_error_t e2 = NULL;
 
+  if (msg->type != PROTO_STDOUT && msg->type != PROTO_STDERR && msg->type != PROTO_CREDIT)
+    pr_debug ("sandbox: <- agent %s id %u, %u bytes", proto_type_name (msg->type), msg->id,
+              (unsigned) msg->len);
   switch (msg->type)
     {
     case PROTO_READY:
