@@ -23,6 +23,9 @@ scripts/kconfig/merge_config.sh -m -O . .config "$here/silo.config" >/dev/null
 make -s olddefconfig
 missing=$(grep '^CONFIG_' "$here/silo.config" | while IFS= read -r line; do
   grep -qx "$line" .config || echo "$line"; done)
+# ...and that nothing selected an option the fragment turns off.
+missing="$missing$(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$here/silo.config" \
+  | while IFS= read -r opt; do if grep -q "^$opt=" .config; then echo " $opt=n"; fi; done)"
 if [ -n "$missing" ]; then
   echo "guest-kernel: options dropped by kconfig:" $missing >&2
   exit 1

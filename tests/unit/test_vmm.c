@@ -91,6 +91,7 @@ run_guest (struct run *r, const char *kernel, const char *cmdline, const char *i
   return 0;
 }
 
+/* A line of `out`; a guest tty ends its lines with "\r\n". */
 static bool
 has_line (const char *out, const char *line)
 {
@@ -98,7 +99,7 @@ has_line (const char *out, const char *line)
   const char *p = out;
 
   for (; p && (p = strstr (p, line)); p++)
-    if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+    if ((p == out || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\r' || p[n] == '\0'))
       return true;
   fprintf (stderr, "  missing line `%s` in guest output:\n%s\n", line, out ? out : "(none)");
   return false;
@@ -240,6 +241,7 @@ test_boot_linux (void)
 {
   cleanup_free char *kernel = NULL;
   cleanup_free char *initrd = guest_path ("initramfs.cpio");
+  char line[256];
   struct run r;
 
   if (getenv ("SILO_TEST_LINUX") == NULL)
@@ -252,8 +254,10 @@ test_boot_linux (void)
   CHECK (run_guest (&r, kernel, "console=ttyS0 reboot=k panic=-1 rdinit=/init", initrd, NULL, NULL) == 0);
   CHECK (r.ret == 0);
   CHECK (has_line (r.console, "silo-guest-init: up"));
-  vmm_timing_print (&r.timing, 1);
+  vmm_timing_format (&r.timing, line, sizeof (line));
+  printf ("  boot: %s\n", line);
   CHECK (r.timing.ns[VMM_MARK_EXEC] != 0);
+  CHECK (strstr (line, "process exec +") != NULL);
   run_free (&r);
   return 0;
 }
