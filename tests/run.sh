@@ -3,6 +3,10 @@
 #   tests/run.sh            unit tests, then end-to-end tests
 #   tests/run.sh unit|lint|e2e   one tier
 #   tests/run.sh e2e FILE…  selected end-to-end files (tests/e2e/NAME.sh)
+#   tests/run.sh vm         what needs hardware virtualization: the guest
+#                           kernel boot and the sandbox suite on the kvm
+#                           backend; under QEMU's emulated AMD-V
+#                           (tests/nested/run.sh) when this host has none
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -67,12 +71,55 @@ run_e2e () {
   fi
 }
 
+# Where vmx/svm is present: test_boot_linux, then the sandbox suite on kvm.
+run_vm_here () {
+  local kernel=$TOP/$BUILD/guest-kernel/vmlinux line
+  if [ ! -r "$kernel" ]; then
+    count_line "SKIP: vm"; echo "SKIP: vm"
+    echo "  skip reason: no guest kernel at $kernel (make guest-kernel)"
+    return
+  fi
+  echo "== vm test_vmm (guest kernel boot)"
+  while IFS= read -r line; do
+    case "$line" in # the other tests of test_vmm belong to the unit tier
+      *test_boot_linux*) echo "$line"; count_line "$line" ;;
+      PASS:*|FAIL:*|SKIP:*) ;;
+      *) echo "$line" ;;
+    esac
+  done < <(cd "$TOP" && SILO_TEST_LINUX=1 "$TOP/$BUILD/tests/unit/test_vmm" 2>&1)
+  SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_vm.sh"
+}
+
+run_vm () {
+  local line
+  if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ]; then
+    run_vm_here
+    return
+  fi
+  echo "== vm: no vmx/svm here; running under QEMU's emulated AMD-V (tests/nested/run.sh)"
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    case "$line" in
+      *" passed, "*" failed"*) echo "  in L1: $line" ;; # the outer line is the one that counts
+      *) echo "$line" ;;
+    esac
+    case "$line" in
+      PASS:*|FAIL:*|SKIP:*) count_line "$line" ;;
+      "nested: skipped:"*) count_line "SKIP: vm"; echo "  skip reason: ${line#nested: skipped: }" ;;
+      "nested: L1 ended without"*) count_line "FAIL: vm (nested guest)" ;;
+    esac
+  done < <(BUILD=$BUILD "$TOP/tests/nested/run.sh" "$TOP" env BUILD="$BUILD" tests/run.sh vm-here 2>&1 \
+             || echo "nested: exit $?")
+}
+
 case "$tier" in
   unit) run_unit ;;
   lint) run_lint ;;
   e2e) run_e2e "$@" ;;
-  all) run_lint; run_unit; run_e2e ;;
-  *) echo "usage: $0 [unit|lint|e2e [FILE…]]" >&2; exit 2 ;;
+  vm) run_vm ;;
+  vm-here) run_vm_here ;;
+  all) run_lint; run_unit; run_e2e; run_vm ;;
+  *) echo "usage: $0 [unit|lint|e2e [FILE…]|vm]" >&2; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then

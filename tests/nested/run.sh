@@ -1,0 +1,65 @@
+#!/bin/sh
+# Run a command where hardware virtualization exists, on a host that has none:
+# QEMU (TCG) emulates an AMD-V CPU with nested paging, Debian's kernel boots
+# as the L1 guest, loads kvm_amd, and runs the command over the host's root
+# filesystem (read-only 9p share plus a tmpfs overlay). silo's VMM then runs
+# its own guests on that /dev/kvm: the code paths of a real VT-x/AMD-V host,
+# at emulation speed.
+#   tests/nested/run.sh DIR CMD...   runs `cd DIR && CMD...` in L1
+# Exits with the command's status; 77 when QEMU or a kernel with kvm_amd is
+# missing (the reason is printed).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=$top/${BUILD:-build}/nested
+qemu=${QEMU:-qemu-system-x86_64}
+dir=$1
+shift
+
+skip () { echo "nested: skipped: $*"; exit 77; }
+command -v "$qemu" >/dev/null || skip "$qemu not installed (apt-get install qemu-system-x86)"
+kver=${NESTED_KERNEL_VERSION:-$(ls /lib/modules 2>/dev/null | sort -V | tail -1)}
+kernel=/boot/vmlinuz-$kver
+[ -n "$kver" ] && [ -r "$kernel" ] || skip "no Debian kernel in /boot (apt-get install linux-image-amd64)"
+modprobe --show-depends -S "$kver" -a kvm_amd >/dev/null 2>&1 \
+  || skip "kernel $kver has no kvm_amd module"
+command -v busybox >/dev/null || skip "busybox not installed"
+
+# The L1 initramfs: busybox, init.sh and the modules in load order.
+rm -rf "$build/initramfs"
+mkdir -p "$build/initramfs/bin" "$build/initramfs/modules"
+for d in proc sys dev; do mkdir -p "$build/initramfs/$d"; done
+cp "$(command -v busybox)" "$build/initramfs/bin/busybox"
+cp "$here/init.sh" "$build/initramfs/init"
+modprobe --show-depends -S "$kver" -a kvm_amd virtio_pci 9pnet_virtio 9p overlay \
+  | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
+  name=$(basename "$ko")
+  case "$ko" in
+    *.xz) xz -dc "$ko" > "$build/initramfs/modules/${name%.xz}"; name=${name%.xz} ;;
+    *) cp "$ko" "$build/initramfs/modules/$name" ;;
+  esac
+  echo "$name" >> "$build/initramfs/modules/order"
+done
+(cd "$build/initramfs" && find . | cpio -o -H newc --quiet) > "$build/l1.cpio"
+
+# The job runs in L1's chroot, which sees this host's files at the same paths.
+job=$build/job.sh
+{
+  echo "cd '$dir' || exit 126"
+  printf 'exec'
+  for a in "$@"; do printf " '%s'" "$(printf %s "$a" | sed "s/'/'\\\\''/g")"; done
+  echo
+} > "$job"
+
+log=$build/console.log
+# -cpu max: TCG's AMD-V with nested paging. Two vCPUs let the VMM's threads
+# and the guest's run side by side (multi-threaded TCG).
+"$qemu" -M q35 -cpu max -smp "${NESTED_CPUS:-2}" -m "${NESTED_MEM:-3072}" -accel tcg,thread=multi \
+  -nographic -no-reboot -nodefaults -serial stdio \
+  -kernel "$kernel" -initrd "$build/l1.cpio" \
+  -append "console=ttyS0 quiet panic=-1 silo_nested_job=$job" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  </dev/null 2>&1 | tee "$log"
+status=$(sed -n 's/^nested: exit \([0-9]*\).*/\1/p' "$log" | tail -1)
+[ -n "$status" ] || { echo "nested: L1 ended without reporting a status"; exit 1; }
+exit "$status"
