@@ -36,7 +36,7 @@ $(BUILD)/tests/unit/test_vmm: ALL_CFLAGS += -DSILO_HAVE_VMM
 # includes every *.d under $(BUILD), and the kernel sources have some.
 GUEST_KERNEL_SRC ?= $(BUILD)-linux
 guest-kernel: $(BUILD)/guest-kernel/vmlinux
-$(BUILD)/guest-kernel/vmlinux: sandbox-vm/guest-kernel/silo.config sandbox-vm/guest-kernel/build.sh
+$(BUILD)/guest-kernel/vmlinux: sandbox-vm/guest-kernel/silo.config sandbox-vm/guest-kernel/build.sh | deps-vm
 	sandbox-vm/guest-kernel/build.sh $(BUILD)/guest-kernel $(GUEST_KERNEL_SRC)
 .PHONY: guest-kernel
 
@@ -49,6 +49,5 @@ $(VM_GUEST_DIR)/initramfs.cpio: tests/vm-guest/init.c
 	[ -e $(VM_GUEST_DIR)/initramfs/dev/console ] || mknod $(VM_GUEST_DIR)/initramfs/dev/console c 5 1
 	cd $(VM_GUEST_DIR)/initramfs && find . | cpio -o -H newc --quiet > ../initramfs.cpio
 
-check-kvm-boot: guest-kernel $(VM_GUEST_DIR)/initramfs.cpio $(BUILD)/tests/unit/test_vmm
-	cd . && BUILD=$(BUILD) SILO_TEST_LINUX=1 $(BUILD)/tests/unit/test_vmm
-.PHONY: check-kvm-boot
+vm-tests: guest-kernel $(VM_GUEST_DIR)/initramfs.cpio $(BUILD)/tests/unit/test_vmm
+.PHONY: vm-tests
