@@ -1,8 +1,11 @@
 /* Backend choice (docs/sandbox.md): "kvm" when /dev/kvm opens and the CPU
  * has vmx/svm, else "uml"; silo.sandbox.backend forces one and fails with
- * the reason when it cannot run here. Guest memory sizing lives here too. */
+ * the reason when it cannot run here. Guest memory and vCPU sizing live
+ * here too. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/utils.h"
 #include "internal.h"
@@ -102,5 +105,64 @@ sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *er
                             (unsigned long long) (SANDBOX_MEM_MIN + SANDBOX_MEM_HEADROOM),
                             SANDBOX_MEM_MIN / MIB, SANDBOX_MEM_HEADROOM / MIB);
   *out = (limit - SANDBOX_MEM_HEADROOM) & ~(MIB - 1);
+  return 0;
+}
+
+/* CPUs in a cpuset list such as "0-3,8"; -1 when it is not one. */
+static int
+cpuset_count (const char *list)
+{
+  const char *p = list;
+  char *end;
+  long lo, hi;
+  int n = 0;
+
+  while (*p)
+    {
+      lo = strtol (p, &end, 10);
+      if (end == p || lo < 0)
+        return -1;
+      hi = lo;
+      if (*end == '-')
+        {
+          p = end + 1;
+          hi = strtol (p, &end, 10);
+          if (end == p || hi < lo)
+            return -1;
+        }
+      n += (int) (hi - lo + 1);
+      if (*end == ',')
+        end++;
+      else if (*end != '\0')
+        return -1;
+      p = end;
+    }
+  return n > 0 ? n : -1;
+}
+
+int
+sandbox_guest_vcpus (const struct oci_config *cfg, int *out, silo_error_t *err)
+{
+  const struct oci_resources *r = cfg->linux_.resources;
+  long online = sysconf (_SC_NPROCESSORS_ONLN);
+  long long period;
+  int n = 1;
+
+  if (r && r->cpu.quota.set && r->cpu.quota.value > 0)
+    {
+      period = r->cpu.period.set && r->cpu.period.value > 0 ? r->cpu.period.value : 100000;
+      n = (int) ((r->cpu.quota.value + period - 1) / period);
+    }
+  else if (r && r->cpu.cpus && *r->cpu.cpus)
+    {
+      n = cpuset_count (r->cpu.cpus);
+      if (n < 0)
+        return silo_make_error (err, 0, "config.json: linux.resources.cpu.cpus: `%s` is not "
+                                             "a CPU list", r->cpu.cpus);
+    }
+  /* More vCPUs than host CPUs would only time-share the same cores. */
+  if (online > 0 && n > online)
+    n = (int) online;
+  *out = n < SANDBOX_VCPUS_MAX ? n : SANDBOX_VCPUS_MAX;
   return 0;
 }

@@ -34,6 +34,10 @@ extern const struct sandbox_backend_ops sandbox_kvm_ops;
 
 /* Guest memory from linux.resources.memory.limit (docs/sandbox.md). */
 int sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *err);
+/* Guest vCPUs from linux.resources.cpu: ceil(quota / period), else the size
+ * of the cpuset, else 1; never more than the host's online CPUs. */
+#define SANDBOX_VCPUS_MAX 64 /* the guest kernel's NR_CPUS */
+int sandbox_guest_vcpus (const struct oci_config *cfg, int *out, silo_error_t *err);
 
 /* The monitor's guest tree under <state_dir>/guest: a private tmpfs with the
  * agent as init, rootfs/ (the container root, read-only when asked) and

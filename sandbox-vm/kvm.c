@@ -153,6 +153,8 @@ kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
                             .share_dir = guest_dir };
   int sv[2];
 
+  if (sandbox_guest_vcpus (req->cfg, &cfg.vcpus, err) < 0)
+    return -1;
   if (kernel == NULL || *kernel == '\0')
     kernel = getenv ("SILO_GUEST_KERNEL");
   if (kernel == NULL || *kernel == '\0')

@@ -216,3 +216,16 @@ test_vm_big_stdin_run_and_exec () {
   "$VM" delete --force "$id" >/dev/null 2>&1
   assert_eq "$out" "$(wc -c < "$in")" "exec stdin" && return $rc
 }
+
+# vCPUs follow linux.resources.cpu (quota / period), capped by the host.
+test_vm_vcpus_from_cpu_quota () {
+  backend_ready
+  [ "$BACKEND" = kvm ] || skip "$BACKEND guests have one CPU"
+  local d out want=2
+  [ "$(nproc)" -ge 2 ] || want=1
+  d=$(mktemp -d)
+  make_vm_bundle "$d" grep -c ^processor /proc/cpuinfo
+  edit_config "$d" "c['linux'].setdefault('resources', {})['cpu'] = {'quota': 200000, 'period': 100000}"
+  out=$(cd "$d" && "$VM" run "$(new_id)") || fail "run" || return 1
+  assert_eq "$out" "$want" "guest CPUs"
+}

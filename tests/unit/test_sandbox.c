@@ -1,0 +1,88 @@
+/* Sandbox sizing from config.json (sandbox-vm/backend.c): guest memory from
+ * the memory limit, vCPUs from the CPU quota or the cpuset. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "oci/oci.h"
+#include "sandbox-vm/internal.h"
+#include "util/utils.h"
+#include "unit.h"
+
+#define HEAD "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"r\"}, " \
+             "\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"}, \"linux\": {\"resources\": "
+
+/* vCPUs for a linux.resources JSON object; -1 on error (message in *msg). */
+static int
+vcpus_for (const char *resources, char **msg)
+{
+  cleanup_free char *text = NULL;
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  int n = -1;
+
+  xasprintf (&text, HEAD "%s}}", resources);
+  if (oci_config_parse (text, "config.json", &cfg, &err) < 0
+      || sandbox_guest_vcpus (cfg, &n, &err) < 0)
+    {
+      *msg = xstrdup (err->msg);
+      silo_error_release (&err);
+      n = -1;
+    }
+  if (cfg)
+    oci_config_free (cfg);
+  return n;
+}
+
+static int
+min_online (int n)
+{
+  long online = sysconf (_SC_NPROCESSORS_ONLN);
+  return online > 0 && n > online ? (int) online : n;
+}
+
+static int
+test_vcpus (void)
+{
+  cleanup_free char *msg = NULL;
+
+  CHECK (vcpus_for ("{}", &msg) == 1);
+  CHECK (vcpus_for ("{\"cpu\": {\"quota\": 50000, \"period\": 100000}}", &msg) == 1);
+  CHECK (vcpus_for ("{\"cpu\": {\"quota\": 150000, \"period\": 100000}}", &msg) == min_online (2));
+  CHECK (vcpus_for ("{\"cpu\": {\"quota\": 400000}}", &msg) == min_online (4));
+  CHECK (vcpus_for ("{\"cpu\": {\"quota\": -1, \"cpus\": \"0-2,7\"}}", &msg) == min_online (4));
+  CHECK (vcpus_for ("{\"cpu\": {\"cpus\": \"1\"}}", &msg) == 1);
+  CHECK (vcpus_for ("{\"cpu\": {\"quota\": 100000000}}", &msg) == min_online (SANDBOX_VCPUS_MAX));
+  CHECK (vcpus_for ("{\"cpu\": {\"cpus\": \"3-1\"}}", &msg) == -1);
+  CHECK_STR (msg, "config.json: linux.resources.cpu.cpus: `3-1` is not a CPU list");
+  return 0;
+}
+
+static int
+test_memory (void)
+{
+  cleanup_free char *text = NULL;
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  uint64_t mem = 0;
+
+  CHECK (oci_config_parse (HEAD "{\"memory\": {\"limit\": 536870912}}}}", "config.json", &cfg,
+                           &err) == 0);
+  CHECK (sandbox_guest_mem (cfg, &mem, &err) == 0);
+  CHECK (mem == (512 - 32) << 20); /* the limit less the documented 32 MiB headroom */
+  oci_config_free (cfg);
+  CHECK (oci_config_parse (HEAD "{\"memory\": {\"limit\": 1048576}}}}", "config.json", &cfg,
+                           &err) == 0);
+  CHECK (sandbox_guest_mem (cfg, &mem, &err) < 0);
+  CHECK (strstr (err->msg, "linux.resources.memory.limit") != NULL);
+  silo_error_release (&err);
+  oci_config_free (cfg);
+  return 0;
+}
+
+int
+main (void)
+{
+  RUN_TEST (test_vcpus);
+  RUN_TEST (test_memory);
+  UNIT_EXIT ();
+}
