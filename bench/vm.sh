@@ -6,6 +6,7 @@
 #   exec    `silo-vm exec ID /bin/true` into a running sandbox
 #   rss     peak RSS of the sandbox's host processes over a `run`
 #           (/usr/bin/time %M of the monitor's tree, largest process)
+#   V3      on the kvm backend: the VMM's RSS beyond guest RAM (vmm-overhead.sh)
 # Writes bench/RESULTS-vm.md. Targets live in SPECIFICATION.md (V1-V3).
 set -euo pipefail
 
@@ -51,6 +52,8 @@ hyperfine -N --style basic --warmup 2 --runs "$RUNS" --output null \
   --export-json "$WORK/exec.json" -n "silo-vm exec" "$RT exec bvm-exec /bin/true" >&2
 $RT delete -f bvm-exec >/dev/null
 rss=$(/usr/bin/time -f %M $RT run -b "$WORK/true" bvm-rss 2>&1 >/dev/null | tail -1)
+overhead="not measured: the kvm backend is not available here"
+case "$backend" in kvm*) overhead=$("$TOP/bench/vmm-overhead.sh") ;; esac
 
 stat () { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.0f ± %.0f" % (r["median"]*1000, r["stddev"]*1000))' "$1"; }
 {
@@ -63,6 +66,8 @@ stat () { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]
   echo "| \`silo-vm run\` of /bin/true, end to end | V1/V2 | $(stat "$WORK/run.json") |"
   echo "| \`silo-vm create\`: time to agent ready | V2 | $(stat "$WORK/ready.json") |"
   echo "| \`silo-vm exec\` of /bin/true | — | $(stat "$WORK/exec.json") |"
+  echo
+  echo "VMM memory beyond guest RAM, 1 vCPU and 128 MiB (V3, bench/vmm-overhead.sh): $overhead."
   echo
   echo "Peak RSS of the silo process driving one \`run\` (/usr/bin/time %M, which counts the largest process of the tree, here the guest's memory-backed kernel process): $rss KiB."
 } > "$OUT"
