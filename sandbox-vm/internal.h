@@ -44,7 +44,13 @@ int sandbox_guest_vcpus (const struct oci_config *cfg, int *out, silo_error_t *e
  * binds/N for every bind mount N of the config. */
 int sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err);
 
-/* The embedded silo-agent binary. */
+/* For a process that relays its stdin to the guest: ignore SIGTTIN and
+ * SIGTTOU. In a background job whose stdin is the terminal (under
+ * timeout(1), say), reading would stop the relay with SIGTTIN, and all
+ * output with it; ignored, the read fails with EIO and the workload's stdin
+ * is closed, as at end of file. */
+void sandbox_relay_ignore_tty_stops (void);
+
 /* The static silo-agent binary, read from beside silo; *data is the caller's. */
 int sandbox_agent_load (char **data, size_t *len, silo_error_t *err);
 

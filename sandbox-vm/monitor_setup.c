@@ -78,6 +78,7 @@ setup_signals (struct monitor *m, silo_error_t *err)
   if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
     return silo_make_error (err, errno, "sigprocmask");
   signal (SIGPIPE, SIG_IGN);
+  sandbox_relay_ignore_tty_stops ();
   m->sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (m->sigfd < 0)
     return silo_make_error (err, errno, "signalfd");

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -10,6 +11,13 @@
 
 #include "../util/utils.h"
 #include "internal.h"
+
+void
+sandbox_relay_ignore_tty_stops (void)
+{
+  signal (SIGTTIN, SIG_IGN);
+  signal (SIGTTOU, SIG_IGN);
+}
 
 int
 sandbox_relay_input (struct sandbox_relay *r, struct proto_outq *q, silo_error_t *err)

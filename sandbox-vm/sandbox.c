@@ -179,6 +179,7 @@ exec_on (struct proto_reader *rd, const struct oci_process *p, int console_socke
 
   /* Writes to a monitor that just closed must fail, not kill us. */
   signal (SIGPIPE, SIG_IGN);
+  sandbox_relay_ignore_tty_stops ();
   if (sandbox_ctl_request (rd, PROTO_CTL_EXEC, json, strlen (json), NULL, err) < 0)
     return silo_error_wrap (err, "exec in sandbox");
   if (exec_setup_stdio (p, console_socket_fd, &r, &slave, err) < 0)

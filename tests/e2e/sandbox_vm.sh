@@ -229,3 +229,17 @@ test_vm_vcpus_from_cpu_quota () {
   out=$(cd "$d" && "$VM" run "$(new_id)") || fail "run" || return 1
   assert_eq "$out" "$want" "guest CPUs"
 }
+
+# A background job whose stdin is the terminal (timeout(1) makes its own
+# process group): the stdin relay must not be stopped by SIGTTIN, which
+# used to freeze the output too.
+test_vm_background_job_tty_stdin () {
+  backend_ready
+  command -v script >/dev/null || skip "script(1) not installed (util-linux)"
+  local d out
+  d=$(mktemp -d)
+  make_vm_bundle "$d" echo from-background
+  out=$(cd "$d" && timeout 100 script -qec "timeout 60 '$VM' run $(new_id) | cat" /dev/null) \
+    || fail "run as a background job exited $?: $out" || return 1
+  assert_contains "$out" "from-background"
+}
