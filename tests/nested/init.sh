@@ -37,8 +37,9 @@ ln -s /proc/self/fd/0 /root/dev/stdin
 ln -s /proc/self/fd/1 /root/dev/stdout
 ln -s /proc/self/fd/2 /root/dev/stderr
 mount -t tmpfs tmpfs /root/dev/shm
+# A fresh /run: the host's container state stays out of sight. /tmp is the
+# host's (a checkout may live there), its writes kept in the overlay.
 mount -t tmpfs tmpfs /root/run
-mount -t tmpfs tmpfs /root/tmp
 # A pure cgroup v2 host, unlike the build machines' hybrid layout.
 mount -t cgroup2 cgroup2 /root/sys/fs/cgroup
 

@@ -245,7 +245,7 @@ test_boot_linux (void)
   struct run r;
 
   if (getenv ("SILO_TEST_LINUX") == NULL)
-    SKIP ("full-kernel boot runs under `make check-kvm-boot`");
+    SKIP ("full-kernel boot runs in the vm tier (tests/run.sh vm, make check-vm)");
   if (!vmm_hw_virt_available ())
     SKIP ("no hardware virtualization (vmx/svm not in /proc/cpuinfo): Linux cannot boot on this /dev/kvm");
   xasprintf (&kernel, "%s/guest-kernel/vmlinux", build_dir ());
