@@ -243,3 +243,27 @@ test_vm_background_job_tty_stdin () {
     || fail "run as a background job exited $?: $out" || return 1
   assert_contains "$out" "from-background"
 }
+
+# pause/resume freeze the host cgroup that holds the guest: no progress
+# while paused, progress again after resume.
+test_vm_pause_resume () {
+  backend_ready
+  local d id a b c rc=0
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sh -c 'while :; do echo x >> /ticks; sleep 0.2; done'
+  edit_config "$d" "c['root']['readonly'] = False"
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || fail "run -d" || return 1
+  wait_for test -s "$d/rootfs/ticks" || fail "no ticks" || rc=1
+  [ $rc -eq 0 ] && { "$VM" pause "$id" || fail "pause" || rc=1; }
+  [ $rc -eq 0 ] && { assert_contains "$("$VM" state "$id")" '"status": "paused"' || rc=1; }
+  if [ $rc -eq 0 ]; then
+    a=$(wc -l < "$d/rootfs/ticks"); sleep 1; b=$(wc -l < "$d/rootfs/ticks")
+    assert_eq "$a" "$b" "paused guest made progress" || rc=1
+  fi
+  [ $rc -eq 0 ] && { "$VM" resume "$id" || fail "resume" || rc=1; }
+  if [ $rc -eq 0 ]; then
+    wait_for sh -c "[ \$(wc -l < '$d/rootfs/ticks') -gt $b ]" || fail "resumed guest made no progress" || rc=1
+  fi
+  "$VM" delete --force "$id" >/dev/null 2>&1
+  return $rc
+}
