@@ -53,8 +53,10 @@ job=$build/job.sh
 
 log=$build/console.log
 # -cpu max: TCG's AMD-V with nested paging. Two vCPUs let the VMM's threads
-# and the guest's run side by side (multi-threaded TCG).
-"$qemu" -M q35 -cpu max -smp "${NESTED_CPUS:-2}" -m "${NESTED_MEM:-3072}" -accel tcg,thread=multi \
+# and the guest's run side by side (multi-threaded TCG). The time limit
+# turns a stuck L1 into a failure instead of a hang: once, L1 reported a
+# soft lockup inside KVM_RUN (an L2 that never exited under TCG's SVM).
+timeout "${NESTED_TIMEOUT:-1200}" "$qemu" -M q35 -cpu max -smp "${NESTED_CPUS:-2}" -m "${NESTED_MEM:-3072}" -accel tcg,thread=multi \
   -nographic -no-reboot -nodefaults -serial stdio \
   -kernel "$kernel" -initrd "$build/l1.cpio" \
   -append "console=ttyS0 quiet panic=-1 silo_nested_job=$job" \
