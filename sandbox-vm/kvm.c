@@ -24,35 +24,21 @@
 #include "kvm/vmm.h"
 #endif
 
-static bool
-cpu_has_hw_virt (void)
-{
-  cleanup_free char *info = NULL;
-  silo_error_t err = NULL;
-
-  if (read_file ("/proc/cpuinfo", &info, NULL, &err) < 0)
-    {
-      silo_error_release (&err);
-      return false;
-    }
-  return strstr (info, " vmx") != NULL || strstr (info, " svm") != NULL;
-}
-
 static int
 kvm_probe (silo_error_t *err)
 {
+#ifndef SILO_HAVE_VMM
+  return silo_make_error (err, 0, "sandbox backend kvm: not available on this host: VMM not built");
+#else
   int fd;
 
-  if (!cpu_has_hw_virt ())
+  if (!vmm_hw_virt_available ())
     return silo_make_error (err, 0, "sandbox backend kvm: not available on this host: no "
                                     "hardware virtualization (vmx/svm)");
   fd = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (fd < 0)
     return silo_make_error (err, errno, "sandbox backend kvm: open /dev/kvm");
   close (fd);
-#ifndef SILO_HAVE_VMM
-  return silo_make_error (err, 0, "sandbox backend kvm: not available on this host: VMM not built");
-#else
   return 0;
 #endif
 }
