@@ -74,9 +74,6 @@ cli_delete (const struct silo_global *g, int argc, char **argv)
     }
   if (cli_need_args (argc, optind, 1, 1, "delete [--force] ID") < 0)
     return 1;
-  /* runc: with --force, a container that does not exist is not an error. */
-  if (force && !silo_container_exists (g, argv[optind]))
-    return 0;
   if (silo_container_delete (g, argv[optind], force, &err) < 0)
     return cli_fail (&err);
   return 0;

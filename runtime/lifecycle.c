@@ -205,6 +205,21 @@ destroy_container (const struct silo_global *g, struct container_state *st, silo
   return 0;
 }
 
+/* runc: with --force, a container that does not exist is not an error.
+   A create killed before it wrote state.json leaves its directory behind
+   and the id stays taken; --force removes that too, as crun does. */
+static int
+delete_without_state (const struct silo_global *g, const char *id, silo_error_t *err)
+{
+  cleanup_free char *dir = NULL;
+
+  silo_error_release (err);
+  if (state_validate_id (id, err) < 0)
+    return -1;
+  dir = state_dir (g, id);
+  return rm_rf_at (AT_FDCWD, dir, err);
+}
+
 int
 silo_container_delete (const struct silo_global *g, const char *id, bool force,
                        silo_error_t *err)
@@ -212,7 +227,9 @@ silo_container_delete (const struct silo_global *g, const char *id, bool force,
   cleanup_state struct container_state *st = NULL;
   enum silo_status status;
 
-  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+  if (state_read (g, id, &st, err) < 0)
+    return force ? delete_without_state (g, id, err) : -1;
+  if (state_status (g, st, &status, err) < 0)
     return -1;
   if (!force && (status == SILO_RUNNING || status == SILO_PAUSED))
     return silo_make_error (err, 0, "container `%s` is %s: stop it first or use --force", id,

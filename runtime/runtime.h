@@ -99,7 +99,6 @@ int silo_container_stats (const struct silo_global *g, const char *id, struct cg
                           silo_error_t *err);
 
 const char *silo_status_name (enum silo_status s);
-bool silo_container_exists (const struct silo_global *g, const char *id);
 /* Signal by name ("KILL", "SIGKILL") or number. */
 int silo_parse_signal (const char *s, int *sig, silo_error_t *err);
 

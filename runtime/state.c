@@ -248,18 +248,3 @@ write_pid_file (const char *path, pid_t pid, silo_error_t *err)
   return write_file_atomic (path, buf, (size_t) n, err) < 0 ? silo_error_wrap (err, "--pid-file")
                                                            : 0;
 }
-
-bool
-silo_container_exists (const struct silo_global *g, const char *id)
-{
-  cleanup_free char *path = NULL;
-  silo_error_t err = NULL;
-
-  if (state_validate_id (id, &err) < 0)
-    {
-      silo_error_release (&err);
-      return false;
-    }
-  xasprintf (&path, "%s/%s/state.json", g->root, id);
-  return access (path, F_OK) == 0;
-}

@@ -93,6 +93,22 @@ test_duplicate_id () {
   assert_nothing_left "$ID"
 }
 
+# A create killed before it wrote state.json leaves its directory and the
+# id stays taken; plain delete refuses, --force removes it (as crun does).
+test_delete_force_removes_leftover_dir () {
+  setup true
+  mkdir -p "$T/state/$ID"
+  : > "$T/state/$ID/notify.sock"
+  expect_fail "does not exist" $S delete "$ID" || return 1
+  [ -d "$T/state/$ID" ] || fail "plain delete removed $T/state/$ID" || return 1
+  $S delete --force "$ID" || fail "delete --force exited $?" || return 1
+  [ ! -e "$T/state/$ID" ] || fail "$T/state/$ID left behind" || return 1
+  create_c "$ID" || return 1
+  $S delete --force "$ID" || return 1
+  assert_nothing_left "$ID" || return 1
+  expect_fail "container id" $S delete --force ../escape
+}
+
 test_impossible_cpuset () {
   setup true
   edit_config "$T/b" "c['linux']['resources']['cpu'] = {'cpus': '99'}"
