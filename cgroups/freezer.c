@@ -6,12 +6,26 @@
 
 #include "../util/utils.h"
 
-#define FREEZE_TRIES 2000 /* 1 ms apart */
+/* How long a freeze may take before it is undone and reported; runc waits
+ * 10 s too. A task in an uninterruptible sleep (NFS, FUSE) holds it up. */
+#define FREEZE_WAIT_MS 10000
 
-static void
-sleep_ms (long ms)
+static long long
+now_ms (void)
 {
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000 * 1000 };
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep a little longer each round, up to 10 ms: a freeze usually takes
+ * well under a millisecond, a slow one should not cost a busy loop. */
+static void
+wait_round (int round)
+{
+  long us = round < 7 ? 100L << round : 10000;
+  struct timespec ts = { 0, us * 1000 };
 
   nanosleep (&ts, NULL);
 }
@@ -35,23 +49,25 @@ int
 cg_v1_freeze_dir (const char *dir, bool frozen, silo_error_t *err)
 {
   const char *want = frozen ? "FROZEN" : "THAWED";
-  int i, ret;
+  long long deadline = now_ms () + FREEZE_WAIT_MS, next_write = 0;
+  int round, ret;
 
-  for (i = 0; i < FREEZE_TRIES; i++)
+  for (round = 0; now_ms () < deadline; round++)
     {
       cleanup_free char *state = NULL;
-      if (i % 50 == 0)
+      if (now_ms () >= next_write)
         {
           ret = cg_write (dir, "freezer.state", want, "freezer", err);
           if (ret < 0)
             return ret;
+          next_write = now_ms () + 50;
         }
       ret = cg_read (dir, "freezer.state", &state, err);
       if (ret < 0)
         return ret;
       if (strncmp (state, want, strlen (want)) == 0)
         return 0;
-      sleep_ms (1);
+      wait_round (round);
     }
   if (frozen)
     {
@@ -76,12 +92,13 @@ cg_v2_is_frozen_dir (const char *dir, bool *frozen, silo_error_t *err)
 int
 cg_v2_freeze_dir (const char *dir, bool frozen, silo_error_t *err)
 {
-  int i, ret;
+  long long deadline = now_ms () + FREEZE_WAIT_MS;
+  int round, ret;
 
   ret = cg_write (dir, "cgroup.freeze", frozen ? "1" : "0", "freezer", err);
   if (ret < 0)
     return ret;
-  for (i = 0; i < FREEZE_TRIES; i++)
+  for (round = 0; now_ms () < deadline; round++)
     {
       bool cur = !frozen;
       ret = cg_v2_is_frozen_dir (dir, &cur, err);
@@ -89,7 +106,14 @@ cg_v2_freeze_dir (const char *dir, bool frozen, silo_error_t *err)
         return ret;
       if (cur == frozen)
         return 0;
-      sleep_ms (1);
+      wait_round (round);
+    }
+  if (frozen)
+    {
+      /* Do not leave it half frozen: the tasks that did stop stay stopped. */
+      silo_error_t ignored = NULL;
+      cg_write (dir, "cgroup.freeze", "0", "freezer", &ignored);
+      silo_error_release (&ignored);
     }
   return silo_make_error (err, 0, "freezer: `%s` did not become %s", dir,
                           frozen ? "frozen" : "thawed");
