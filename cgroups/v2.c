@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../util/log.h"
@@ -104,11 +105,73 @@ v2_apply (struct cg_handle *h, const struct oci_resources *res, silo_error_t *er
   return cg_ebpf_apply_devices (dir, res->devices, res->n_devices, err);
 }
 
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+
+static bool
+is_kernel_thread (pid_t pid)
+{
+  cleanup_free char *path = NULL;
+  cleanup_free char *stat = NULL;
+  silo_error_t ignored = NULL;
+  unsigned long flags = 0;
+  const char *p;
+
+  xasprintf (&path, "/proc/%d/stat", pid);
+  if (read_file (path, &stat, NULL, &ignored) < 0)
+    {
+      silo_error_release (&ignored);
+      return false;
+    }
+  /* "pid (comm) state ppid pgrp session tty_nr tpgid flags": comm may hold
+     spaces and parentheses, so count from the last ')'. */
+  p = strrchr (stat, ')');
+  if (p == NULL || sscanf (p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+    return false;
+  return (flags & PF_KTHREAD) != 0;
+}
+
+/* Before Linux 6.13, KVM's NX-huge-page recovery worker (and, before 6.4,
+ * vhost's workers) was a kernel thread attached to the cgroups of the
+ * process that created it, here a sandbox's VMM. The v2 freezer never
+ * freezes a kernel thread yet waits for it, so cgroup.events would never
+ * say frozen. Move such threads to the root cgroup, the one place a v2 task
+ * may go without breaking the no-internal-processes rule; the little CPU
+ * time they use is then no longer charged to the container. */
+static int
+evict_kernel_threads (struct cg_handle *h, const char *dir, silo_error_t *err)
+{
+  const char *root = cg_host_v2 (&h->host)->mount;
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0, i;
+
+  if (cg_read_pids_rec (dir, &pids, &n, err) < 0)
+    return -1;
+  for (i = 0; i < n; i++)
+    {
+      if (!is_kernel_thread (pids[i]))
+        continue;
+      pr_debug ("cgroup: moving kernel thread %d out of %s before freezing", pids[i], dir);
+      if (cg_writef (root, "cgroup.procs", "freezer", err, "%d", pids[i]) < 0)
+        {
+          if ((*err)->status == ESRCH)
+            {
+              silo_error_release (err);
+              continue;
+            }
+          return silo_error_wrap (err, "move kernel thread %d out of `%s`, which the v2 freezer "
+                                       "cannot freeze", pids[i], dir);
+        }
+    }
+  return 0;
+}
+
 static int
 v2_freeze (struct cg_handle *h, bool frozen, silo_error_t *err)
 {
   cleanup_free char *dir = v2_dir (h);
 
+  if (frozen && evict_kernel_threads (h, dir, err) < 0)
+    return -1;
   return cg_v2_freeze_dir (dir, frozen, err);
 }
 
