@@ -302,6 +302,8 @@ void oci_config_free (struct oci_config *cfg);
 /* Parse a standalone process.json (`exec --process`). */
 int oci_process_parse (const char *text, const char *what, struct oci_process **out,
                        silo_error_t *err);
+/* A deep copy, freed with oci_process_free. */
+struct oci_process *oci_process_dup (const struct oci_process *p);
 void oci_process_free (struct oci_process *p);
 
 /* Parse a linux.resources object alone (`update -r FILE`). */

@@ -265,6 +265,35 @@ oci_process_clear (struct oci_process *p)
   memset (p, 0, sizeof (*p));
 }
 
+static void *
+memdup_or_null (const void *src, size_t n, size_t size)
+{
+  void *dst;
+
+  if (n == 0)
+    return NULL;
+  dst = xmalloc (n * size);
+  memcpy (dst, src, n * size);
+  return dst;
+}
+
+struct oci_process *
+oci_process_dup (const struct oci_process *src)
+{
+  struct oci_process *p = xmalloc0 (sizeof (*p));
+
+  *p = *src;
+  p->user.additional_gids = memdup_or_null (src->user.additional_gids,
+                                            src->user.n_additional_gids, sizeof (gid_t));
+  p->args = strv_dup (src->args);
+  p->env = strv_dup (src->env);
+  p->cwd = xstrdup (src->cwd);
+  p->rlimits = memdup_or_null (src->rlimits, src->n_rlimits, sizeof (struct oci_rlimit));
+  p->apparmor_profile = xstrdup (src->apparmor_profile);
+  p->selinux_label = xstrdup (src->selinux_label);
+  return p;
+}
+
 void
 oci_process_free (struct oci_process *p)
 {

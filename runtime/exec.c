@@ -85,34 +85,16 @@ build_process (const struct oci_config *cfg, const struct silo_exec_opts *o,
     }
   if (o->args == NULL || o->args[0] == NULL)
     return silo_make_error (err, 0, "exec: a command is required (or --process FILE)");
-  /* Round-trip through the parser to get an owned copy of the base process. */
-  p = xmalloc0 (sizeof (*p));
-  *p = *cfg->process;
+  p = oci_process_dup (cfg->process);
+  strv_free (p->args);
   p->args = strv_dup (o->args);
-  p->env = strv_dup (cfg->process->env);
-  p->cwd = xstrdup (o->cwd ? o->cwd : cfg->process->cwd);
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
   p->terminal = o->tty;
   p->console_height = p->console_width = 0;
-  p->user.additional_gids = NULL;
-  p->user.n_additional_gids = 0;
-  if (cfg->process->user.n_additional_gids)
-    {
-      size_t sz = cfg->process->user.n_additional_gids * sizeof (gid_t);
-      p->user.additional_gids = xmalloc (sz);
-      memcpy (p->user.additional_gids, cfg->process->user.additional_gids, sz);
-      p->user.n_additional_gids = cfg->process->user.n_additional_gids;
-    }
-  p->rlimits = NULL;
-  p->n_rlimits = 0;
-  if (cfg->process->n_rlimits)
-    {
-      size_t sz = cfg->process->n_rlimits * sizeof (struct oci_rlimit);
-      p->rlimits = xmalloc (sz);
-      memcpy (p->rlimits, cfg->process->rlimits, sz);
-      p->n_rlimits = cfg->process->n_rlimits;
-    }
-  p->apparmor_profile = xstrdup (cfg->process->apparmor_profile);
-  p->selinux_label = xstrdup (cfg->process->selinux_label);
   p->no_new_privileges = cfg->process->no_new_privileges || o->no_new_privs;
   *out = p;
   for (size_t i = 0; o->env && o->env[i]; i++)

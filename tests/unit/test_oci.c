@@ -454,6 +454,35 @@ test_process_parse (void)
   return 0;
 }
 
+/* The copy owns everything: freeing the original first must not matter
+ * (ASan in check-asan would see a shared pointer). */
+static int
+test_process_dup (void)
+{
+  struct oci_process *p = NULL, *d;
+  silo_error_t err = NULL;
+
+  CHECK (oci_process_parse ("{\"args\": [\"sh\"], \"cwd\": \"/w\", \"env\": [\"A=1\"], "
+                            "\"user\": {\"uid\": 1, \"gid\": 2, \"additionalGids\": [3, 4]}, "
+                            "\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 64, "
+                            "\"soft\": 32}], \"apparmorProfile\": \"prof\"}",
+                            "process.json", &p, &err) == 0);
+  d = oci_process_dup (p);
+  CHECK (d->args != p->args && d->env != p->env && d->cwd != p->cwd);
+  oci_process_free (p);
+  CHECK_STR (d->args[0], "sh");
+  CHECK (d->args[1] == NULL);
+  CHECK_STR (d->env[0], "A=1");
+  CHECK_STR (d->cwd, "/w");
+  CHECK (d->user.uid == 1 && d->user.gid == 2 && d->user.n_additional_gids == 2);
+  CHECK (d->user.additional_gids[1] == 4);
+  CHECK (d->n_rlimits == 1 && d->rlimits[0].hard == 64 && d->rlimits[0].soft == 32);
+  CHECK_STR (d->apparmor_profile, "prof");
+  CHECK (d->selinux_label == NULL);
+  oci_process_free (d);
+  return 0;
+}
+
 static int
 test_resources_parse (void)
 {
@@ -527,6 +556,7 @@ main (void)
   RUN_TEST (test_default_spec);
   RUN_TEST (test_default_spec_rootless);
   RUN_TEST (test_process_parse);
+  RUN_TEST (test_process_dup);
   RUN_TEST (test_resources_parse);
   RUN_TEST (test_ns_table);
   UNIT_EXIT ();
