@@ -28,7 +28,29 @@ struct serial
   uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
   bool thre_pending; /* THR-empty interrupt not yet acknowledged by an IIR read */
   bool irq_level;
+  /* Output goes out a line at a time: one write(2) per byte would cost a
+     system call per character of the guest's console. */
+  uint8_t out[256];
+  size_t out_len;
 };
+
+static void
+flush_output (struct serial *s)
+{
+  if (s->out_len > 0 && s->vm->cfg->console_fd >= 0)
+    (void) write_all (s->vm->cfg->console_fd, s->out, s->out_len);
+  s->out_len = 0;
+}
+
+static void
+put_output (struct serial *s, uint8_t c)
+{
+  if (s->vm->cfg->console_fd < 0)
+    return;
+  s->out[s->out_len++] = c;
+  if (c == '\n' || s->out_len == sizeof (s->out))
+    flush_output (s);
+}
 
 static void
 update_irq (struct serial *s)
@@ -91,8 +113,8 @@ serial_write (struct serial *s, uint64_t off, uint8_t v)
         s->dll = v;
       else
         {
-          if (!(s->mcr & UART_MCR_LOOP) && s->vm->cfg->console_fd >= 0)
-            (void) write_all (s->vm->cfg->console_fd, &v, 1);
+          if (!(s->mcr & UART_MCR_LOOP))
+            put_output (s, v);
           s->thre_pending = true;
         }
       break;
@@ -137,6 +159,7 @@ serial_destroy (struct device_header *dev)
 {
   struct serial *s = dev->data;
 
+  flush_output (s); /* a last line without its newline: a panic, a prompt */
   pthread_mutex_destroy (&s->lock);
   free (s);
 }
