@@ -7,7 +7,7 @@
 # at emulation speed.
 #   tests/nested/run.sh DIR CMD...   runs `cd DIR && CMD...` in L1
 # Exits with the command's status; 77 when QEMU or a kernel with kvm_amd is
-# missing (the reason is printed).
+# missing (the reason is printed); 75 when L1 stalled (see below).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -52,16 +52,49 @@ job=$build/job.sh
 } > "$job"
 
 log=$build/console.log
+: > "$log"
 # -cpu max: TCG's AMD-V with nested paging. Two vCPUs let the VMM's threads
-# and the guest's run side by side (multi-threaded TCG). The time limit
-# turns a stuck L1 into a failure instead of a hang: once, L1 reported a
-# soft lockup inside KVM_RUN (an L2 that never exited under TCG's SVM).
-timeout "${NESTED_TIMEOUT:-1200}" "$qemu" -M q35 -cpu max -smp "${NESTED_CPUS:-2}" -m "${NESTED_MEM:-3072}" -accel tcg,thread=multi \
+# and the guest's run side by side (multi-threaded TCG).
+timeout "${NESTED_TIMEOUT:-1200}" "$qemu" -M q35 -cpu max -smp "${NESTED_CPUS:-2}" -m "${NESTED_MEM:-3072}" -accel tcg,thread="${NESTED_TCG_THREAD:-multi}" \
   -nographic -no-reboot -nodefaults -serial stdio \
   -kernel "$kernel" -initrd "$build/l1.cpio" \
   -append "console=ttyS0 quiet panic=-1 silo_nested_job=$job" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-  </dev/null 2>&1 | tee "$log"
+  -monitor unix:"$build/monitor.sock",server=on,wait=off \
+  </dev/null >>"$log" 2>&1 &
+qemu_pid=$!
+tail -n +1 -f --pid="$qemu_pid" "$log" &
+tail_pid=$!
+
+# Emulated AMD-V is not hardware: now and then L1 itself stops making
+# progress. Seen here: an L2 guest spinning with interrupts off on a lock
+# that an interrupt handler took over code that held it with interrupts
+# off, i.e. an interrupt delivered into L2 while its IF was clear, which
+# L1's KVM never does on hardware; L1 then reports a soft lockup or an RCU
+# stall and prints nothing more. Stop it then, or when the console has
+# been silent for NESTED_STALL seconds (the job prints at least one line
+# per test and each test has a shorter limit of its own), and exit 75 so
+# that the caller can start a fresh L1 for what had not finished.
+stall_limit=${NESTED_STALL:-200}
+size=0 silent=0 stalled=
+while kill -0 "$qemu_pid" 2>/dev/null; do
+  sleep 5
+  new_size=$(stat -c %s "$log")
+  if [ "$new_size" -ne "$size" ]; then size=$new_size silent=0; else silent=$((silent + 5)); fi
+  if grep -qE 'soft lockup|rcu_preempt (self-)?detected stall' "$log"; then
+    stalled="L1's kernel reported a soft lockup or RCU stall"
+  elif [ "$silent" -ge "$stall_limit" ]; then
+    stalled="L1 printed nothing for $stall_limit s (NESTED_STALL)"
+  fi
+  if [ -n "$stalled" ]; then
+    sleep 2 # let the report reach the log
+    kill "$qemu_pid"
+    break
+  fi
+done
+wait "$qemu_pid" || true
+wait "$tail_pid" || true
+[ -z "$stalled" ] || { echo "nested: L1 stalled: $stalled"; exit 75; }
 status=$(sed -n 's/^nested: exit \([0-9]*\).*/\1/p' "$log" | tail -1)
 [ -n "$status" ] || { echo "nested: L1 ended without reporting a status"; exit 1; }
 exit "$status"
