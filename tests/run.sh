@@ -114,7 +114,8 @@ run_vm_here () {
 
 # No vmx/svm here: the same tests in L1 of tests/nested/run.sh. When L1
 # stalls (the emulation's fault, see there) a fresh L1 runs the tests that
-# had not reported yet, up to NESTED_ATTEMPTS times in all.
+# had not reported yet, up to NESTED_ATTEMPTS (6) times in all: each stall
+# costs ~45 s, and a clean make check here saw two in one tier.
 run_vm () {
   local line failed_before=$failed attempt stalled done_names=""
   if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ]; then
@@ -122,7 +123,7 @@ run_vm () {
     return
   fi
   echo "== vm: no vmx/svm here; running under QEMU's emulated AMD-V (tests/nested/run.sh)"
-  for attempt in $(seq 1 "${NESTED_ATTEMPTS:-3}"); do
+  for attempt in $(seq 1 "${NESTED_ATTEMPTS:-6}"); do
     stalled=
     while IFS= read -r line; do
       line=${line%$'\r'}
@@ -140,7 +141,7 @@ run_vm () {
       esac
     done < <(BUILD=$BUILD "$TOP/tests/nested/run.sh" "$TOP" env BUILD="$BUILD" VM_DONE="$done_names" tests/run.sh vm-here 2>&1)
     [ -n "$stalled" ] || return
-    echo "== vm: L1 stalled (attempt $attempt of ${NESTED_ATTEMPTS:-3}); a fresh L1 runs what had not finished"
+    echo "== vm: L1 stalled (attempt $attempt of ${NESTED_ATTEMPTS:-6}); a fresh L1 runs what had not finished"
   done
   count_line "FAIL: vm (L1 stalled on every attempt)"
 }
