@@ -209,6 +209,7 @@ char *
 state_oci_json (const struct container_state *st, const char *status, bool pretty)
 {
   json_t *o = json_object ();
+  json_t *annotations;
   char *text;
 
   json_object_set_new (o, "ociVersion", json_string ("1.0.2"));
@@ -219,9 +220,19 @@ state_oci_json (const struct container_state *st, const char *status, bool prett
   json_object_set_new (o, "rootfs", json_string (st->rootfs ? st->rootfs : ""));
   json_object_set_new (o, "created", json_string (st->created ? st->created : ""));
   json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
-  json_object_set_new (o, "annotations",
-                       st->annotations_json ? json_loads (st->annotations_json, 0, NULL)
-                                            : json_object ());
+  annotations = st->annotations_json ? json_loads (st->annotations_json, 0, NULL) : NULL;
+  if (!json_is_object (annotations))
+    {
+      json_decref (annotations);
+      annotations = json_object ();
+    }
+  /* The mode chosen (annotation, --sandbox or silo-vm) and the backend that
+     runs it, for engines and people asking which isolation they got. */
+  if (st->mode)
+    json_object_set_new (annotations, "silo.sandbox", json_string (st->mode));
+  if (st->backend)
+    json_object_set_new (annotations, "silo.sandbox.backend", json_string (st->backend));
+  json_object_set_new (o, "annotations", annotations);
   text = json_dumps (o, pretty ? JSON_INDENT (2) : JSON_COMPACT);
   json_decref (o);
   if (text == NULL)

@@ -26,6 +26,7 @@ test_create_state_start_stopped () {
   ! pid_gone "$pid" || fail "no process $pid" || return 1
   assert_eq "$(state_of "$ID" id)" "$ID" || return 1
   assert_eq "$(state_of "$ID" bundle)" "$T/b" || return 1
+  assert_contains "$($S state "$ID")" '"silo.sandbox": "container"' || return 1
   $S start "$ID" || return 1
   assert_eq "$(state_of "$ID" status)" running || return 1
   wait_for is_status "$ID" stopped || fail "never stopped: $($S state "$ID")" || return 1
