@@ -110,22 +110,13 @@ v2_apply (struct cg_handle *h, const struct oci_resources *res, silo_error_t *er
 static bool
 is_kernel_thread (pid_t pid)
 {
-  cleanup_free char *path = NULL;
   cleanup_free char *stat = NULL;
-  silo_error_t ignored = NULL;
+  const char *fields;
   unsigned long flags = 0;
-  const char *p;
 
-  xasprintf (&path, "/proc/%d/stat", pid);
-  if (read_file (path, &stat, NULL, &ignored) < 0)
-    {
-      silo_error_release (&ignored);
-      return false;
-    }
-  /* "pid (comm) state ppid pgrp session tty_nr tpgid flags": comm may hold
-     spaces and parentheses, so count from the last ')'. */
-  p = strrchr (stat, ')');
-  if (p == NULL || sscanf (p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+  /* fields 3 to 9: state ppid pgrp session tty_nr tpgid flags */
+  if (read_proc_stat (pid, &stat, &fields) < 0
+      || sscanf (fields, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
     return false;
   return (flags & PF_KTHREAD) != 0;
 }

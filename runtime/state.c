@@ -141,25 +141,15 @@ unsigned long long
 proc_start_time (pid_t pid)
 {
   cleanup_free char *text = NULL;
-  silo_error_t err = NULL;
-  char path[64];
-  char *p;
+  const char *fields;
   unsigned long long start = 0;
 
-  snprintf (path, sizeof (path), "/proc/%d/stat", pid);
-  if (read_file (path, &text, NULL, &err) < 0)
-    {
-      silo_error_release (&err);
-      return 0;
-    }
-  /* comm may hold spaces and parens: fields restart after the last ')'. */
-  p = strrchr (text, ')');
-  if (p == NULL)
+  if (read_proc_stat (pid, &text, &fields) < 0)
     return 0;
   /* field 3 is the state; 22 is starttime. A zombie is as good as gone. */
-  if (p[2] == 'Z' || p[2] == 'X')
+  if (fields[0] == 'Z' || fields[0] == 'X')
     return 0;
-  if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+  if (sscanf (fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
                      "%*d %llu",
               &start)
       != 1)

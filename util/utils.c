@@ -402,6 +402,26 @@ parse_long (const char *s, long *out)
   return 0;
 }
 
+int
+read_proc_stat (pid_t pid, char **text, const char **fields)
+{
+  silo_error_t ignored = NULL;
+  char path[64];
+  const char *close_paren;
+
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  if (read_file (path, text, NULL, &ignored) < 0)
+    {
+      silo_error_release (&ignored);
+      return -1;
+    }
+  close_paren = strrchr (*text, ')');
+  if (close_paren == NULL || close_paren[1] != ' ' || close_paren[2] == '\0')
+    return -1;
+  *fields = close_paren + 2;
+  return 0;
+}
+
 unsigned long long
 now_ns (void)
 {

@@ -105,6 +105,11 @@ int parse_long (const char *s, long *out);
  * must not hold its parent's sockets open). */
 int close_fds_except (const int *keep, size_t n, silo_error_t *err);
 
+/* Read /proc/<pid>/stat. *fields points into *text at field 3 (the state),
+ * past "pid (comm) " whose comm may itself hold spaces and parentheses.
+ * Returns 0, or -1 when the process is gone or the text is not as expected. */
+int read_proc_stat (pid_t pid, char **text, const char **fields);
+
 /* Monotonic time in nanoseconds, for the --debug timing breakdown. */
 unsigned long long now_ns (void);
 

@@ -648,24 +648,15 @@ test_real_pids_limit (void)
 static unsigned long
 proc_utime (pid_t pid)
 {
-  char file[64];
   cleanup_free char *text = NULL;
-  silo_error_t err = NULL;
+  const char *fields;
   unsigned long utime = 0;
-  char *p;
-  int i;
 
-  snprintf (file, sizeof (file), "/proc/%d/stat", (int) pid);
-  if (read_file (file, &text, NULL, &err) < 0)
-    {
-      silo_error_release (&err);
-      return 0;
-    }
-  p = strrchr (text, ')');
-  for (i = 0; p && i < 12; i++) /* field 14 is utime; field 3 follows ')' */
-    p = strchr (p + 1, ' ');
-  if (p)
-    utime = strtoul (p + 1, NULL, 10);
+  /* fields 3 to 14: state ppid pgrp session tty_nr tpgid flags minflt
+     cminflt majflt cmajflt utime */
+  if (read_proc_stat (pid, &text, &fields) < 0
+      || sscanf (fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu", &utime) != 1)
+    return 0;
   return utime;
 }
 
