@@ -108,6 +108,26 @@ sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *er
   return 0;
 }
 
+int
+sandbox_ready_timeout (const struct oci_config *cfg, int *seconds, silo_error_t *err)
+{
+  const char *value = oci_kv_get (&cfg->annotations, "silo.sandbox.ready_timeout");
+  long n;
+
+  if (value == NULL)
+    {
+      *seconds = SANDBOX_READY_TIMEOUT_S;
+      return 0;
+    }
+  if (parse_long (value, &n) < 0 || n < 1 || n > SANDBOX_READY_TIMEOUT_MAX_S)
+    return silo_make_error (err, 0,
+                            "config.json: annotations: silo.sandbox.ready_timeout: `%s` is not a "
+                            "number of seconds from 1 to %d",
+                            value, SANDBOX_READY_TIMEOUT_MAX_S);
+  *seconds = (int) n;
+  return 0;
+}
+
 /* CPUs in a cpuset list such as "0-3,8"; -1 when it is not one. */
 static int
 cpuset_count (const char *list)

@@ -14,7 +14,11 @@
 #define SANDBOX_SOCK "sandbox.sock"
 #define SANDBOX_LOG "sandbox.log"
 #define SANDBOX_GUEST_DIR "guest"
-#define SANDBOX_READY_TIMEOUT_MS 10000
+/* How long the guest agent has to report ready, from the guest's launch.
+ * Well above a boot on VT-x/AMD-V (tenths of a second) or UML (~1.5 s),
+ * it leaves room for slow hosts: nested virtualization, emulation. */
+#define SANDBOX_READY_TIMEOUT_S 30
+#define SANDBOX_READY_TIMEOUT_MAX_S 3600
 
 /* A way to boot the guest. launch() runs in the monitor, after the guest tree
  * exists: it starts the guest (a child of the monitor) and returns the host
@@ -34,6 +38,9 @@ extern const struct sandbox_backend_ops sandbox_kvm_ops;
 
 /* Guest memory from linux.resources.memory.limit (docs/sandbox.md). */
 int sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *err);
+/* Seconds the agent has to report ready: annotation
+ * silo.sandbox.ready_timeout, else SANDBOX_READY_TIMEOUT_S. */
+int sandbox_ready_timeout (const struct oci_config *cfg, int *seconds, silo_error_t *err);
 /* Guest vCPUs from linux.resources.cpu: ceil(quota / period), else the size
  * of the cpuset, else 1; never more than the host's online CPUs. */
 #define SANDBOX_VCPUS_MAX 64 /* the guest kernel's NR_CPUS */

@@ -372,6 +372,8 @@ poll_timeout (struct monitor *m)
 static int
 check_deadline (struct monitor *m, silo_error_t *err)
 {
+  cleanup_free char *tail = NULL;
+
   if (m->deadline_ns == 0 || now_ns () < m->deadline_ns)
     return 0;
   if (m->phase == PHASE_STOPPED)
@@ -380,8 +382,11 @@ check_deadline (struct monitor *m, silo_error_t *err)
       m->deadline_ns = 0;
       return 0;
     }
-  return silo_make_error (err, ETIMEDOUT, "sandbox: the guest agent did not become ready within %d s",
-                          SANDBOX_READY_TIMEOUT_MS / 1000);
+  tail = monitor_log_tail (m);
+  return silo_make_error (err, ETIMEDOUT, "sandbox: the guest agent did not %s within %d s "
+                                         "(silo.sandbox.ready_timeout; console: %s)",
+                          m->phase == PHASE_BOOT ? "become ready" : "create the workload",
+                          m->ready_timeout_s, tail ? tail : "nothing");
 }
 
 /* One round; *guest_gone when the guest process has ended. */

@@ -56,6 +56,7 @@ struct monitor
   int status; /* the workload's, -1 until EXIT */
   uint32_t next_id;
   unsigned long long deadline_ns; /* 0 = none */
+  int ready_timeout_s;
 };
 
 int monitor_setup (struct monitor *m, const char *backend, silo_error_t *err);

@@ -125,8 +125,10 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
 
   if (ops == NULL)
     return silo_make_error (err, 0, "sandbox backend `%s`: unknown", backend);
-  if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0 || setup_signals (m, err) < 0
-      || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0 || setup_namespaces (err) < 0)
+  if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0
+      || sandbox_ready_timeout (m->req->cfg, &m->ready_timeout_s, err) < 0
+      || setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
+      || setup_namespaces (err) < 0)
     return -1;
   if (sandbox_guest_tree (m->req, &guest_dir, err) < 0)
     return silo_error_wrap (err, "sandbox guest tree");
@@ -136,7 +138,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
   proto_outq_init (&m->out, m->chan, PROTO_WINDOW);
-  m->deadline_ns = now_ns () + SANDBOX_READY_TIMEOUT_MS * 1000000ULL;
+  m->deadline_ns = now_ns () + (unsigned long long) m->ready_timeout_s * 1000000000ULL;
   return 0;
 }
 

@@ -167,13 +167,49 @@ test_vm_delete_force_leaves_nothing () {
   "$VM" delete --force "$id" || fail "delete --force" || return 1
   # A zombie (host init may not reap) is gone for our purposes.
   ! alive "$pid" || fail "monitor $pid still alive" || return 1
-  ! "$VM" state "$id" >/dev/null 2>&1 || fail "state remains" || return 1
-  # The monitor and the VMM are forked from silo, UML's command line names
-  # the state dir: nothing that mentions the id may remain.
-  ! pgrep -f -- "$id" >/dev/null || fail "sandbox processes remain: $(pgrep -a -f -- "$id")" \
+  nothing_left "$id"
+}
+
+# Nothing of container $1 remains: state, processes (the monitor and the
+# VMM are forked from silo; UML's command line names the state dir), cgroup.
+nothing_left () {
+  ! "$VM" state "$1" >/dev/null 2>&1 || fail "state remains" || return 1
+  ! pgrep -f -- "$1" >/dev/null || fail "sandbox processes remain: $(pgrep -a -f -- "$1")" \
     || return 1
-  ! grep -q "$id" /proc/self/mountinfo || fail "mounts remain" || return 1
-  ! find /sys/fs/cgroup -maxdepth 4 -name "$id" 2>/dev/null | grep -q . || fail "cgroup remains"
+  ! grep -q "$1" /proc/self/mountinfo || fail "mounts remain" || return 1
+  ! find /sys/fs/cgroup -maxdepth 4 -name "$1" 2>/dev/null | grep -q . || fail "cgroup remains"
+}
+
+# A guest whose agent never reports ready (the kvm test guest, which has
+# none): run fails after silo.sandbox.ready_timeout naming the console's
+# last line, and leaves nothing behind.
+test_vm_agent_never_ready () {
+  backend_ready
+  [ "$BACKEND" = kvm ] || skip "the agent-less test guest boots on the kvm backend only"
+  local d id err guest=$TOP/$BUILD/tests/vm-guest/guest64.elf
+  [ -r "$guest" ] || skip "no test guest at $guest (make)"
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" true
+  edit_config "$d" "c['annotations']['silo.vm.kernel'] = '$guest'
+c['annotations']['silo.sandbox.ready_timeout'] = '3'"
+  ! (cd "$d" && "$VM" run "$id" </dev/null >/dev/null 2>"$d/err") || fail "run succeeded" || return 1
+  err=$(cat "$d/err")
+  assert_contains "$err" "did not become ready within 3 s" || return 1
+  assert_contains "$err" "console: guest: no agent here)" || return 1
+  nothing_left "$id"
+}
+
+test_vm_bad_ready_timeout () {
+  backend_ready
+  local d id err
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" true
+  edit_config "$d" "c['annotations']['silo.sandbox.ready_timeout'] = '0'"
+  ! (cd "$d" && "$VM" run "$id" </dev/null >/dev/null 2>"$d/err") || fail "run succeeded" || return 1
+  err=$(cat "$d/err")
+  assert_eq "$(wc -l < "$d/err")" 1 "error lines: [$err]" || return 1
+  assert_contains "$err" "silo.sandbox.ready_timeout: \`0\` is not a number of seconds" || return 1
+  nothing_left "$id"
 }
 
 test_vm_run_true () {

@@ -2,7 +2,9 @@
  * hosts: about a microsecond per instruction, so it stays small). It
  * reports over COM1 what it found in the zero page, drives every
  * virtio-mmio device named on its command line when "t.virtio" is given,
- * and powers off through the i8042 reset line. */
+ * and powers off through the i8042 reset line. Booted by silo's sandbox
+ * (rdinit=/init on its command line) it has no agent to start and waits
+ * forever instead, as a guest whose init never comes up. */
 #include "io.h"
 
 #define ZP_E820_ENTRIES 0x1e8
@@ -89,6 +91,12 @@ guest_main (const u8 *zero_page)
   report_zero_page (zero_page);
   if (has_word (cmdline, "t.virtio"))
     virtio_test (cmdline);
+  if (has_word (cmdline, "rdinit=/init"))
+    {
+      puts_ ("guest: no agent here\n");
+      for (;;)
+        __asm__ volatile ("cli; hlt");
+    }
   puts_ ("guest: power off\n");
   while (inb (0x64) & 2)
     ;
