@@ -171,7 +171,8 @@ test_vm_delete_force_leaves_nothing () {
 }
 
 # Nothing of container $1 remains: state, processes (the monitor and the
-# VMM are forked from silo; UML's command line names the state dir), cgroup.
+# VMM are forked from silo; UML's command line names the state dir), mounts,
+# cgroup.
 nothing_left () {
   ! "$VM" state "$1" >/dev/null 2>&1 || fail "state remains" || return 1
   ! pgrep -f -- "$1" >/dev/null || fail "sandbox processes remain: $(pgrep -a -f -- "$1")" \
