@@ -8,16 +8,8 @@
 
 /* How long a freeze may take before it is undone and reported; runc waits
  * 10 s too. A task in an uninterruptible sleep (NFS, FUSE) holds it up. */
-#define FREEZE_WAIT_MS 10000
-
-static long long
-now_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define FREEZE_WAIT_NS (10000 * 1000000ULL)
+#define FREEZE_REWRITE_NS (50 * 1000000ULL) /* v1: write the state again this often */
 
 /* Sleep a little longer each round, up to 10 ms: a freeze usually takes
  * well under a millisecond, a slow one should not cost a busy loop. */
@@ -49,18 +41,18 @@ int
 cg_v1_freeze_dir (const char *dir, bool frozen, silo_error_t *err)
 {
   const char *want = frozen ? "FROZEN" : "THAWED";
-  long long deadline = now_ms () + FREEZE_WAIT_MS, next_write = 0;
+  unsigned long long deadline = now_ns () + FREEZE_WAIT_NS, next_write = 0;
   int round, ret;
 
-  for (round = 0; now_ms () < deadline; round++)
+  for (round = 0; now_ns () < deadline; round++)
     {
       cleanup_free char *state = NULL;
-      if (now_ms () >= next_write)
+      if (now_ns () >= next_write)
         {
           ret = cg_write (dir, "freezer.state", want, "freezer", err);
           if (ret < 0)
             return ret;
-          next_write = now_ms () + 50;
+          next_write = now_ns () + FREEZE_REWRITE_NS;
         }
       ret = cg_read (dir, "freezer.state", &state, err);
       if (ret < 0)
@@ -92,13 +84,13 @@ cg_v2_is_frozen_dir (const char *dir, bool *frozen, silo_error_t *err)
 int
 cg_v2_freeze_dir (const char *dir, bool frozen, silo_error_t *err)
 {
-  long long deadline = now_ms () + FREEZE_WAIT_MS;
+  unsigned long long deadline = now_ns () + FREEZE_WAIT_NS;
   int round, ret;
 
   ret = cg_write (dir, "cgroup.freeze", frozen ? "1" : "0", "freezer", err);
   if (ret < 0)
     return ret;
-  for (round = 0; now_ms () < deadline; round++)
+  for (round = 0; now_ns () < deadline; round++)
     {
       bool cur = !frozen;
       ret = cg_v2_is_frozen_dir (dir, &cur, err);
