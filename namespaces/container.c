@@ -151,6 +151,8 @@ enter_namespaces_late (const struct ns_spawn_config *c, int sync_fd, silo_error_
   if (ns_sync_expect (sync_fd, NS_SYNC_GO, &msg, err) < 0)
     return -1;
   ns_sync_msg_clear (&msg);
+  if (ns_seal_after_go (c, err) < 0)
+    return -1;
   if (has_new_ns (c->cfg, CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return silo_make_error (err, errno, "become root in the user namespace");
   /* After the runtime put us in the cgroup, so that it is the ns root. */

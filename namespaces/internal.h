@@ -40,6 +40,9 @@ int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool m
  * environment to exec with (process.env, HOME added when missing). */
 int ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,
                      int preserve_fds, char **exec_path, char ***env, silo_error_t *err);
+/* A child that stayed dumpable for an unprivileged runtime's id-map writes
+ * (namespaces/spawn.c) stops being so once NS_SYNC_GO arrives. */
+int ns_seal_after_go (const struct ns_spawn_config *c, silo_error_t *err);
 int ns_run_hooks_in_container (const struct oci_hook_list *hooks, const char *state_json,
                                const char *kind, silo_error_t *err);
 

@@ -5,6 +5,7 @@
  * CLONE_PARENT, so the container process is always the caller's child. */
 #include "internal.h"
 #include "sync.h"
+#include "../util/log.h"
 #include "../util/syscalls.h"
 #include "../util/utils.h"
 
@@ -141,6 +142,49 @@ join_process_namespaces (pid_t pid, silo_error_t *err)
   return 0;
 }
 
+/* From clone() until execve this process is on its way into the container,
+ * and a process already there could reach it through /proc/<pid>/fd, ptrace
+ * or /proc/<pid>/mem (runc's model, CVE-2016-9962): it is non-dumpable, and it
+ * holds only stdio, --preserve-fds and what setup itself needs. Whatever the
+ * runtime had open (cgroup directories, the state dir, the log file) is closed
+ * before any namespace is joined. An unprivileged runtime must still write
+ * the id maps of a new user namespace, which a non-dumpable child's /proc
+ * files forbid: it drops dumpability after NS_SYNC_GO instead
+ * (ns_seal_after_go), before any namespace is joined. */
+static bool
+seal_late (const struct ns_spawn_config *c)
+{
+  const struct oci_namespace *ns = oci_config_namespace (c->cfg, CLONE_NEWUSER);
+  return c->join_pid <= 0 && geteuid () != 0 && ns && ns->path == NULL;
+}
+
+static int
+seal_child (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
+{
+  size_t n = 0, cap = 3 + c->n_cg_tasks_fds + (size_t) (c->preserve_fds > 0 ? c->preserve_fds : 0);
+  cleanup_free int *keep = xmalloc (cap * sizeof (int));
+
+  if (!seal_late (c) && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return silo_make_error (err, errno, "prctl PR_SET_DUMPABLE");
+  keep[n++] = sync_fd;
+  keep[n++] = c->console_socket_fd;
+  keep[n++] = c->exec_fifo_fd;
+  for (size_t i = 0; i < c->n_cg_tasks_fds; i++)
+    keep[n++] = c->cg_tasks_fds[i];
+  for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
+    keep[n++] = fd;
+  log_to_stderr (); /* the log file is a host fd too */
+  return close_fds_except (keep, n, err);
+}
+
+int
+ns_seal_after_go (const struct ns_spawn_config *c, silo_error_t *err)
+{
+  if (seal_late (c) && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return silo_make_error (err, errno, "prctl PR_SET_DUMPABLE");
+  return 0;
+}
+
 static __attribute__ ((noreturn)) void
 child_entry (const struct ns_spawn_config *c, int sync_fd)
 {
@@ -226,10 +270,10 @@ ns_spawn (const struct ns_spawn_config *c, pid_t *pid, int *sync_fd, silo_error_
     }
   if (child == 0)
     {
-      close (sp[0]);
       /* Die with the runtime until setup is done: no orphan if it is killed. */
       prctl (PR_SET_PDEATHSIG, SIGKILL);
-      if (c->cg_self_join && join_v1_cgroups (c, &err_child) < 0)
+      if (seal_child (c, sp[1], &err_child) < 0
+          || (c->cg_self_join && join_v1_cgroups (c, &err_child) < 0))
         {
           ns_sync_send_error (sp[1], &err_child);
           _exit (1);

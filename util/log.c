@@ -34,6 +34,12 @@ log_debug_enabled (void)
   return log_debug;
 }
 
+void
+log_to_stderr (void)
+{
+  log_fd = 2;
+}
+
 int
 log_get_fd (void)
 {

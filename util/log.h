@@ -17,6 +17,8 @@ int log_init (const char *path, bool json, bool debug);
 bool log_debug_enabled (void);
 /* The fd logs go to: a child that closes what it inherited keeps it. */
 int log_get_fd (void);
+/* Log to stderr from now on: for a child about to close the inherited log file. */
+void log_to_stderr (void);
 void log_write (enum log_level level, const char *file, int line, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
