@@ -23,10 +23,6 @@ int ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
 /* Flags a bind mount must keep on remount (locked in a user namespace). */
 unsigned long ns_mount_locked_flags (const char *path);
 
-/* /dev: default and configured devices, symlinks, ptmx. */
-int ns_create_devices (int rootfd, const struct oci_config *cfg, bool in_userns,
-                       silo_error_t *err);
-
 /* After pivot: masked and read-only paths, sysctl, read-only root. */
 int ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err);
 int ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err);

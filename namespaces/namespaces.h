@@ -41,6 +41,12 @@ int ns_cap_from_name (const char *name);
 
 #endif
 
+/* --- /dev (namespaces/devices.c), also the sandbox guest's --- */
+/* Under the root rootfd (an O_PATH fd): default and configured devices,
+ * the /dev/fd, stdin, stdout, stderr and core links, ptmx. */
+int ns_create_devices (int rootfd, const struct oci_config *cfg, bool in_userns,
+                       silo_error_t *err);
+
 /* --- the container process (namespaces/spawn.c, namespaces/process.c) --- */
 #include "../cgroups/cgroups.h"
 

@@ -81,3 +81,46 @@ assert_contains () {
   esac
   fail "expected output containing [$2], got [$1]"
 }
+
+# fdscan_setup BUNDLE: the static scanner in the bundle's rootfs, and a
+# marker beside the rootfs, outside the container: /$MARK on the host.
+fdscan_setup () {
+  cc -static -O2 -o "$1/rootfs/bin/fdscan" "$TOP/tests/helpers/fdscan.c" || return 1
+  touch "$1/marker"
+  MARK=${1#/}/marker
+}
+
+# fdscan_check FILE PATTERN: the scanner's report (tests/helpers/fdscan.c)
+# has no escape, and no fd it saw above stdio matches the regex PATTERN.
+fdscan_check () {
+  local out=$1 host
+  wait_for grep -q '^SCANS' "$out" || fail "the scanner did not finish: $(tail -3 "$out" 2>&1)" \
+    || return 1
+  if grep -q '^ESCAPE' "$out"; then fail "$(grep '^ESCAPE' "$out")"; return 1; fi
+  host=$(grep -E "^SAW .*($2)" "$out")
+  [ -z "$host" ] || { fail "host paths reachable: $host"; return 1; }
+  [ "$(awk '/^SCANS/ {print $2}' "$out")" -gt 10 ] || fail "only $(grep '^SCANS' "$out")"
+}
+
+# A --console-socket receiver that takes any number of terminals and keeps
+# each master open (closing it would hang the terminal up: SIGHUP).
+many_consoles () {
+  python3 - "$1" <<'PY' &
+import array, os, socket, sys
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1]); srv.listen(16)
+masters = []
+while True:
+    conn, _ = srv.accept()
+    fds = array.array("i")
+    try:
+        _, anc, _, _ = conn.recvmsg(64, socket.CMSG_LEN(fds.itemsize))
+    except OSError:
+        anc = []
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            masters.append(int.from_bytes(data[:4], "little"))
+    conn.close()
+PY
+  BG_PIDS="$BG_PIDS $!"
+}

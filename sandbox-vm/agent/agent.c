@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -26,6 +27,7 @@ struct agent
   int sigfd;
   bool created, started;
   int main_status; /* -1 while the main process runs */
+  int mnt_fd;      /* guest: the container's mount namespace, for exec */
   uint32_t unacked; /* channel bytes read and not yet returned as CREDIT */
 };
 
@@ -61,6 +63,23 @@ reply (struct agent *a, uint32_t id, int ret, silo_error_t *rerr, silo_error_t *
   return ret;
 }
 
+/* The agent's later children (exec) start in the main process's PID
+ * namespace, and join its mount namespace through a->mnt_fd. */
+static int
+follow_main (struct agent *a, pid_t pid, silo_error_t *err)
+{
+  char path[64];
+  cleanup_close int pidns = -1;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/mnt", pid);
+  a->mnt_fd = open (path, O_RDONLY | O_CLOEXEC);
+  snprintf (path, sizeof (path), "/proc/%d/ns/pid", pid);
+  pidns = open (path, O_RDONLY | O_CLOEXEC);
+  if (a->mnt_fd < 0 || pidns < 0 || setns (pidns, CLONE_NEWPID) < 0)
+    return silo_make_error (err, errno, "enter the container's namespaces");
+  return 0;
+}
+
 /* CREATE payload: {"config": "<config.json text>"}. */
 static int
 do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
@@ -84,15 +103,20 @@ do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
     return ret;
   if (a->cfg->process == NULL)
     return silo_make_error (err, 0, "config.json: process: required");
-  if (a->opts->guest)
-    {
-      ret = agent_guest_setup_root (a->cfg, a->opts->fs_type, err);
-      if (ret < 0)
-        return ret;
-    }
-  ret = agent_proc_spawn (a->cfg->process, a->cfg, PROTO_ID_MAIN, &ap, err);
+  if (a->opts->guest && agent_guest_mount_share (a->opts->fs_type, err) < 0)
+    return -1;
+  ret = agent_proc_spawn (a->cfg->process, a->cfg,
+                          a->opts->guest ? &(struct agent_ns){ a->cfg, -1 } : NULL, PROTO_ID_MAIN,
+                          &ap, err);
   if (ret < 0)
     return ret;
+  if (a->opts->guest && (ret = follow_main (a, ap->pid, err)) < 0)
+    {
+      kill (ap->pid, SIGKILL);
+      waitpid (ap->pid, NULL, 0);
+      agent_proc_free (ap);
+      return ret;
+    }
   ap->next = a->procs;
   a->procs = ap;
   a->created = true;
@@ -129,7 +153,8 @@ do_exec (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   ret = oci_process_parse ((const char *) m->data, "process", &p, err);
   if (ret < 0)
     return ret;
-  ret = agent_proc_spawn (p, a->cfg, m->id, &ap, err);
+  ret = agent_proc_spawn (p, a->cfg, a->opts->guest ? &(struct agent_ns){ a->cfg, a->mnt_fd } : NULL,
+                         m->id, &ap, err);
   oci_process_free (p);
   if (ret < 0)
     return ret;
@@ -445,7 +470,7 @@ setup_signals (struct agent *a, silo_error_t *err)
 int
 agent_run (const struct agent_opts *opts, silo_error_t *err)
 {
-  struct agent a = { .opts = opts, .sigfd = -1, .main_status = -1 };
+  struct agent a = { .opts = opts, .sigfd = -1, .main_status = -1, .mnt_fd = -1 };
   uint8_t ver[4] = { PROTO_VERSION, 0, 0, 0 };
   int ret;
 
@@ -465,6 +490,7 @@ agent_run (const struct agent_opts *opts, silo_error_t *err)
     }
   proto_reader_release (&a.rd);
   close_and_reset (&a.sigfd);
+  close_and_reset (&a.mnt_fd);
   if (a.cfg)
     oci_config_free (a.cfg);
   return ret < 0 ? ret : a.main_status;

@@ -56,11 +56,26 @@ struct agent_proc
   struct agent_proc *next;
 };
 
-/* Fork the process for `p` in the current root, its stdio on fresh pipes or
- * a pty; it waits for agent_proc_start before applying credentials and
- * calling exec. `cfg` supplies seccomp (may be NULL). */
-int agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg, uint32_t id,
-                      struct agent_proc **out, silo_error_t *err);
+/* Where a process runs in the guest. The main process makes the container's
+ * PID and mount namespaces (mnt_fd < 0) and its root from cfg; an exec'd
+ * process joins that mount namespace (mnt_fd), and the PID namespace that
+ * the agent forks into once the main process exists. So the workload is
+ * PID 1 of its own namespace, and neither the agent, its channel nor the
+ * guest's kernel threads are visible to it. */
+struct agent_ns
+{
+  const struct oci_config *cfg;
+  int mnt_fd;
+};
+
+/* Fork the process for `p`, in `ns` (NULL: the agent's own namespaces and
+ * root, as in the socketpair tests), its stdio on fresh pipes or a pty.
+ * Returns once its setup is done (or failed, with the child's message); it
+ * then waits for agent_proc_start before applying credentials and calling
+ * exec. `cfg` supplies seccomp (may be NULL). */
+int agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg,
+                      const struct agent_ns *ns, uint32_t id, struct agent_proc **out,
+                      silo_error_t *err);
 /* Release the process into exec; fails with the child's message when exec
  * (or the credential setup before it) failed. */
 int agent_proc_start (struct agent_proc *ap, silo_error_t *err);
@@ -68,8 +83,10 @@ void agent_proc_free (struct agent_proc *ap);
 
 /* Guest setup (sandbox-vm/agent/guest.c). */
 int agent_guest_early (silo_error_t *err);
-/* Mount the share, the container's root and mounts, set the hostname, and
- * chroot into the container root. */
-int agent_guest_setup_root (const struct oci_config *cfg, const char *fs_type, silo_error_t *err);
+/* In the agent: mount the host's share. */
+int agent_guest_mount_share (const char *fs_type, silo_error_t *err);
+/* In the main process, in its new mount namespace: the container's root
+ * and mounts, the hostname, and the pivot into the root. */
+int agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err);
 
 #endif

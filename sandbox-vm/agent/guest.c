@@ -1,23 +1,49 @@
-/* Guest-side setup done by the agent as /init: the share from the host (the
- * monitor's guest tree: rootfs/ and binds/N), the config's mounts, devices,
- * masked and read-only paths, hostname, and the chroot into the rootfs. */
+/* Guest-side setup: the agent as /init mounts the share from the host (the
+ * monitor's guest tree: rootfs/ and binds/N); the container's main process,
+ * in its own mount and PID namespaces, mounts the config's mounts, devices,
+ * masked and read-only paths, sets the hostname, and pivots into the rootfs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../../namespaces/namespaces.h"
 #include "../../util/utils.h"
 #include "agent.h"
 
 #define SHARE "/share"
 #define ROOT SHARE "/rootfs"
 
+/* pivot_root needs a root with a parent mount, which the initramfs (the
+ * kvm guest's root) is not: move the root onto a bind mount of itself,
+ * as tools that pivot from an initramfs do. UML's hostfs root has one. */
+static int
+root_with_parent (silo_error_t *err)
+{
+  struct statfs fs;
+
+  if (statfs ("/", &fs) < 0)
+    return silo_make_error (err, errno, "statfs /");
+  if (fs.f_type != RAMFS_MAGIC && fs.f_type != TMPFS_MAGIC)
+    return 0;
+  if ((mkdir ("/.root", 0700) < 0 && errno != EEXIST)
+      || mount ("/", "/.root", NULL, MS_BIND | MS_REC, NULL) < 0 || chdir ("/.root") < 0
+      || mount (".", "/", NULL, MS_MOVE, NULL) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    return silo_make_error (err, errno, "move the initramfs root onto a mount of its own");
+  return 0;
+}
+
 int
 agent_guest_early (silo_error_t *err)
 {
+  if (root_with_parent (err) < 0)
+    return -1;
   /* The kernel mounts devtmpfs on /dev when the root has one (UML); an
    * initramfs root (KVM) needs it mounted here. */
   if (mount ("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, NULL) < 0 && errno != EBUSY)
@@ -106,38 +132,6 @@ do_mount (const struct oci_mount *m, size_t idx, silo_error_t *err)
   return 0;
 }
 
-struct dev_node
-{
-  const char *name;
-  unsigned maj, min;
-};
-
-static const struct dev_node default_devs[] = {
-  { "null", 1, 3 },   { "zero", 1, 5 }, { "full", 1, 7 },
-  { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
-};
-
-/* With a tmpfs /dev (the default spec), create the standard nodes. */
-static int
-setup_dev (silo_error_t *err)
-{
-  char path[64];
-  size_t i;
-
-  for (i = 0; i < ARRAY_SIZE (default_devs); i++)
-    {
-      snprintf (path, sizeof (path), ROOT "/dev/%s", default_devs[i].name);
-      if (mknod (path, S_IFCHR | 0666, makedev (default_devs[i].maj, default_devs[i].min)) < 0
-          && errno != EEXIST)
-        return silo_make_error (err, errno, "mknod `%s`", path);
-    }
-  if (symlink ("pts/ptmx", ROOT "/dev/ptmx") < 0 && errno != EEXIST)
-    return silo_make_error (err, errno, "symlink /dev/ptmx");
-  if (symlink ("/proc/self/fd", ROOT "/dev/fd") < 0 && errno != EEXIST)
-    return silo_make_error (err, errno, "symlink /dev/fd");
-  return 0;
-}
-
 static int
 mask_paths (const struct oci_config *cfg, silo_error_t *err)
 {
@@ -170,22 +164,45 @@ mask_paths (const struct oci_config *cfg, silo_error_t *err)
 static int
 setup_mounts (const struct oci_config *cfg, silo_error_t *err)
 {
-  struct stat st;
+  cleanup_close int rootfd = -1;
   size_t i;
 
   for (i = 0; i < cfg->n_mounts; i++)
     if (do_mount (&cfg->mounts[i], i, err) < 0)
       return -1;
-  if (stat (ROOT "/dev/null", &st) < 0 && setup_dev (err) < 0)
-    return -1;
+  /* Devices as in container mode, by the same code. */
+  rootfd = open (ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return silo_make_error (err, errno, "open " ROOT);
+  if (ns_create_devices (rootfd, cfg, false, err) < 0)
+    return silo_error_wrap (err, "config.json");
   return mask_paths (cfg, err);
 }
 
 int
-agent_guest_setup_root (const struct oci_config *cfg, const char *fs_type, silo_error_t *err)
+agent_guest_mount_share (const char *fs_type, silo_error_t *err)
 {
-  if (mount_share (fs_type, err) < 0)
-    return -1;
+  return mount_share (fs_type, err);
+}
+
+/* Make the container root the process's root and its mount namespace's
+ * (an exec'd process that joins the namespace lands there), with no way back
+ * to the guest tree, the agent's /dev or its channel: pivot_root, then
+ * detach the old root. */
+static int
+enter_root (silo_error_t *err)
+{
+  if (chdir (ROOT) < 0 || syscall (SYS_pivot_root, ".", ".") < 0 || umount2 (".", MNT_DETACH) < 0
+      || chdir ("/") < 0)
+    return silo_make_error (err, errno, "pivot into the container root");
+  return 0;
+}
+
+int
+agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err)
+{
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return silo_make_error (err, errno, "make the guest's mounts private");
   /* A mount of its own, so the read-only flag applies to the root only. */
   if (bind_ro (ROOT, ROOT, cfg->root_readonly ? MS_RDONLY : 0, err) < 0)
     return -1;
@@ -195,7 +212,5 @@ agent_guest_setup_root (const struct oci_config *cfg, const char *fs_type, silo_
     return silo_make_error (err, errno, "sethostname `%s`", cfg->hostname);
   if (cfg->domainname && setdomainname (cfg->domainname, strlen (cfg->domainname)) < 0)
     return silo_make_error (err, errno, "setdomainname `%s`", cfg->domainname);
-  if (chdir (ROOT) < 0 || chroot (".") < 0 || chdir ("/") < 0)
-    return silo_make_error (err, errno, "chroot into the container root");
-  return 0;
+  return enter_root (err);
 }

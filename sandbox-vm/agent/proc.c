@@ -4,12 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -95,20 +98,48 @@ child_creds (const struct oci_process *p, const struct oci_config *cfg, silo_err
   return ret;
 }
 
+/* Into the container's namespaces and root (struct agent_ns). */
+static int
+child_enter (const struct agent_ns *ns, silo_error_t *err)
+{
+  int ret;
+
+  if (ns == NULL)
+    return 0;
+  if (ns->mnt_fd < 0)
+    return agent_guest_enter_root (ns->cfg, err);
+  ret = setns (ns->mnt_fd, CLONE_NEWNS);
+  close (ns->mnt_fd);
+  if (ret < 0 || chdir ("/") < 0)
+    return silo_make_error (err, errno, "join the container's mount namespace");
+  return 0;
+}
+
 __attribute__ ((noreturn)) static void
-child_main (const struct oci_process *p, const struct oci_config *cfg, int fds[3], int start_fd,
-            int err_fd)
+child_main (const struct oci_process *p, const struct oci_config *cfg, const struct agent_ns *ns,
+            int fds[3], int start_fd, int err_fd)
 {
   silo_error_t err = NULL;
+  int keep[] = { start_fd, err_fd, ns ? ns->mnt_fd : -1 };
   char c;
   sigset_t all;
 
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
   signal (SIGPIPE, SIG_DFL);
+  /* As in container mode (namespaces/spawn.c): until execve no workload
+   * process may open this one's fds (the agent channel among them). */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      silo_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+      child_fail (err_fd, &err);
+    }
   if (child_stdio (fds[0], fds[1], fds[2], p->terminal, &err) < 0
-      || agent_marker_drop (&err) < 0)
+      || close_fds_except (keep, ARRAY_SIZE (keep), &err) < 0 || agent_marker_drop (&err) < 0
+      || child_enter (ns, &err) < 0)
     child_fail (err_fd, &err);
+  if (write_all (err_fd, "", 1) < 0) /* setup done: see await_setup */
+    _exit (127);
   if (TEMP_FAILURE_RETRY (read (start_fd, &c, 1)) != 1)
     _exit (127); /* the agent went away or cancelled */
   close (start_fd);
@@ -170,10 +201,32 @@ proc_new (uint32_t id, bool terminal)
   return ap;
 }
 
-int
-agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg, uint32_t id,
-                  struct agent_proc **out, silo_error_t *err)
+/* The child's first byte on its error pipe: NUL once its setup is done,
+ * else the start of its error message (and it has exited). */
+static int
+await_setup (struct agent_proc *ap, silo_error_t *err)
 {
+  cleanup_free char *rest = NULL;
+  ssize_t n;
+  char c;
+
+  n = TEMP_FAILURE_RETRY (read (ap->exec_err_fd, &c, 1));
+  if (n == 1 && c == '\0')
+    return 0;
+  if (n != 1)
+    return silo_make_error (err, n < 0 ? errno : 0, "process %u ended during setup", ap->id);
+  if (read_all_fd (ap->exec_err_fd, &rest) < 0)
+    rest = NULL;
+  return silo_make_error (err, 0, "%c%s", c, rest ? rest : "");
+}
+
+int
+agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg,
+                  const struct agent_ns *ns, uint32_t id, struct agent_proc **out,
+                  silo_error_t *err)
+{
+  /* The main process makes the container's namespaces; see agent_ns. */
+  unsigned long flags = ns && ns->mnt_fd < 0 ? CLONE_NEWPID | CLONE_NEWNS : 0;
   struct agent_proc *ap = proc_new (id, p->terminal);
   int fds[3] = { -1, -1, -1 }, startp[2], errp[2], ret, i;
 
@@ -182,7 +235,7 @@ agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg, uin
     ret = silo_make_error (err, errno, "pipe");
   if (ret < 0)
     goto fail;
-  ap->pid = fork ();
+  ap->pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (ap->pid < 0)
     {
       ret = silo_make_error (err, errno, "fork");
@@ -192,7 +245,7 @@ agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg, uin
     {
       close (startp[1]);
       close (errp[0]);
-      child_main (p, cfg, fds, startp[0], errp[1]);
+      child_main (p, cfg, ns, fds, startp[0], errp[1]);
     }
   close (startp[0]);
   close (errp[1]);
@@ -201,6 +254,13 @@ agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg, uin
   for (i = 0; i < 3; i++)
     if (fds[i] >= 0 && (i == 0 || fds[i] != fds[i - 1]))
       close (fds[i]);
+  fds[0] = fds[1] = fds[2] = -1;
+  if ((ret = await_setup (ap, err)) < 0)
+    {
+      kill (ap->pid, SIGKILL);
+      TEMP_FAILURE_RETRY (waitpid (ap->pid, NULL, 0));
+      goto fail;
+    }
   *out = ap;
   return 0;
 

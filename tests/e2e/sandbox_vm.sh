@@ -309,3 +309,62 @@ test_vm_pause_resume () {
   "$VM" delete --force "$id" >/dev/null 2>&1
   return $rc
 }
+
+# Sandbox twin of tests/e2e/fdscan.sh: a scanner as the guest workload opens
+# every fd of every process it can see while silo execs into the sandbox
+# (every tenth with a terminal). Nothing it gets may lead out of the
+# container's root (the marker is the agent, /init of the guest tree) or be
+# the agent's channel (/dev/ttyS0 on uml, /dev/hvc1 on kvm). Under the
+# nested tier's emulation an exec takes seconds: 50 there, not 500.
+test_vm_exec_leaves_no_fd () {
+  backend_ready
+  local d id i n=0 execs=${FDSCAN_EXECS:-500} BG_PIDS=""
+  [ "$BACKEND" = uml ] || execs=${FDSCAN_VM_EXECS:-50}
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" true
+  fdscan_setup "$d" || return 1
+  edit_config "$d" "c['process']['args'] = ['fdscan', '600', 'init', '/tmp/stop']
+c['root']['readonly'] = False"
+  (cd "$d" && "$VM" run -d "$id" </dev/null >"$d/scan.out" 2>&1) || fail "run -d" || return 1
+  many_consoles "$d/console.sock"
+  wait_for test -S "$d/console.sock" || return 1
+  for i in $(seq 1 "$execs"); do
+    if [ $((i % 10)) -eq 0 ]; then
+      "$VM" exec -t --console-socket "$d/console.sock" "$id" true >/dev/null 2>&1 </dev/null
+    else
+      "$VM" exec "$id" true </dev/null
+    fi || n=$((n + 1))
+  done
+  touch "$d/rootfs/tmp/stop"
+  fdscan_check "$d/scan.out" "/dev/ttyS|/dev/hvc|/share|$d" || { "$VM" delete --force "$id"; return 1; }
+  "$VM" delete --force "$id" >/dev/null 2>&1
+  kill $BG_PIDS 2>/dev/null
+  assert_eq "$n" 0 "failed execs"
+}
+
+# What a workload sees of its process model and /dev is the same in both
+# modes: it is PID 1 of its own PID namespace (no agent, no kernel
+# threads), and /dev has the default nodes with their modes, the standard
+# links and the config's linux.devices; a non-root user can write /dev/null.
+test_vm_pid1_and_dev_as_in_container_mode () {
+  backend_ready
+  local d out_c out_v
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'echo pid=$$; tr "\0" " " < /proc/1/cmdline; echo; ps -o pid,comm | grep "^ *1 "; ps -o comm | grep -cx -e init -e kthreadd
+stat -c "%n %A %t,%T" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/xnull
+for l in stdin stdout stderr fd core ptmx; do echo "$l -> $(readlink /dev/$l)"; done'
+  edit_config "$d" "c['linux']['devices'] = [{'path': '/dev/xnull', 'type': 'c', 'major': 1, 'minor': 3, 'fileMode': 438}]"
+  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
+  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
+  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  assert_contains "$out_v" "pid=1" || return 1
+  assert_contains "$out_v" "/dev/xnull crw-rw-rw- 1,3" || return 1
+  # The same as a non-root user.
+  edit_config "$d" "c['process']['user'] = {'uid': 1000, 'gid': 1000}
+c['process']['args'] = ['sh', '-c', 'echo x > /dev/null && echo ok; id -u']"
+  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1)
+  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1)
+  assert_eq "$out_v" "$out_c" "non-root, sandbox vs container" || return 1
+  assert_eq "$out_v" "ok
+1000"
+}
