@@ -18,6 +18,9 @@
 #include "unit.h"
 
 #ifdef SILO_HAVE_VMM
+#include <elf.h>
+
+#include "sandbox-vm/kvm/internal.h"
 #include "sandbox-vm/kvm/vmm.h"
 #include "sandbox-vm/kvm/virtio/virtio.h"
 #include "sandbox-vm/kvm/virtio/9p.h"
@@ -309,6 +312,7 @@ test_virtqueue (void)
   struct virt_queue vq = { .num = 8, .ready = true, .desc_gpa = DESC, .avail_gpa = AVAIL, .used_gpa = USED };
   struct vq_chain c;
   uint16_t *used = (uint16_t *) (m->host + USED);
+  char buf[8];
 
   CHECK (vq_valid (m, &vq));
   CHECK (vq_pop (m, &vq, &c) == 0);
@@ -335,7 +339,15 @@ test_virtqueue (void)
   put_desc (m, DESC, 7, 0x8000, 1, 0, 0);
   publish (m, 3, 6);
   CHECK (vq_pop (m, &vq, &c) < 0);
-  /* Rings outside guest RAM are not valid. */
+  /* An empty buffer may name any address: it copies nothing (found by fuzz_virtqueue). */
+  put_desc (m, DESC, 2, 1ULL << 40, 0, 0, 0);
+  publish (m, 4, 2);
+  CHECK (vq_pop (m, &vq, &c) == 1 && c.n_out == 1 && c.out[0].iov_len == 0);
+  CHECK (iov_to_buf (c.out, c.n_out, buf, sizeof (buf)) == 0);
+  /* Rings outside guest RAM, or misaligned, are not valid. */
+  vq.avail_gpa = AVAIL + 1;
+  CHECK (!vq_valid (m, &vq));
+  vq.avail_gpa = AVAIL;
   vq.used_gpa = GMEM_SIZE - 4;
   CHECK (!vq_valid (m, &vq));
   free (m->host);
@@ -402,6 +414,118 @@ test_mmio_transport (void)
   CHECK (reg_read (&v, 0x070) == 0 && reg_read (&v, 0x044) == 0);
   virtio_dev_teardown (&v);
   free (m->host);
+  return 0;
+}
+
+/* ---- host-side: the kernel loaders over a plain buffer ---- */
+
+#define LOADER_RAM (3u << 20)
+
+/* Load `len` bytes of `image` (copied to an exactly sized buffer, so ASan
+ * sees any read past the file) into fresh guest RAM. */
+static int
+load_image (struct vm *vm, const void *image, size_t len)
+{
+  static const struct vmm_config cfg = { .kernel = "test-kernel" };
+  static char cmdline[] = "console=ttyS0";
+  cleanup_free char *copy = xmalloc (len);
+  silo_error_t err = NULL;
+  int ret;
+
+  memset (vm, 0, sizeof (*vm));
+  vm->cfg = &cfg;
+  vm->cmdline = cmdline;
+  vm->mem = (struct guest_mem){ .host = xmalloc0 (LOADER_RAM), .size = LOADER_RAM, .low_size = LOADER_RAM };
+  memcpy (copy, image, len);
+  ret = x86_load_kernel_image (vm, copy, len, &err);
+  if (ret < 0)
+    {
+      printf ("  (refused: %s)\n", err->msg);
+      silo_error_release (&err);
+    }
+  return ret;
+}
+
+/* A 64-bit ELF: one PT_LOAD of 16 bytes at 1 MiB, one PVH note. */
+struct tiny_elf
+{
+  Elf64_Ehdr eh;
+  Elf64_Phdr ph[2];
+  Elf64_Nhdr nh;
+  char name[4];
+  uint32_t entry;
+  uint8_t code[16];
+};
+
+static void
+tiny_elf (struct tiny_elf *e)
+{
+  memset (e, 0, sizeof (*e));
+  memcpy (e->eh.e_ident, ELFMAG, SELFMAG);
+  e->eh.e_ident[EI_CLASS] = ELFCLASS64;
+  e->eh.e_machine = EM_X86_64;
+  e->eh.e_entry = 0x100000;
+  e->eh.e_phoff = offsetof (struct tiny_elf, ph);
+  e->eh.e_phentsize = sizeof (Elf64_Phdr);
+  e->eh.e_phnum = 2;
+  e->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof (struct tiny_elf, code),
+                           .p_paddr = 0x100000, .p_filesz = 16, .p_memsz = 64 };
+  e->ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = offsetof (struct tiny_elf, nh),
+                           .p_filesz = sizeof (Elf64_Nhdr) + 8 };
+  e->nh = (Elf64_Nhdr){ .n_namesz = 4, .n_descsz = 4, .n_type = 18 };
+  memcpy (e->name, "Xen", 4);
+  e->entry = 0x100010;
+  memset (e->code, 0xf4, sizeof (e->code));
+}
+
+/* Every header and segment is checked against the file size, without
+ * overflow (each case here read outside the file before). */
+static int
+test_kernel_loader_bounds (void)
+{
+  struct tiny_elf e;
+  uint8_t bz[0x210] = { 0 };
+  struct vm vm;
+
+  tiny_elf (&e);
+  CHECK (load_image (&vm, &e, sizeof (e)) == 0);
+  CHECK (vm.boot.pvh && vm.boot.entry == 0x100010 && vm.mem.host[0x100000] == 0xf4);
+  free (vm.mem.host);
+  /* Program headers "at" 2^64 - 56: the sum wraps to 0. */
+  tiny_elf (&e);
+  e.eh.e_phoff = -(uint64_t) sizeof (Elf64_Phdr), e.eh.e_phnum = 1;
+  CHECK (load_image (&vm, &e, sizeof (e)) < 0);
+  free (vm.mem.host);
+  /* A segment whose offset + size wraps. */
+  tiny_elf (&e);
+  e.ph[0].p_offset = -(uint64_t) 8;
+  CHECK (load_image (&vm, &e, sizeof (e)) < 0);
+  free (vm.mem.host);
+  /* A note segment that wraps, and a note whose size runs past it: ignored. */
+  tiny_elf (&e);
+  e.ph[1].p_offset = -(uint64_t) 4;
+  CHECK (load_image (&vm, &e, sizeof (e)) == 0 && !vm.boot.pvh);
+  free (vm.mem.host);
+  tiny_elf (&e);
+  e.nh.n_descsz = 0xfffffff0;
+  CHECK (load_image (&vm, &e, sizeof (e)) == 0 && !vm.boot.pvh);
+  free (vm.mem.host);
+  /* Notes at an odd offset are read without unaligned access (UBSan). */
+  {
+    uint8_t odd[sizeof (e) + 1];
+    tiny_elf (&e);
+    e.ph[1].p_offset += 1, e.ph[0].p_offset += 1;
+    memcpy (odd, &e, offsetof (struct tiny_elf, nh));
+    odd[offsetof (struct tiny_elf, nh)] = 0;
+    memcpy (odd + offsetof (struct tiny_elf, nh) + 1, &e.nh, sizeof (e) - offsetof (struct tiny_elf, nh));
+    CHECK (load_image (&vm, odd, sizeof (odd)) == 0 && vm.boot.pvh);
+    free (vm.mem.host);
+  }
+  /* A bzImage cut inside its setup header. */
+  memcpy (bz + 0x202, "HdrS", 4);
+  bz[0x206] = 0x0c, bz[0x207] = 0x02; /* version 2.12 */
+  CHECK (load_image (&vm, bz, sizeof (bz)) < 0);
+  free (vm.mem.host);
   return 0;
 }
 
@@ -879,6 +1003,7 @@ main (void)
 #ifdef SILO_HAVE_VMM
   RUN_TEST (test_virtqueue);
   RUN_TEST (test_mmio_transport);
+  RUN_TEST (test_kernel_loader_bounds);
   RUN_TEST (test_9p_server);
   RUN_TEST (test_9p_confinement);
   RUN_TEST (test_9p_readonly);
