@@ -16,7 +16,7 @@
 
 #define RESP_CAP 8192
 
-static char share[] = "/tmp/silo-fuzz-9p-XXXXXX";
+static char *share; /* $TMPDIR/silo-fuzz-9p-XXXXXX (tests/fuzz/run.sh removes its TMPDIR) */
 
 static void
 make_share (void)
@@ -68,6 +68,9 @@ preamble (struct p9_server *s)
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
+  const char *tmp = getenv ("TMPDIR");
+
+  xasprintf (&share, "%s/silo-fuzz-9p-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (mkdtemp (share) == NULL)
     abort ();
   return 0;

@@ -33,7 +33,7 @@ mkdir -p "$FUZZ_BUILD/artifacts"
 for n in $names; do
   short=${n#fuzz_}
   mkdir -p "$probe/$short" "tests/fuzz/corpus/$short"
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  TMPDIR=$probe ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$FUZZ_BUILD/$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$FUZZ_BUILD/artifacts/$short-" "$probe/$short" "tests/fuzz/corpus/$short" \
     >"$probe/$short.log" 2>&1
