@@ -715,6 +715,10 @@ test_9p_server (void)
   CHECK (c_send (&c) == 77);
   CHECK (c_simple (&c, 8, 1, 0, 0) == 9);
   CHECK (c_simple (&c, 30, 1, 0, 0) == -ENOTSUP);
+  /* An msize too small to hold a reply is refused (replies are sized from it). */
+  c_begin (&c, 100);
+  c_put (&c, 10, 4), c_str (&c, "9P2000.L");
+  CHECK (c_send (&c) == -EINVAL);
   p9_server_free (c.s);
   rm_rf_at (AT_FDCWD, dir, &err);
   return 0;
@@ -861,6 +865,10 @@ test_9p_rename_open_fids (void)
   CHECK (c_renameat (&c, 1, "g", 1, "hello.txt") == 75);
   CHECK (read_file_at (open (dir, O_PATH | O_CLOEXEC), "hello.txt", &text, &err) == 0);
   CHECK_STR (text, "in sub");
+  /* Tlcreate on a fid that is open (fid 5) would leak its fd: refused. */
+  c_begin (&c, 14);
+  c_put (&c, 5, 4), c_str (&c, "h2"), c_put (&c, O_RDWR, 4), c_put (&c, 0644, 4), c_put (&c, 0, 4);
+  CHECK (c_send (&c) == -EBUSY);
   CHECK (c_renameat (&c, 1, "nope", 1, "x") == -ENOENT);
   CHECK (c_renameat (&c, 1, "again", 1, "a/b") == -EINVAL);
   p9_server_free (c.s);

@@ -175,6 +175,8 @@ p9_lcreate (struct p9_server *s, struct p9_pdu *p)
 
   if (f == NULL || p->bad || !p9_name_ok (name))
     return f ? -EINVAL : -EBADF;
+  if (f->fd >= 0 || f->dir) /* the fid becomes the new file: its open one would leak */
+    return -EBUSY;
   fd = openat (f->pathfd, name, (flags & OPEN_FLAGS_OK) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                mode & 07777);
   if (fd < 0)
