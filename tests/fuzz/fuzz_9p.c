@@ -16,7 +16,10 @@
 
 #define RESP_CAP 8192
 
-static char *share; /* $TMPDIR/silo-fuzz-9p-XXXXXX (tests/fuzz/run.sh removes its TMPDIR) */
+/* $TMPDIR/silo-fuzz-9p-XXXXXX/share: the guest may chmod the share root
+ * (setuid files as root...), never its 0700 parent. tests/fuzz/run.sh
+ * removes its TMPDIR afterwards. */
+static char *share;
 
 static void
 make_share (void)
@@ -69,10 +72,13 @@ int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   const char *tmp = getenv ("TMPDIR");
+  char *parent = NULL;
 
-  xasprintf (&share, "%s/silo-fuzz-9p-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp (share) == NULL)
+  xasprintf (&parent, "%s/silo-fuzz-9p-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (mkdtemp (parent) == NULL)
     abort ();
+  xasprintf (&share, "%s/share", parent);
+  free (parent);
   return 0;
 }
 

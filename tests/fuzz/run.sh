@@ -19,7 +19,9 @@ skip_all () {
 }
 
 command -v "${FUZZ_CC:-clang}" >/dev/null || skip_all "clang is not installed (apt-get install clang)"
-probe=$(mktemp -d)
+# Scratch (logs, new inputs, the 9P share) on tmpfs where there is one:
+# the 9P harness rebuilds its share every run, twice as fast there.
+probe=$(mktemp -d -p /dev/shm silo-fuzz.XXXXXX 2>/dev/null || mktemp -d)
 trap 'rm -rf "$probe"' EXIT
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' > "$probe/p.c"
 "${FUZZ_CC:-clang}" -fsanitize=fuzzer,address,undefined -o "$probe/p" "$probe/p.c" 2>/dev/null \
