@@ -43,6 +43,8 @@ EXTRA_BINS :=
 include $(sort $(wildcard */module.mk))
 # The VMM lives one level down; it must join LIB_SRCS before LIB_OBJS is expanded.
 include sandbox-vm/kvm/kvm.mk
+# libFuzzer harnesses (clang, own build dir): `make fuzz`, docs/fuzzing.md.
+include tests/fuzz/fuzz.mk
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
@@ -122,6 +124,7 @@ check-asan:
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  CFLAGS="-O1 -g" all unit-tests
 	BUILD=build-asan ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 tests/run.sh unit
+	FUZZ_SECONDS=$(or $(FUZZ_CHECK_SECONDS),10) tests/run.sh fuzz
 
 demo: deps all
 	tests/demo.sh

@@ -2,6 +2,7 @@
 # Run silo's tests and print one closing line: "N passed, N failed, N skipped".
 #   tests/run.sh            unit tests, then end-to-end tests
 #   tests/run.sh unit|lint|e2e   one tier
+#   tests/run.sh fuzz       the libFuzzer harnesses, FUZZ_SECONDS each (make fuzz)
 #   tests/run.sh e2e FILE…  selected end-to-end files (tests/e2e/NAME.sh)
 #   tests/run.sh vm         what needs hardware virtualization: the guest
 #                           kernel boot and the sandbox suite on the kvm
@@ -96,6 +97,16 @@ run_e2e () {
   fi
 }
 
+# The libFuzzer harnesses, FUZZ_SECONDS each (tests/fuzz/run.sh): one line each.
+run_fuzz () {
+  local line
+  echo "== fuzz (libFuzzer, ${FUZZ_SECONDS:-10} s per harness)"
+  while IFS= read -r line; do
+    echo "$line"
+    count_line "$line"
+  done < <("$TOP/tests/fuzz/run.sh" 2>&1)
+}
+
 # Where vmx/svm is present: test_boot_linux, then the sandbox suite on kvm.
 VMM_TESTS="test_bad_kernel test_boot_elf test_boot_bzimage test_virtio_round_trips test_boot_linux"
 run_vm_here () {
@@ -184,11 +195,12 @@ run_vm () {
 case "$tier" in
   unit) run_unit ;;
   lint) run_lint ;;
+  fuzz) run_fuzz ;;
   e2e) run_e2e "$@" ;;
   vm) run_vm ;;
   vm-here) run_vm_here ;;
   all) run_lint; run_unit; run_e2e; run_vm ;;
-  *) echo "usage: $0 [unit|lint|e2e [FILE…]|vm]" >&2; exit 2 ;;
+  *) echo "usage: $0 [unit|lint|e2e [FILE…]|vm|fuzz]" >&2; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then

@@ -146,6 +146,8 @@ void vcpus_destroy (struct vm *vm);
 
 /* x86/: boot loader, long-mode/PVH register setup, cpuid, mptable. */
 int x86_load_kernel (struct vm *vm, silo_error_t *err);
+/* The same for an image already in memory (also the fuzzing entry point). */
+int x86_load_kernel_image (struct vm *vm, const char *data, size_t len, silo_error_t *err);
 int x86_setup_boot_cpu (struct vm *vm, struct vcpu *vcpu, silo_error_t *err);
 int x86_setup_cpuid (struct vm *vm, struct vcpu *vcpu, silo_error_t *err);
 int x86_setup_lapic (struct vcpu *vcpu, silo_error_t *err);

@@ -18,6 +18,9 @@
 #include "unit.h"
 
 #ifdef SILO_HAVE_VMM
+#include <elf.h>
+
+#include "sandbox-vm/kvm/internal.h"
 #include "sandbox-vm/kvm/vmm.h"
 #include "sandbox-vm/kvm/virtio/virtio.h"
 #include "sandbox-vm/kvm/virtio/9p.h"
@@ -309,6 +312,7 @@ test_virtqueue (void)
   struct virt_queue vq = { .num = 8, .ready = true, .desc_gpa = DESC, .avail_gpa = AVAIL, .used_gpa = USED };
   struct vq_chain c;
   uint16_t *used = (uint16_t *) (m->host + USED);
+  char buf[8];
 
   CHECK (vq_valid (m, &vq));
   CHECK (vq_pop (m, &vq, &c) == 0);
@@ -335,7 +339,15 @@ test_virtqueue (void)
   put_desc (m, DESC, 7, 0x8000, 1, 0, 0);
   publish (m, 3, 6);
   CHECK (vq_pop (m, &vq, &c) < 0);
-  /* Rings outside guest RAM are not valid. */
+  /* An empty buffer may name any address: it copies nothing (found by fuzz_virtqueue). */
+  put_desc (m, DESC, 2, 1ULL << 40, 0, 0, 0);
+  publish (m, 4, 2);
+  CHECK (vq_pop (m, &vq, &c) == 1 && c.n_out == 1 && c.out[0].iov_len == 0);
+  CHECK (iov_to_buf (c.out, c.n_out, buf, sizeof (buf)) == 0);
+  /* Rings outside guest RAM, or misaligned, are not valid. */
+  vq.avail_gpa = AVAIL + 1;
+  CHECK (!vq_valid (m, &vq));
+  vq.avail_gpa = AVAIL;
   vq.used_gpa = GMEM_SIZE - 4;
   CHECK (!vq_valid (m, &vq));
   free (m->host);
@@ -402,6 +414,118 @@ test_mmio_transport (void)
   CHECK (reg_read (&v, 0x070) == 0 && reg_read (&v, 0x044) == 0);
   virtio_dev_teardown (&v);
   free (m->host);
+  return 0;
+}
+
+/* ---- host-side: the kernel loaders over a plain buffer ---- */
+
+#define LOADER_RAM (3u << 20)
+
+/* Load `len` bytes of `image` (copied to an exactly sized buffer, so ASan
+ * sees any read past the file) into fresh guest RAM. */
+static int
+load_image (struct vm *vm, const void *image, size_t len)
+{
+  static const struct vmm_config cfg = { .kernel = "test-kernel" };
+  static char cmdline[] = "console=ttyS0";
+  cleanup_free char *copy = xmalloc (len);
+  silo_error_t err = NULL;
+  int ret;
+
+  memset (vm, 0, sizeof (*vm));
+  vm->cfg = &cfg;
+  vm->cmdline = cmdline;
+  vm->mem = (struct guest_mem){ .host = xmalloc0 (LOADER_RAM), .size = LOADER_RAM, .low_size = LOADER_RAM };
+  memcpy (copy, image, len);
+  ret = x86_load_kernel_image (vm, copy, len, &err);
+  if (ret < 0)
+    {
+      printf ("  (refused: %s)\n", err->msg);
+      silo_error_release (&err);
+    }
+  return ret;
+}
+
+/* A 64-bit ELF: one PT_LOAD of 16 bytes at 1 MiB, one PVH note. */
+struct tiny_elf
+{
+  Elf64_Ehdr eh;
+  Elf64_Phdr ph[2];
+  Elf64_Nhdr nh;
+  char name[4];
+  uint32_t entry;
+  uint8_t code[16];
+};
+
+static void
+tiny_elf (struct tiny_elf *e)
+{
+  memset (e, 0, sizeof (*e));
+  memcpy (e->eh.e_ident, ELFMAG, SELFMAG);
+  e->eh.e_ident[EI_CLASS] = ELFCLASS64;
+  e->eh.e_machine = EM_X86_64;
+  e->eh.e_entry = 0x100000;
+  e->eh.e_phoff = offsetof (struct tiny_elf, ph);
+  e->eh.e_phentsize = sizeof (Elf64_Phdr);
+  e->eh.e_phnum = 2;
+  e->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = offsetof (struct tiny_elf, code),
+                           .p_paddr = 0x100000, .p_filesz = 16, .p_memsz = 64 };
+  e->ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = offsetof (struct tiny_elf, nh),
+                           .p_filesz = sizeof (Elf64_Nhdr) + 8 };
+  e->nh = (Elf64_Nhdr){ .n_namesz = 4, .n_descsz = 4, .n_type = 18 };
+  memcpy (e->name, "Xen", 4);
+  e->entry = 0x100010;
+  memset (e->code, 0xf4, sizeof (e->code));
+}
+
+/* Every header and segment is checked against the file size, without
+ * overflow (each case here read outside the file before). */
+static int
+test_kernel_loader_bounds (void)
+{
+  struct tiny_elf e;
+  uint8_t bz[0x210] = { 0 };
+  struct vm vm;
+
+  tiny_elf (&e);
+  CHECK (load_image (&vm, &e, sizeof (e)) == 0);
+  CHECK (vm.boot.pvh && vm.boot.entry == 0x100010 && vm.mem.host[0x100000] == 0xf4);
+  free (vm.mem.host);
+  /* Program headers "at" 2^64 - 56: the sum wraps to 0. */
+  tiny_elf (&e);
+  e.eh.e_phoff = -(uint64_t) sizeof (Elf64_Phdr), e.eh.e_phnum = 1;
+  CHECK (load_image (&vm, &e, sizeof (e)) < 0);
+  free (vm.mem.host);
+  /* A segment whose offset + size wraps. */
+  tiny_elf (&e);
+  e.ph[0].p_offset = -(uint64_t) 8;
+  CHECK (load_image (&vm, &e, sizeof (e)) < 0);
+  free (vm.mem.host);
+  /* A note segment that wraps, and a note whose size runs past it: ignored. */
+  tiny_elf (&e);
+  e.ph[1].p_offset = -(uint64_t) 4;
+  CHECK (load_image (&vm, &e, sizeof (e)) == 0 && !vm.boot.pvh);
+  free (vm.mem.host);
+  tiny_elf (&e);
+  e.nh.n_descsz = 0xfffffff0;
+  CHECK (load_image (&vm, &e, sizeof (e)) == 0 && !vm.boot.pvh);
+  free (vm.mem.host);
+  /* Notes at an odd offset are read without unaligned access (UBSan). */
+  {
+    uint8_t odd[sizeof (e) + 1];
+    tiny_elf (&e);
+    e.ph[1].p_offset += 1, e.ph[0].p_offset += 1;
+    memcpy (odd, &e, offsetof (struct tiny_elf, nh));
+    odd[offsetof (struct tiny_elf, nh)] = 0;
+    memcpy (odd + offsetof (struct tiny_elf, nh) + 1, &e.nh, sizeof (e) - offsetof (struct tiny_elf, nh));
+    CHECK (load_image (&vm, odd, sizeof (odd)) == 0 && vm.boot.pvh);
+    free (vm.mem.host);
+  }
+  /* A bzImage cut inside its setup header. */
+  memcpy (bz + 0x202, "HdrS", 4);
+  bz[0x206] = 0x0c, bz[0x207] = 0x02; /* version 2.12 */
+  CHECK (load_image (&vm, bz, sizeof (bz)) < 0);
+  free (vm.mem.host);
   return 0;
 }
 
@@ -591,6 +715,10 @@ test_9p_server (void)
   CHECK (c_send (&c) == 77);
   CHECK (c_simple (&c, 8, 1, 0, 0) == 9);
   CHECK (c_simple (&c, 30, 1, 0, 0) == -ENOTSUP);
+  /* An msize too small to hold a reply is refused (replies are sized from it). */
+  c_begin (&c, 100);
+  c_put (&c, 10, 4), c_str (&c, "9P2000.L");
+  CHECK (c_send (&c) == -EINVAL);
   p9_server_free (c.s);
   rm_rf_at (AT_FDCWD, dir, &err);
   return 0;
@@ -658,6 +786,223 @@ test_9p_readonly (void)
   rm_rf_at (AT_FDCWD, dir, &err);
   return 0;
 }
+
+/* Send Trename (fid, dfid, name); returns the R-type or -ecode. */
+static int
+c_rename (struct p9c *c, uint32_t fid, uint32_t dfid, const char *name)
+{
+  c_begin (c, 20);
+  c_put (c, fid, 4), c_put (c, dfid, 4), c_str (c, name);
+  return c_send (c);
+}
+
+static int
+c_renameat (struct p9c *c, uint32_t odfid, const char *oname, uint32_t ndfid, const char *nname)
+{
+  c_begin (c, 74);
+  c_put (c, odfid, 4), c_str (c, oname), c_put (c, ndfid, 4), c_str (c, nname);
+  return c_send (c);
+}
+
+/* The fid still names a file that exists under the path it now holds: a
+ * clone walk re-resolves its components from the root. */
+static int
+fid_resolves (struct p9c *c, uint32_t fid, uint32_t scratch)
+{
+  int ret = c_walk (c, fid, scratch, 0, NULL);
+  if (ret == 111)
+    c_simple (c, 120, scratch, 0, 0);
+  return ret == 111;
+}
+
+static bool
+host_is (const char *dir, const char *rel, mode_t type)
+{
+  cleanup_free char *p = NULL;
+  struct stat st;
+  xasprintf (&p, "%s/%s", dir, rel);
+  return lstat (p, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
+/* Regression (heap use-after-free): Trename of a fid while other fids are
+ * open at and below its path. The fids' paths are rewritten one by one, and
+ * the old prefix once aliased the renamed fid's own components. */
+static int
+test_9p_rename_open_fids (void)
+{
+  cleanup_free char *dir = make_tree ();
+  static const char *const sub[] = { "sub" }, *const f[] = { "sub", "f" }, *const x[] = { "x" };
+  struct p9c c = { 0 };
+  silo_error_t err = NULL;
+  cleanup_free char *text = NULL;
+  char buf[64];
+
+  CHECK (dir && (c.s = p9_server_new (dir, false, &err)) != NULL);
+  CHECK (write_file_at (open (dir, O_PATH | O_CLOEXEC), "sub/f", "in sub", 6, &err) == 0);
+  CHECK (c_attach (&c, 1) == 105);
+  CHECK (c_walk (&c, 1, 2, 1, sub) == 111);
+  CHECK (c_walk (&c, 1, 3, 2, f) == 111 && c_simple (&c, 12, 3, O_RDWR, 4) == 13);
+  CHECK (c_walk (&c, 1, 4, 1, sub) == 111);
+  CHECK (c_walk (&c, 1, 256, 2, f) == 111); /* 256 % 256: visited before fid 2 */
+  CHECK (c_rename (&c, 2, 1, "moved") == 21);
+  CHECK (host_is (dir, "moved/f", S_IFREG) && !host_is (dir, "sub", S_IFDIR));
+  /* Every fid follows: the renamed one, the other one at its path, the two below. */
+  CHECK (c_read (&c, 3, buf, sizeof (buf)) == 6 && strcmp (buf, "in sub") == 0);
+  CHECK (fid_resolves (&c, 2, 9) && fid_resolves (&c, 3, 9) && fid_resolves (&c, 4, 9)
+         && fid_resolves (&c, 256, 9));
+  /* The renamed file's fid renames again (its parent fd is the new one). */
+  CHECK (c_rename (&c, 3, 1, "g") == 21 && host_is (dir, "g", S_IFREG));
+  CHECK (fid_resolves (&c, 3, 9) && fid_resolves (&c, 256, 9)); /* 256 named the same file */
+  /* Trenameat of a directory with open fids below it, onto a new name. */
+  CHECK (c_walk (&c, 4, 5, 0, NULL) == 111);
+  c_begin (&c, 14);
+  c_put (&c, 5, 4), c_str (&c, "h"), c_put (&c, O_RDWR, 4), c_put (&c, 0644, 4), c_put (&c, 0, 4);
+  CHECK (c_send (&c) == 15); /* fid 5: moved/h, open */
+  CHECK (c_renameat (&c, 1, "moved", 1, "again") == 75);
+  CHECK (host_is (dir, "again/h", S_IFREG) && fid_resolves (&c, 5, 9) && fid_resolves (&c, 4, 9));
+  /* Onto an existing file: replaced, like rename(2). */
+  CHECK (c_walk (&c, 1, 6, 1, x) != 111);
+  CHECK (c_renameat (&c, 1, "g", 1, "hello.txt") == 75);
+  CHECK (read_file_at (open (dir, O_PATH | O_CLOEXEC), "hello.txt", &text, &err) == 0);
+  CHECK_STR (text, "in sub");
+  /* Tlcreate on a fid that is open (fid 5) would leak its fd: refused. */
+  c_begin (&c, 14);
+  c_put (&c, 5, 4), c_str (&c, "h2"), c_put (&c, O_RDWR, 4), c_put (&c, 0644, 4), c_put (&c, 0, 4);
+  CHECK (c_send (&c) == -EBUSY);
+  CHECK (c_renameat (&c, 1, "nope", 1, "x") == -ENOENT);
+  CHECK (c_renameat (&c, 1, "again", 1, "a/b") == -EINVAL);
+  p9_server_free (c.s);
+  rm_rf_at (AT_FDCWD, dir, &err);
+  return 0;
+}
+
+static int
+c_mknod (struct p9c *c, uint32_t dfid, const char *name, uint32_t mode, uint32_t major, uint32_t minor)
+{
+  c_begin (c, 18);
+  c_put (c, dfid, 4), c_str (c, name), c_put (c, mode, 4), c_put (c, major, 4), c_put (c, minor, 4);
+  c_put (c, 0, 4);
+  return c_send (c);
+}
+
+/* Tlink and Tmknod, seen from the host. */
+static int
+test_9p_link_mknod (void)
+{
+  cleanup_free char *dir = make_tree ();
+  cleanup_free char *p = NULL;
+  static const char *const hello[] = { "hello.txt" }, *const fifo[] = { "fifo" }, *const sub[] = { "sub" };
+  static const char *const null[] = { "null" };
+  struct p9c c = { 0 };
+  silo_error_t err = NULL;
+  struct stat a, b;
+
+  CHECK (dir && (c.s = p9_server_new (dir, false, &err)) != NULL);
+  CHECK (c_attach (&c, 1) == 105);
+  CHECK (c_walk (&c, 1, 2, 1, hello) == 111 && c_walk (&c, 1, 3, 1, sub) == 111);
+  c_begin (&c, 70);
+  c_put (&c, 3, 4), c_put (&c, 2, 4), c_str (&c, "hard");
+  CHECK (c_send (&c) == 71);
+  xasprintf (&p, "%s/sub/hard", dir);
+  CHECK (stat (p, &a) == 0 && a.st_nlink == 2);
+  free (p), p = NULL;
+  xasprintf (&p, "%s/hello.txt", dir);
+  CHECK (stat (p, &b) == 0 && a.st_ino == b.st_ino);
+  c_begin (&c, 70); /* a name with a slash, and an existing name */
+  c_put (&c, 1, 4), c_put (&c, 2, 4), c_str (&c, "sub/x");
+  CHECK (c_send (&c) == -EINVAL);
+  c_begin (&c, 70);
+  c_put (&c, 3, 4), c_put (&c, 2, 4), c_str (&c, "hard");
+  CHECK (c_send (&c) == -EEXIST);
+  /* mkfifo on the share: a FIFO on the host, with the mode asked for. */
+  CHECK (c_mknod (&c, 1, "fifo", S_IFIFO | 0640, 0, 0) == 19);
+  free (p), p = NULL;
+  xasprintf (&p, "%s/fifo", dir);
+  CHECK (lstat (p, &a) == 0 && S_ISFIFO (a.st_mode) && (a.st_mode & 07777) == 0640);
+  CHECK (c_mknod (&c, 1, "fifo", S_IFIFO | 0640, 0, 0) == -EEXIST);
+  CHECK (c_mknod (&c, 1, "..", S_IFIFO | 0640, 0, 0) == -EINVAL);
+  /* Opening it through the server never blocks the VMM (no writer, no reader). */
+  CHECK (c_walk (&c, 1, 4, 1, fifo) == 111 && c_simple (&c, 12, 4, O_RDONLY, 4) == 13);
+  CHECK (c_walk (&c, 1, 5, 1, fifo) == 111 && c_simple (&c, 12, 5, O_WRONLY, 4) == 13);
+  /* A device node may be made (as a container with CAP_MKNOD may), but the
+   * server never opens one for the guest: the guest's kernel owns devices. */
+  if (c_mknod (&c, 1, "null", S_IFCHR | 0666, 1, 3) == 19)
+    {
+      CHECK (host_is (dir, "null", S_IFCHR));
+      CHECK (c_walk (&c, 1, 6, 1, null) == 111 && c_simple (&c, 12, 6, O_RDWR, 4) == -EPERM);
+      c_begin (&c, 26);
+      c_put (&c, 6, 4), c_put (&c, 0x8, 4), c_put (&c, 0, 4 * 3), c_put (&c, 0, 8 * 5);
+      CHECK (c_send (&c) == -EINVAL); /* truncate would open it */
+    }
+  p9_server_free (c.s);
+  rm_rf_at (AT_FDCWD, dir, &err);
+  return 0;
+}
+
+/* Tsetattr (valid, mode, uid, gid, size, atime s/ns, mtime s/ns). */
+static int
+c_setattr (struct p9c *c, uint32_t fid, uint32_t valid, uint32_t mode, uint32_t uid, uint32_t gid,
+           uint64_t size, const uint64_t t[4])
+{
+  c_begin (c, 26);
+  c_put (c, fid, 4), c_put (c, valid, 4), c_put (c, mode, 4), c_put (c, uid, 4), c_put (c, gid, 4);
+  c_put (c, size, 8);
+  for (int i = 0; i < 4; i++)
+    c_put (c, t ? t[i] : 0, 8);
+  return c_send (c);
+}
+
+static int
+test_9p_setattr (void)
+{
+  cleanup_free char *dir = make_tree ();
+  cleanup_free char *p = NULL;
+  static const char *const hello[] = { "hello.txt" }, *const link[] = { "escape" };
+  static const uint64_t t[4] = { 1000000000, 111, 1100000000, 222 };
+  struct p9c c = { 0 };
+  silo_error_t err = NULL;
+  struct stat st, etc;
+
+  CHECK (dir && (c.s = p9_server_new (dir, false, &err)) != NULL);
+  xasprintf (&p, "%s/hello.txt", dir);
+  CHECK (c_attach (&c, 1) == 105 && c_walk (&c, 1, 2, 1, hello) == 111);
+  CHECK (c_setattr (&c, 2, 0x1, 0600, 0, 0, 0, NULL) == 27);
+  CHECK (stat (p, &st) == 0 && (st.st_mode & 07777) == 0600);
+  CHECK (c_setattr (&c, 2, 0x8, 0, 0, 0, 3, NULL) == 27);
+  CHECK (stat (p, &st) == 0 && st.st_size == 3);
+  CHECK (c_setattr (&c, 2, 0x8, 0, 0, 0, 100, NULL) == 27);
+  CHECK (stat (p, &st) == 0 && st.st_size == 100);
+  CHECK (c_setattr (&c, 2, 0x10 | 0x20 | 0x80 | 0x100, 0, 0, 0, 0, t) == 27);
+  CHECK (stat (p, &st) == 0 && st.st_atim.tv_sec == 1000000000 && st.st_atim.tv_nsec == 111);
+  CHECK (st.st_mtim.tv_sec == 1100000000 && st.st_mtim.tv_nsec == 222);
+  /* Only mtime, set to "now": atime stays. */
+  CHECK (c_setattr (&c, 2, 0x20, 0, 0, 0, 0, t) == 27);
+  CHECK (stat (p, &st) == 0 && st.st_atim.tv_sec == 1000000000 && st.st_mtim.tv_sec > 1100000000);
+  if (geteuid () == 0)
+    {
+      CHECK (c_setattr (&c, 2, 0x2 | 0x4, 0, 1234, 5678, 0, NULL) == 27);
+      CHECK (stat (p, &st) == 0 && st.st_uid == 1234 && st.st_gid == 5678);
+      CHECK (c_setattr (&c, 2, 0x4, 0, 0, 4321, 0, NULL) == 27);
+      CHECK (stat (p, &st) == 0 && st.st_uid == 1234 && st.st_gid == 4321);
+    }
+  else
+    CHECK (c_setattr (&c, 2, 0x2, 0, 0, 0, 0, NULL) == -EPERM);
+  /* chmod and truncate never follow the share's symlink to /etc. */
+  CHECK (stat ("/etc", &etc) == 0);
+  CHECK (c_walk (&c, 1, 3, 1, link) == 111);
+  CHECK (c_setattr (&c, 3, 0x1, 0777, 0, 0, 0, NULL) == -ELOOP);
+  CHECK (c_setattr (&c, 3, 0x8, 0, 0, 0, 0, NULL) == -ELOOP);
+  CHECK (stat ("/etc", &st) == 0 && st.st_mode == etc.st_mode);
+  /* A directory cannot be truncated; unknown fids and short messages fail. */
+  CHECK (c_setattr (&c, 1, 0x8, 0, 0, 0, 0, NULL) == -EISDIR);
+  CHECK (c_setattr (&c, 99, 0x1, 0600, 0, 0, 0, NULL) == -EBADF);
+  c_begin (&c, 26);
+  c_put (&c, 2, 4), c_put (&c, 0x1, 4);
+  CHECK (c_send (&c) < 0);
+  p9_server_free (c.s);
+  rm_rf_at (AT_FDCWD, dir, &err);
+  return 0;
+}
 #endif
 
 int
@@ -666,9 +1011,13 @@ main (void)
 #ifdef SILO_HAVE_VMM
   RUN_TEST (test_virtqueue);
   RUN_TEST (test_mmio_transport);
+  RUN_TEST (test_kernel_loader_bounds);
   RUN_TEST (test_9p_server);
   RUN_TEST (test_9p_confinement);
   RUN_TEST (test_9p_readonly);
+  RUN_TEST (test_9p_rename_open_fids);
+  RUN_TEST (test_9p_link_mknod);
+  RUN_TEST (test_9p_setattr);
   RUN_TEST (test_bad_kernel);
   RUN_TEST (test_boot_elf);
   RUN_TEST (test_boot_bzimage);

@@ -23,40 +23,64 @@
 #define OPEN_FLAGS_OK (O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECT \
                        | O_DIRECTORY | O_NOATIME | O_SYNC | O_LARGEFILE)
 
+/* The path (dir's components, then name) as a copy of its own: the fids
+ * being rewritten may own the originals (Trename passes the renamed fid's
+ * components as the old prefix), so the rewrite must not read them. */
+static char **
+path_copy (const struct p9_fid *dir, const char *name)
+{
+  char **v = xmalloc0 ((dir->n + 2) * sizeof (char *));
+  int i;
+
+  for (i = 0; i < dir->n; i++)
+    v[i] = xstrdup (dir->comps[i]);
+  v[dir->n] = xstrdup (name);
+  return v;
+}
+
+static bool
+has_prefix (const struct p9_fid *f, char *const *prefix, int n)
+{
+  int i;
+
+  if (f->n < n)
+    return false;
+  for (i = 0; i < n && strcmp (f->comps[i], prefix[i]) == 0; i++)
+    ;
+  return i == n;
+}
+
 /* Fids name files by path components: after a rename, every fid at or
  * below the old name gets the new prefix (open fds stay valid as they are). */
 void
 p9_fids_renamed (struct p9_server *s, const struct p9_fid *od, const char *oname,
                  const struct p9_fid *nd, const char *nname)
 {
+  cleanup_strv char **old = path_copy (od, oname);
+  cleanup_strv char **new = path_copy (nd, nname);
+  cleanup_close int newdir = fcntl (nd->pathfd, F_DUPFD_CLOEXEC, 0);
+  int on = od->n + 1, nn = nd->n + 1, i;
   size_t b;
-  int i;
 
   for (b = 0; b < ARRAY_SIZE (s->fids); b++)
     for (struct p9_fid *f = s->fids[b]; f; f = f->next)
       {
-        if (f->n <= od->n || strcmp (f->comps[od->n], oname) != 0)
+        if (!has_prefix (f, old, on))
           continue;
-        for (i = 0; i < od->n && strcmp (f->comps[i], od->comps[i]) == 0; i++)
-          ;
-        if (i < od->n)
-          continue;
-        /* Replace the old prefix (od + oname) by the new one (nd + nname). */
-        char **c = xmalloc0 ((f->n - od->n + nd->n + 1) * sizeof (char *));
-        for (i = 0; i < nd->n; i++)
-          c[i] = xstrdup (nd->comps[i]);
-        c[nd->n] = xstrdup (nname);
-        for (i = od->n + 1; i < f->n; i++)
-          c[nd->n + i - od->n] = steal_pointer (&f->comps[i]);
-        for (i = 0; i <= od->n; i++)
+        char **c = xmalloc0 ((f->n - on + nn + 1) * sizeof (char *));
+        for (i = 0; i < nn; i++)
+          c[i] = xstrdup (new[i]);
+        for (i = on; i < f->n; i++)
+          c[nn + i - on] = steal_pointer (&f->comps[i]);
+        for (i = 0; i < on; i++)
           free (f->comps[i]);
         free (f->comps);
         f->comps = c;
-        f->n = f->n - od->n + nd->n;
-        if (f->n == nd->n + 1) /* the renamed file itself: new parent */
+        f->n = f->n - on + nn;
+        if (f->n == nn) /* the renamed file itself: new parent */
           {
             close_and_reset (&f->dirfd);
-            f->dirfd = fcntl (nd->pathfd, F_DUPFD_CLOEXEC, 0);
+            f->dirfd = fcntl (newdir, F_DUPFD_CLOEXEC, 0);
           }
       }
 }
@@ -83,6 +107,12 @@ open_fid (struct p9_server *s, struct p9_fid *f, int flags)
     return -EROFS;
   if (S_ISLNK (st.st_mode))
     return -ELOOP;
+  /* Device nodes and sockets belong to the guest's kernel, never opened on
+   * the host; a FIFO opens without waiting for its other end. */
+  if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode) && !S_ISFIFO (st.st_mode))
+    return -EPERM;
+  if (S_ISFIFO (st.st_mode))
+    flags |= O_NONBLOCK;
   f->fd = openat (f->dirfd, p9_fid_name (f), (flags & OPEN_FLAGS_OK) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
   if (f->fd < 0)
     return -errno;
@@ -145,6 +175,8 @@ p9_lcreate (struct p9_server *s, struct p9_pdu *p)
 
   if (f == NULL || p->bad || !p9_name_ok (name))
     return f ? -EINVAL : -EBADF;
+  if (f->fd >= 0 || f->dir) /* the fid becomes the new file: its open one would leak */
+    return -EBUSY;
   fd = openat (f->pathfd, name, (flags & OPEN_FLAGS_OK) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                mode & 07777);
   if (fd < 0)
@@ -382,7 +414,8 @@ p9_renameat (struct p9_server *s, struct p9_pdu *p)
   return ret < 0 ? ret : ret2 < 0 ? ret2 : do_rename (s, od, oname, nd, nname);
 }
 
-/* Trename fid dfid name: the fid's parent is found again from its path. */
+/* Trename fid dfid name: the fid's parent is found again from its path
+ * (the parent shares the fid's components; p9_fids_renamed copies them). */
 int
 p9_rename (struct p9_server *s, struct p9_pdu *p)
 {
@@ -450,6 +483,9 @@ p9_setattr (struct p9_server *s, struct p9_pdu *p)
   /* chmod and truncate follow symlinks: never apply them to one. */
   if ((valid & (SETATTR_MODE | SETATTR_SIZE)) && S_ISLNK (st.st_mode))
     return -ELOOP;
+  /* truncate opens the file: only a regular one (never a device or FIFO). */
+  if ((valid & SETATTR_SIZE) && !S_ISREG (st.st_mode))
+    return S_ISDIR (st.st_mode) ? -EISDIR : -EINVAL;
   if ((valid & SETATTR_MODE) && fchmodat (f->dirfd, name, mode & 07777, 0) < 0)
     return -errno;
   if ((valid & (SETATTR_UID | SETATTR_GID))

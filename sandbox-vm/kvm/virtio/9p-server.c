@@ -206,7 +206,7 @@ do_version (struct p9_server *s, struct p9_pdu *p)
   cleanup_free char *version = p9_get_str (p);
   size_t b;
 
-  if (p->bad)
+  if (p->bad || msize < P9_MSIZE_MIN) /* replies are sized from msize: no underflow */
     return -EINVAL;
   for (b = 0; b < ARRAY_SIZE (s->fids); b++) /* a new session drops every fid */
     while (s->fids[b])

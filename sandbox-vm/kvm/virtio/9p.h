@@ -13,6 +13,7 @@
 #include "../../../util/error.h"
 
 #define P9_MSIZE_MAX (128 * 1024)
+#define P9_MSIZE_MIN 4096 /* Linux's own floor */
 #define P9_HDR 7 /* size[4] type[1] tag[2] */
 
 struct p9_server;

@@ -21,6 +21,9 @@ vq_valid (const struct guest_mem *m, const struct virt_queue *vq)
 {
   if (vq->num == 0 || (vq->num & (vq->num - 1)))
     return false;
+  /* The alignment virtio 1.x asks for (2.7): the rings are read as arrays. */
+  if ((vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3))
+    return false;
   return gmem_ptr (m, vq->desc_gpa, desc_size (vq)) && gmem_ptr (m, vq->avail_gpa, 6 + 2 * vq->num)
          && gmem_ptr (m, vq->used_gpa, 6 + 8 * vq->num);
 }
@@ -134,7 +137,8 @@ iov_to_buf (const struct iovec *iov, int n, void *buf, size_t len)
   for (i = 0; i < n && done < len; i++)
     {
       size_t k = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-      memcpy ((uint8_t *) buf + done, iov[i].iov_base, k);
+      if (k) /* an empty buffer may have no address in RAM (NULL) */
+        memcpy ((uint8_t *) buf + done, iov[i].iov_base, k);
       done += k;
     }
   return done;
@@ -149,7 +153,8 @@ iov_from_buf (const struct iovec *iov, int n, const void *buf, size_t len)
   for (i = 0; i < n && done < len; i++)
     {
       size_t k = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-      memcpy (iov[i].iov_base, (const uint8_t *) buf + done, k);
+      if (k)
+        memcpy (iov[i].iov_base, (const uint8_t *) buf + done, k);
       done += k;
     }
   return done;

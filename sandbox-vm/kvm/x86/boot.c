@@ -37,7 +37,7 @@ struct hvm_memmap_entry
 
 struct kernel_image
 {
-  char *data;
+  const char *data;
   size_t len;
   uint64_t end;            /* highest guest address the kernel occupies */
   uint64_t initrd_max;     /* highest address the initrd may end at */
@@ -71,27 +71,40 @@ fill_memmap (const struct vm *vm, uint64_t addr[3], uint64_t size[3])
   return n;
 }
 
+/* [off, off + len) lies inside the file (no overflow on the way). */
+static bool
+in_file (const struct kernel_image *k, uint64_t off, uint64_t len)
+{
+  return off <= k->len && len <= k->len - off;
+}
+
 static int
 parse_pvh_note (const struct kernel_image *k, const Elf64_Phdr *ph, uint64_t *entry)
 {
-  size_t off = ph->p_offset, end = ph->p_offset + ph->p_filesz;
+  uint64_t off = ph->p_offset, end;
+  Elf64_Nhdr n;
 
-  while (off + sizeof (Elf64_Nhdr) <= end && end <= k->len)
+  if (!in_file (k, ph->p_offset, ph->p_filesz))
+    return 0;
+  end = ph->p_offset + ph->p_filesz;
+  while (end - off >= sizeof (n))
     {
-      const Elf64_Nhdr *n = (const Elf64_Nhdr *) (k->data + off);
-      size_t name_off = off + sizeof (*n);
-      size_t desc_off = name_off + ((n->n_namesz + 3) & ~3U);
-      if (desc_off + n->n_descsz > end)
+      memcpy (&n, k->data + off, sizeof (n)); /* notes need not be aligned in a hostile file */
+      uint64_t name_off = off + sizeof (n);
+      uint64_t desc_off = name_off + (((uint64_t) n.n_namesz + 3) & ~3ULL);
+      if (desc_off > end || n.n_descsz > end - desc_off)
         break;
-      if (n->n_type == XEN_ELFNOTE_PHYS32_ENTRY && n->n_namesz == 4
-          && memcmp (k->data + name_off, "Xen", 4) == 0 && n->n_descsz >= 4)
+      if (n.n_type == XEN_ELFNOTE_PHYS32_ENTRY && n.n_namesz == 4
+          && memcmp (k->data + name_off, "Xen", 4) == 0 && n.n_descsz >= 4)
         {
           uint32_t e;
           memcpy (&e, k->data + desc_off, 4);
           *entry = e;
           return 1;
         }
-      off = desc_off + ((n->n_descsz + 3) & ~3U);
+      off = desc_off + (((uint64_t) n.n_descsz + 3) & ~3ULL);
+      if (off > end)
+        break;
     }
   return 0;
 }
@@ -99,23 +112,27 @@ parse_pvh_note (const struct kernel_image *k, const Elf64_Phdr *ph, uint64_t *en
 static int
 load_elf (struct vm *vm, struct kernel_image *k, silo_error_t *err)
 {
-  const Elf64_Ehdr *eh = (const Elf64_Ehdr *) k->data;
+  Elf64_Ehdr eh;
+  Elf64_Phdr phdr, *ph = &phdr;
   int i, ret;
 
-  if (k->len < sizeof (*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64
-      || eh->e_phentsize != sizeof (Elf64_Phdr)
-      || eh->e_phoff + (uint64_t) eh->e_phnum * sizeof (Elf64_Phdr) > k->len)
+  if (k->len < sizeof (eh))
     return silo_make_error (err, ENOEXEC, "not a 64-bit x86 ELF kernel");
-  vm->boot.entry = eh->e_entry;
-  for (i = 0; i < eh->e_phnum; i++)
+  memcpy (&eh, k->data, sizeof (eh));
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64
+      || eh.e_phentsize != sizeof (Elf64_Phdr)
+      || !in_file (k, eh.e_phoff, (uint64_t) eh.e_phnum * sizeof (Elf64_Phdr)))
+    return silo_make_error (err, ENOEXEC, "not a 64-bit x86 ELF kernel");
+  vm->boot.entry = eh.e_entry;
+  for (i = 0; i < eh.e_phnum; i++)
     {
-      const Elf64_Phdr *ph = (const Elf64_Phdr *) (k->data + eh->e_phoff) + i;
       void *dst;
+      memcpy (ph, k->data + eh.e_phoff + i * sizeof (*ph), sizeof (*ph)); /* e_phoff may be unaligned */
       if (ph->p_type == PT_NOTE && parse_pvh_note (k, ph, &vm->boot.entry))
         vm->boot.pvh = true;
       if (ph->p_type != PT_LOAD)
         continue;
-      if (ph->p_offset + ph->p_filesz > k->len || ph->p_filesz > ph->p_memsz)
+      if (!in_file (k, ph->p_offset, ph->p_filesz) || ph->p_filesz > ph->p_memsz)
         return silo_make_error (err, ENOEXEC, "ELF segment %d: outside the file", i);
       dst = gmem_ptr (&vm->mem, ph->p_paddr, ph->p_memsz);
       if (dst == NULL || ph->p_paddr < BOOT_HIMEM)
@@ -140,6 +157,9 @@ load_bzimage (struct vm *vm, struct kernel_image *k, silo_error_t *err)
   size_t setup_size;
   uint64_t pm_size;
 
+  /* The header is packed (no alignment), and the whole of it must be in the file. */
+  if (!in_file (k, SETUP_HDR_OFF, sizeof (*hdr)))
+    return silo_make_error (err, ENOEXEC, "bzImage: %zu bytes, shorter than its setup header", k->len);
   if (hdr->version < 0x20c || !(hdr->xloadflags & XLF_KERNEL_64))
     return silo_make_error (err, ENOEXEC, "bzImage: boot protocol %x.%02x without a 64-bit entry (need >= 2.12)",
                             hdr->version >> 8, hdr->version & 0xff);
@@ -242,15 +262,23 @@ write_pvh_info (struct vm *vm, uint64_t rd_addr, uint64_t rd_size, silo_error_t 
 int
 x86_load_kernel (struct vm *vm, silo_error_t *err)
 {
-  struct kernel_image k = { 0 };
   cleanup_free char *data = NULL;
+  size_t len = 0;
+  int ret;
+
+  ret = read_file (vm->cfg->kernel, &data, &len, err);
+  if (ret < 0)
+    return ret;
+  return x86_load_kernel_image (vm, data, len, err);
+}
+
+int
+x86_load_kernel_image (struct vm *vm, const char *data, size_t len, silo_error_t *err)
+{
+  struct kernel_image k = { .data = data, .len = len };
   uint64_t rd_addr = 0, rd_size = 0;
   int ret;
 
-  ret = read_file (vm->cfg->kernel, &data, &k.len, err);
-  if (ret < 0)
-    return ret;
-  k.data = data;
   if (k.len >= SELFMAG && memcmp (data, ELFMAG, SELFMAG) == 0)
     ret = load_elf (vm, &k, err);
   else if (k.len > 0x206 && memcmp (data + 0x202, "HdrS", 4) == 0)
