@@ -497,6 +497,16 @@ reap (pid_t pid)
   waitpid (pid, NULL, 0);
 }
 
+/* A child reaped however the test returns: a failed CHECK must not leave it
+ * pausing forever with the harness's pipe open. */
+static void
+reap_ptr (pid_t *pid)
+{
+  if (*pid > 0)
+    reap (*pid);
+}
+#define cleanup_child __attribute__ ((cleanup (reap_ptr)))
+
 static int
 test_real_create_limits (void)
 {
@@ -565,7 +575,7 @@ test_real_enter_pids_destroy (void)
   silo_error_t err = NULL;
   size_t n = 0;
   int go = -1;
-  pid_t pid;
+  cleanup_child pid_t pid = -1;
 
   if (!real_ok)
     SKIP (real_skip);
@@ -590,6 +600,7 @@ test_real_enter_pids_destroy (void)
   CHECK (n == 1 && pids[0] == pid);
   CHECK (cg_destroy (h, &err) == 0);
   CHECK (waitpid (pid, NULL, 0) == pid);
+  pid = -1;
   CHECK (nothing_left (path));
   close (go);
   return 0;
@@ -677,7 +688,7 @@ test_real_freeze (void)
   unsigned long t0, t1, t2;
   bool frozen = true;
   int go = -1;
-  pid_t pid;
+  cleanup_child pid_t pid = -1;
 
   if (!real_ok)
     SKIP (real_skip);
@@ -703,6 +714,7 @@ test_real_freeze (void)
   CHECK (cg_is_frozen (h, &frozen, &err) == 0 && !frozen);
   CHECK (cg_kill_all (h, SIGKILL, &err) == 0);
   CHECK (waitpid (pid, NULL, 0) == pid);
+  pid = -1;
   CHECK (cg_destroy (h, &err) == 0);
   CHECK (nothing_left (path));
   return 0;
@@ -715,8 +727,8 @@ test_real_stats (void)
   cleanup_cg_handle struct cg_handle *h = NULL;
   silo_error_t err = NULL;
   struct cg_stats st;
-  int go = -1;
-  pid_t pid;
+  int go = -1, i;
+  cleanup_child pid_t pid = -1;
 
   if (!real_ok)
     SKIP (real_skip);
@@ -724,8 +736,14 @@ test_real_stats (void)
   pid = spawn_child (2, &go);
   CHECK (cg_enter (h, pid, &err) == 0);
   release_child (&go);
-  msleep (300);
-  CHECK (cg_stats (h, &st, &err) == 0);
+  /* Until the child has touched its 16 MiB: a loaded machine may take long. */
+  for (i = 0; i < 100; i++)
+    {
+      msleep (100);
+      CHECK (cg_stats (h, &st, &err) == 0);
+      if (st.mem_usage >= 16 * MiB && st.cpu_usage_ns > 0)
+        break;
+    }
   fprintf (stderr, "  usage %llu limit %llu pids %llu cpu %llu ns\n",
            (unsigned long long) st.mem_usage, (unsigned long long) st.mem_limit,
            (unsigned long long) st.pids_current, (unsigned long long) st.cpu_usage_ns);
@@ -734,6 +752,7 @@ test_real_stats (void)
   CHECK (st.pids_current == 1);
   CHECK (st.cpu_usage_ns > 0);
   reap (pid);
+  pid = -1;
   CHECK (cg_destroy (h, &err) == 0);
   CHECK (nothing_left (path));
   return 0;
@@ -782,7 +801,7 @@ test_real_memory_below_usage (void)
   struct oci_resources r;
   silo_error_t err = NULL;
   int go = -1;
-  pid_t pid;
+  cleanup_child pid_t pid = -1;
 
   if (!real_ok)
     SKIP (real_skip);
@@ -800,6 +819,7 @@ test_real_memory_below_usage (void)
   CHECK (kill (pid, 0) == 0); /* still alive: no OOM kill from the refused limit */
   CHECK (cg_destroy (h, &err) == 0);
   waitpid (pid, NULL, 0);
+  pid = -1;
   CHECK (nothing_left (path));
   return 0;
 }
