@@ -156,6 +156,8 @@ enter_namespaces_late (const struct ns_spawn_config *c, int sync_fd, silo_error_
   if (has_new_ns (c->cfg, CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return silo_make_error (err, errno, "become root in the user namespace");
   /* After the runtime put us in the cgroup, so that it is the ns root. */
+  if (has_new_ns (c->cfg, CLONE_NEWNET) && ns_loopback_up (err) < 0)
+    return -1;
   if (has_new_ns (c->cfg, CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return silo_make_error (err, errno, "new cgroup namespace");
   if (!oci_config_namespace (c->cfg, CLONE_NEWNS))

@@ -47,6 +47,10 @@ int ns_cap_from_name (const char *name);
 int ns_create_devices (int rootfd, const struct oci_config *cfg, bool in_userns,
                        silo_error_t *err);
 
+/* --- network (namespaces/net.c), also the sandbox guest's --- */
+/* Bring lo up in the caller's network namespace, over netlink. */
+int ns_loopback_up (silo_error_t *err);
+
 /* --- the container process (namespaces/spawn.c, namespaces/process.c) --- */
 #include "../cgroups/cgroups.h"
 

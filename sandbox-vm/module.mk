@@ -10,7 +10,7 @@ AGENT_SRCS := $(wildcard util/*.c oci/*.c namespaces/*.c) sandbox-vm/protocol.c 
 # The agent is linked -static, which sanitizers cannot be: its objects get
 # a directory of their own, built without $(SAN), so check-asan works.
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/agent-obj/%.o)
-AGENT_STATIC_LIBS := -ljansson -lseccomp -lcap
+AGENT_STATIC_LIBS := -ljansson -lseccomp -lcap -lnl-route-3 -lnl-3 -lpthread -lm
 AGENT_CFLAGS = $(CPPFLAGS) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 
 $(BUILD)/agent-obj/%.o: %.c

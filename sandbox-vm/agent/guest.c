@@ -44,6 +44,10 @@ agent_guest_early (silo_error_t *err)
 {
   if (root_with_parent (err) < 0)
     return -1;
+  /* The guest's network namespace is the container's: lo up, as in container
+   * mode. */
+  if (ns_loopback_up (err) < 0)
+    return -1;
   /* The kernel mounts devtmpfs on /dev when the root has one (UML); an
    * initramfs root (KVM) needs it mounted here. */
   if (mount ("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, NULL) < 0 && errno != EBUSY)

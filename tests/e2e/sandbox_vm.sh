@@ -344,21 +344,24 @@ c['root']['readonly'] = False"
 
 # What a workload sees of its process model and /dev is the same in both
 # modes: it is PID 1 of its own PID namespace (no agent, no kernel
-# threads), and /dev has the default nodes with their modes, the standard
-# links and the config's linux.devices; a non-root user can write /dev/null.
+# threads), /dev has the default nodes with their modes, the standard links
+# and the config's linux.devices, a non-root user can write /dev/null, and
+# lo is up.
 test_vm_pid1_and_dev_as_in_container_mode () {
   backend_ready
   local d out_c out_v
   d=$(mktemp -d)
   make_vm_bundle "$d" sh -c 'echo pid=$$; tr "\0" " " < /proc/1/cmdline; echo; ps -o pid,comm | grep "^ *1 "; ps -o comm | grep -cx -e init -e kthreadd
 stat -c "%n %A %t,%T" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/xnull
-for l in stdin stdout stderr fd core ptmx; do echo "$l -> $(readlink /dev/$l)"; done'
+for l in stdin stdout stderr fd core ptmx; do echo "$l -> $(readlink /dev/$l)"; done
+echo "lo flags $(cat /sys/class/net/lo/flags)"'
   edit_config "$d" "c['linux']['devices'] = [{'path': '/dev/xnull', 'type': 'c', 'major': 1, 'minor': 3, 'fileMode': 438}]"
   out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
   out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
   assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
   assert_contains "$out_v" "pid=1" || return 1
   assert_contains "$out_v" "/dev/xnull crw-rw-rw- 1,3" || return 1
+  assert_contains "$out_v" "lo flags 0x9" || return 1
   # The same as a non-root user.
   edit_config "$d" "c['process']['user'] = {'uid': 1000, 'gid': 1000}
 c['process']['args'] = ['sh', '-c', 'echo x > /dev/null && echo ok; id -u']"
