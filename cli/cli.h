@@ -4,11 +4,14 @@
 
 #include "../runtime/runtime.h"
 
+#define SILO_VERSION "0.1.0"
+
 struct cli_verb
 {
   const char *name;
   int (*handler) (const struct silo_global *g, int argc, char **argv);
   const char *summary;
+  const char *synopsis; /* `silo VERB --help` prints it */
 };
 
 /* Print the error as the single line users and engines read, release it,

@@ -3,7 +3,10 @@
 #include "../sandbox-vm/sandbox.h"
 #include "../util/utils.h"
 
+#include <ctype.h>
 #include <jansson.h>
+#include <string.h>
+#include <sys/capability.h>
 #include <seccomp.h>
 #include <stdio.h>
 
@@ -24,6 +27,26 @@ static const char *const mount_options[] = {
   "sync", "unbindable", NULL,
 };
 
+/* Every capability this libcap and kernel know, as "CAP_CHOWN" names. */
+static json_t *
+capability_names (void)
+{
+  json_t *a = json_array ();
+
+  for (int c = 0; c < (int) cap_max_bits (); c++)
+    {
+      char *name = cap_to_name (c);
+      if (name == NULL)
+        continue;
+      for (char *p = name; *p; p++)
+        *p = (char) toupper ((unsigned char) *p);
+      if (strncmp (name, "CAP_", 4) == 0)
+        json_array_append_new (a, json_string (name));
+      cap_free (name);
+    }
+  return a;
+}
+
 static json_t *
 linux_features (void)
 {
@@ -40,36 +63,38 @@ linux_features (void)
                                        "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL };
   static const char *const flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL };
-  const struct scmp_version *v = seccomp_version ();
-  char lib[32];
-
-  snprintf (lib, sizeof (lib), "%u.%u.%u", v->major, v->minor, v->micro);
   return json_pack ("{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, "
                     "s:{s:b}, s:{s:b}}",
-                    "namespaces", strings (ns), "capabilities", json_string ("all (libcap)"),
+                    "namespaces", strings (ns), "capabilities", capability_names (),
                     "cgroup", "v1", 1, "v2", 1, "systemd", 0, "rdma", 0, "seccomp", "enabled",
                     1, "actions", strings (actions), "operators", strings (ops), "archs",
                     strings (archs), "knownFlags", strings (flags), "supportedFlags",
                     strings (flags), "apparmor", "enabled", 0, "selinux", "enabled", 0);
-  (void) lib;
 }
 
 int
 cli_features (const struct silo_global *g, int argc, char **argv)
 {
+  const struct scmp_version *v = seccomp_version ();
+  char lib[32];
   json_t *o;
   char *text;
 
   (void) g;
   (void) argc;
   (void) argv;
-  o = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
+  snprintf (lib, sizeof (lib), "%u.%u.%u", v->major, v->minor, v->micro);
+  /* "annotations" tells about this runtime (runtime-spec features.md); silo
+   * lists the annotations it acts on there too, each with what it does. */
+  o = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
                  "ociVersionMax", "1.1.0", "hooks",
                  strings ((const char *const[]){ "prestart", "createRuntime", "createContainer",
                                                  "startContainer", "poststart", "poststop",
                                                  NULL }),
                  "mountOptions", strings (mount_options), "linux", linux_features (),
-                 "annotations", "silo.sandbox", "container|vm: run over the host kernel or in a micro-VM",
+                 "annotations", "io.github.seccomp.libseccomp.version", lib,
+                 "org.opencontainers.silo.version", SILO_VERSION,
+                 "silo.sandbox", "container|vm: run over the host kernel or in a micro-VM",
                  "silo.sandbox.backend", "kvm|uml: force a sandbox backend",
                  "silo.vm.kernel", "path of the guest kernel for sandbox mode",
                  "silo.sandbox.ready_timeout", "seconds the guest agent has to start (default 30)",

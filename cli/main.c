@@ -16,27 +16,59 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SILO_VERSION "0.1.0"
 
 extern char **environ;
 
+#define CREATE_OPTS                                                                       \
+  "[-b|--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--preserve-fds N]\n"   \
+  "    [--no-pivot] [--no-new-keyring]"
 static const struct cli_verb verbs[] = {
-  { "create", cli_create, "create a container, stopped before the user process" },
-  { "start", cli_start, "run the user process of a created container" },
-  { "run", cli_run, "create and start a container" },
-  { "state", cli_state, "print the OCI state of a container" },
-  { "kill", cli_kill, "send a signal to a container's process" },
-  { "delete", cli_delete, "delete a container and what it holds" },
-  { "list", cli_list, "list containers" },
-  { "exec", cli_exec, "run a new process in a running container" },
-  { "ps", cli_ps, "list the processes of a container" },
-  { "pause", cli_pause, "freeze every process of a container" },
-  { "resume", cli_resume, "thaw a paused container" },
-  { "update", cli_update, "change the resources of a running container" },
-  { "events", cli_events, "print resource statistics and OOM events" },
-  { "spec", cli_spec, "write a default config.json" },
-  { "features", cli_features, "print the features this runtime supports" },
+  { "create", cli_create, "create a container, stopped before the user process",
+    "create " CREATE_OPTS " ID" },
+  { "start", cli_start, "run the user process of a created container", "start ID" },
+  { "run", cli_run, "create and start a container", "run " CREATE_OPTS " [-d|--detach] ID" },
+  { "state", cli_state, "print the OCI state of a container", "state ID" },
+  { "kill", cli_kill, "send a signal to a container's process", "kill [-a|--all] ID [SIGNAL]" },
+  { "delete", cli_delete, "delete a container and what it holds", "delete [-f|--force] ID" },
+  { "list", cli_list, "list containers", "list [-q|--quiet] [-f|--format table|json]" },
+  { "exec", cli_exec, "run a new process in a running container",
+    "exec [-p|--process FILE] [-t|--tty] [-d|--detach] [-e|--env K=V] [-u|--user UID[:GID]]\n"
+    "    [--cwd DIR] [--cap CAP] [--pid-file FILE] [--console-socket PATH]\n"
+    "    [--preserve-fds N] [--no-new-privs] ID [COMMAND [ARG...]]" },
+  { "ps", cli_ps, "list the processes of a container", "ps [--format table|json] ID [-- PS-ARGS]" },
+  { "pause", cli_pause, "freeze every process of a container", "pause ID" },
+  { "resume", cli_resume, "thaw a paused container", "resume ID" },
+  { "update", cli_update, "change the resources of a running container",
+    "update [-r|--resources FILE|-] [--memory N] [--memory-reservation N] [--memory-swap N]\n"
+    "    [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus LIST]\n"
+    "    [--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N] ID" },
+  { "events", cli_events, "print resource statistics and OOM events",
+    "events [--stats] [--interval SECONDS] ID" },
+  { "spec", cli_spec, "write a default config.json", "spec [--rootless] [-b|--bundle DIR]" },
+  { "features", cli_features, "print the features this runtime supports", "features" },
 };
+
+/* `--help` or `-h` among a verb's options (before its first operand, or
+ * "--"; for exec the operands after the ID are the command's own). */
+static bool
+asks_for_help (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0 || argv[i][0] != '-')
+        return false;
+      if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+        return true;
+    }
+  return false;
+}
+
+static int
+verb_help (const struct cli_verb *v)
+{
+  printf ("usage: silo [global options] %s\n\n%s\n", v->synopsis, v->summary);
+  return 0;
+}
 
 int
 cli_fail (silo_error_t *err)
@@ -290,6 +322,8 @@ main (int argc, char **argv)
   for (size_t i = 0; i < ARRAY_SIZE (verbs); i++)
     if (strcmp (argv[optind], verbs[i].name) == 0)
       {
+        if (asks_for_help (argc - optind, argv + optind))
+          return verb_help (&verbs[i]);
         if (enters_container (verbs[i].name) && reexec_from_sealed_copy (argv) < 0)
           {
             pr_err ("re-exec from a sealed copy of the binary: %s", strerror (errno));

@@ -170,7 +170,28 @@ f = json.load(sys.stdin)
 assert f["ociVersionMin"] and f["ociVersionMax"], f
 assert "mount" in f["linux"]["namespaces"], f
 assert "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"], f
+caps = f["linux"]["capabilities"]
+assert isinstance(caps, list) and "CAP_SYS_ADMIN" in caps and "CAP_CHOWN" in caps, caps
+assert all(c.startswith("CAP_") and c.isupper() for c in caps), caps
+a = f["annotations"]
+assert a["io.github.seccomp.libseccomp.version"].count(".") == 2, a
+for k in ("silo.sandbox", "silo.sandbox.backend", "silo.vm.kernel", "silo.sandbox.ready_timeout"):
+    assert k in a, (k, a)
 '
+}
+
+# --help after any command prints that command's usage and exits 0, and
+# --help among exec's command arguments belongs to the command.
+test_help_after_every_command () {
+  local v out
+  for v in create start run state kill delete list exec ps pause resume update events spec features; do
+    out=$($SILO "$v" --help) || fail "$v --help exited $?" || return 1
+    assert_contains "$out" "usage: silo [global options] $v" || return 1
+  done
+  out=$($SILO delete -f --help) || return 1
+  assert_contains "$out" "delete [-f|--force] ID" || return 1
+  out=$($SILO exec no-such-container sh --help 2>&1) && fail "exec ran: $out" && return 1
+  assert_contains "$out" "no-such-container"
 }
 
 test_version () {
