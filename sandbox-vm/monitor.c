@@ -57,7 +57,7 @@ client_reply (struct monitor_client *c, uint32_t type, uint32_t id, const char *
     }
 }
 
-static struct monitor_client *
+struct monitor_client *
 client_by_exec (struct monitor *m, uint32_t id)
 {
   struct monitor_client *c;
@@ -65,6 +65,24 @@ client_by_exec (struct monitor *m, uint32_t id)
     if (c->exec_id == id)
       return c;
   return NULL;
+}
+
+/* The id of a new exec: never 0 (the agent) or 1 (the main process), never
+ * one a client still uses, and fine past 2^32 execs (probes every few
+ * seconds for years); the agent refuses an id it still runs. */
+uint32_t
+monitor_exec_id (struct monitor *m)
+{
+  uint32_t id;
+
+  do
+    {
+      id = m->next_id++;
+      if (m->next_id <= PROTO_ID_MAIN)
+        m->next_id = PROTO_ID_MAIN + 1;
+    }
+  while (id <= PROTO_ID_MAIN || client_by_exec (m, id) != NULL);
+  return id;
 }
 
 static int
@@ -238,7 +256,7 @@ on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto
           c->closing = true;
           return 0;
         }
-      c->exec_id = m->next_id++;
+      c->exec_id = monitor_exec_id (m);
       return send_agent (m, PROTO_EXEC, c->exec_id, msg->data, msg->len, c, err);
     default: /* STDIN, STDIN_CLOSE, RESIZE of the client's exec */
       if (c->exec_id == 0)

@@ -60,6 +60,9 @@ struct monitor
 };
 
 int monitor_setup (struct monitor *m, const char *backend, silo_error_t *err);
+/* The id for a new exec (monitor.c). */
+uint32_t monitor_exec_id (struct monitor *m);
+struct monitor_client *client_by_exec (struct monitor *m, uint32_t id);
 /* The last useful line of the guest's log (a panic, or the last line). */
 char *monitor_log_tail (struct monitor *m);
 

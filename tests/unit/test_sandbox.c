@@ -5,6 +5,7 @@
 
 #include "oci/oci.h"
 #include "sandbox-vm/internal.h"
+#include "sandbox-vm/monitor.h"
 #include "util/utils.h"
 #include "unit.h"
 
@@ -79,10 +80,35 @@ test_memory (void)
   return 0;
 }
 
+/* Exec ids never run out: a million execs, then the wrap past 2^32, skip
+ * the agent's and the main process's ids and any a client still holds. */
+static int
+test_exec_ids_wrap (void)
+{
+  struct monitor m = { .next_id = PROTO_ID_MAIN + 1 };
+  struct monitor_client busy = { .exec_id = 3 };
+  uint32_t id = 0;
+
+  for (int i = 0; i < 1000000; i++)
+    {
+      id = monitor_exec_id (&m);
+      CHECK (id > PROTO_ID_MAIN);
+    }
+  CHECK (id == 1000001);
+  m.next_id = UINT32_MAX;
+  m.clients = &busy;
+  CHECK (monitor_exec_id (&m) == UINT32_MAX);
+  CHECK (monitor_exec_id (&m) == 2);
+  CHECK (monitor_exec_id (&m) == 4); /* 3 is still running */
+  CHECK (client_by_exec (&m, 3) == &busy);
+  return 0;
+}
+
 int
 main (void)
 {
   RUN_TEST (test_vcpus);
   RUN_TEST (test_memory);
+  RUN_TEST (test_exec_ids_wrap);
   UNIT_EXIT ();
 }
