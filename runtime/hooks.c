@@ -11,6 +11,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 static __attribute__ ((noreturn)) void
 exec_hook (const struct oci_hook *h, int stdin_fd)
@@ -21,7 +24,8 @@ exec_hook (const struct oci_hook *h, int stdin_fd)
     _exit (127);
   /* Hooks talk to the engine's stderr, never to a container's stdout. */
   dup2 (2, 1);
-  execve (h->path, h->args ? h->args : default_args, h->env ? h->env : (char *[]){ NULL });
+  /* A hook without env gets silo's environment, as with runc and crun. */
+  execve (h->path, h->args ? h->args : default_args, h->env ? h->env : environ);
   _exit (127);
 }
 
@@ -47,6 +51,21 @@ wait_hook (pid_t pid, int timeout, int *status, silo_error_t *err)
   return 0;
 }
 
+/* A hook that does not read its stdin must not make us fail; SIGPIPE is
+ * ignored for the write only: the container process runs hooks too, and
+ * what it execs (the workload, later hooks) must get the default back. */
+static void
+write_state (int fd, const char *state_json)
+{
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+  sigaction (SIGPIPE, &ign, &old);
+  if (state_json)
+    (void) write_all (fd, state_json, strlen (state_json));
+  close (fd);
+  sigaction (SIGPIPE, &old, NULL);
+}
+
 static int
 run_one (const struct oci_hook *h, const char *state_json, silo_error_t *err)
 {
@@ -65,11 +84,7 @@ run_one (const struct oci_hook *h, const char *state_json, silo_error_t *err)
   if (pid == 0)
     exec_hook (h, pipefd[0]);
   close (pipefd[0]);
-  /* A hook that does not read its stdin must not make us fail. */
-  signal (SIGPIPE, SIG_IGN);
-  if (state_json)
-    (void) write_all (pipefd[1], state_json, strlen (state_json));
-  close (pipefd[1]);
+  write_state (pipefd[1], state_json);
   if (wait_hook (pid, h->timeout, &status, err) < 0)
     return -1;
   if (WIFSIGNALED (status))

@@ -197,6 +197,22 @@ test_hooks_get_state_and_run_where_they_should () {
   assert_eq "$(hook_field poststop status)" stopped
 }
 
+# After hooks ran in the container process, the workload still gets
+# SIGPIPE's default disposition (hooks.c ignores it only while it writes);
+# a hook without env runs with silo's environment, as with runc and crun.
+test_hooks_leave_sigpipe_default_and_inherit_env () {
+  setup grep SigIgn /proc/self/status
+  mkdir -p "$T/out"
+  edit_config "$T/b" "
+c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': '$T/out', 'options': ['rbind', 'rw']})
+c['hooks'] = {'createContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'env > $T/out/env']}],
+              'startContainer': [{'path': '/bin/true'}, {'path': '/bin/true'}]}"
+  local out
+  out=$(cd "$T/b" && SILO_HOOK_MARK=from-silo $S run "$ID" 2>&1) || fail "run: $out" || return 1
+  assert_eq "$out" "SigIgn:	0000000000000000" || return 1
+  grep -q '^SILO_HOOK_MARK=from-silo$' "$T/out/env" || fail "hook env: $(cat "$T/out/env")"
+}
+
 test_failing_create_runtime_hook_fails_create () {
   setup sleep 100
   edit_config "$T/b" "c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'exit 3']}]}"
