@@ -20,6 +20,19 @@ has_new_ns (const struct oci_config *cfg, int type)
   return ns && ns->path == NULL;
 }
 
+/* A process.cwd missing from the rootfs is created, as runc does, before
+ * the root may become read-only. */
+static int
+make_cwd (int rootfd, const struct oci_process *p, silo_error_t *err)
+{
+  int fd = ns_open_in_root (rootfd, p->cwd, true, false, err);
+
+  if (fd < 0)
+    return silo_error_wrap (err, "process.cwd");
+  close (fd);
+  return 0;
+}
+
 static int
 prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
 {
@@ -40,9 +53,12 @@ prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
     return silo_make_error (err, errno, "open rootfs `%s`", c->rootfs);
   if (ns_do_mounts (rootfd, c->rootfs, cfg, c->cg_mounts, c->n_cg_mounts, err) < 0)
     return silo_error_wrap (err, "config.json");
-  return ns_create_devices (rootfd, cfg, has_new_ns (cfg, CLONE_NEWUSER)
-                                             || oci_config_namespace (cfg, CLONE_NEWUSER),
-                            err);
+  if (ns_create_devices (rootfd, cfg, has_new_ns (cfg, CLONE_NEWUSER)
+                                         || oci_config_namespace (cfg, CLONE_NEWUSER),
+                         err)
+      < 0)
+    return -1;
+  return make_cwd (rootfd, c->process, err);
 }
 
 static bool

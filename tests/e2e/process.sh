@@ -197,6 +197,17 @@ test_hooks_get_state_and_run_where_they_should () {
   assert_eq "$(hook_field poststop status)" stopped
 }
 
+# A process.cwd missing from the rootfs is created, as runc does, also
+# under a read-only root.
+test_missing_cwd_is_created () {
+  setup pwd
+  edit_config "$T/b" "c['process']['cwd'] = '/work/dir'; c['root']['readonly'] = True"
+  local out
+  out=$(in_bundle run "$ID" 2>&1) || fail "run: $out" || return 1
+  assert_eq "$out" "/work/dir" || return 1
+  [ -d "$T/b/rootfs/work/dir" ] || fail "not created in the rootfs"
+}
+
 # After hooks ran in the container process, the workload still gets
 # SIGPIPE's default disposition (hooks.c ignores it only while it writes);
 # a hook without env runs with silo's environment, as with runc and crun.
