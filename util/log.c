@@ -78,7 +78,7 @@ log_write (enum log_level level, const char *file, int line, const char *fmt, ..
 
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
-  strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+  strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%SZ", &tm); /* RFC 3339, as runc */
 
   if (log_json)
     {
@@ -92,9 +92,9 @@ log_write (enum log_level level, const char *file, int line, const char *fmt, ..
   else if (log_fd == 2 && level == LOG_ERROR)
     xasprintf (&out, "silo: %s\n", msg);
   else if (level == LOG_DEBUG)
-    xasprintf (&out, "%s.%09ldZ debug %s:%d: %s\n", stamp, ts.tv_nsec, file, line, msg);
+    xasprintf (&out, "%.19s.%09ldZ debug %s:%d: %s\n", stamp, ts.tv_nsec, file, line, msg);
   else
-    xasprintf (&out, "%sZ %s: %s\n", stamp, level_name (level), msg);
+    xasprintf (&out, "%s %s: %s\n", stamp, level_name (level), msg);
   (void) write_all (log_fd, out, strlen (out));
   errno = saved_errno;
 }

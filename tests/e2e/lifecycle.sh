@@ -209,3 +209,18 @@ test_closed_stdin_is_not_reused () {
   out=$(cd "$T/b" && $S run "$ID" <&- 2>&1) || fail "run failed: $out" || return 1
   assert_eq "$out" "/dev/null"
 }
+
+# --log-format json writes runc's record shape with an RFC 3339 time
+# (containerd's shim parses it; a time without zone made it fail).
+test_json_log_shape_like_runc () {
+  local T out
+  T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+  $SILO --root "$T/state" --log "$T/log" --log-format json state no-such-ctr 2>/dev/null && return 1
+  python3 - "$T/log" <<'PY' || return 1
+import datetime, json, sys
+rec = json.loads(open(sys.argv[1]).readline())
+assert list(rec) == ["level", "msg", "time"], rec
+assert rec["level"] == "error" and "no-such-ctr" in rec["msg"], rec
+datetime.datetime.strptime(rec["time"], "%Y-%m-%dT%H:%M:%SZ")
+PY
+}
