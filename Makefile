@@ -16,7 +16,7 @@ LDLIBS += $(PKG_LIBS)
 DEB_BUILD := gcc make pkg-config libjansson-dev libseccomp-dev libcap-dev \
 	libnl-3-dev libnl-route-3-dev libmnl-dev
 DEB_TEST := busybox-static iproute2 procps util-linux python3 user-mode-linux universal-ctags \
-	runc crun hyperfine time podman containerd
+	runc crun hyperfine time podman containerd strace
 DEB_KERNEL := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 # The vm tier on hosts without VT-x/AMD-V: QEMU's emulated AMD-V and a
 # Debian kernel with kvm_amd as the nested host (tests/nested/run.sh).
@@ -51,7 +51,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
-.PHONY: all deps deps-vm check check-unit check-e2e check-asan check-vm demo bench bench-vm \
+.PHONY: all deps deps-vm check check-unit check-e2e check-faults check-asan check-vm demo bench bench-vm \
 	install clean guest-kernel
 # Helpers and sanitizer builds use their own BUILD dir; only the default one
 # gets the ./silo and ./silo-vm links at the top of the tree.
@@ -119,6 +119,11 @@ check-unit: all unit-tests
 
 check-e2e: all
 	BUILD=$(BUILD) tests/run.sh e2e
+
+# tests/e2e/faults.sh at every syscall position, not the 50 per verb of
+# `make check` (SIGKILL at each, then delete -f, then nothing may be left).
+check-faults: deps all
+	FAULT_POSITIONS=all E2E_TIMEOUT=1800 BUILD=$(BUILD) tests/run.sh e2e faults
 
 check-asan:
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \

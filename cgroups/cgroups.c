@@ -313,7 +313,43 @@ sleep_ms (long ms)
   nanosleep (&ts, NULL);
 }
 
-/* SIGKILL what is left and wait, bounded, for the cgroup to empty. */
+/* Every pid in the container's cgroup in any hierarchy: a create or a
+ * delete killed half-way may leave a process in some hierarchies only, or
+ * the directory of some hierarchies already removed. */
+static int
+pids_any_hier (struct cg_handle *h, pid_t **pids, size_t *n, silo_error_t *err)
+{
+  size_t i;
+
+  *pids = NULL;
+  *n = 0;
+  for (i = 0; i < h->host.n_hiers; i++)
+    {
+      cleanup_free char *dir = cg_dir (&h->host.hiers[i], h->path);
+      silo_error_t e = NULL;
+      if (cg_read_pids_rec (dir, pids, n, &e) < 0)
+        {
+          if (e->status == ENOENT)
+            {
+              silo_error_release (&e);
+              continue;
+            }
+          *err = e;
+          return -1;
+        }
+    }
+  return 0;
+}
+
+static void
+kill_pids (const pid_t *pids, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    kill (pids[i], SIGKILL);
+}
+
+/* SIGKILL what is left and wait, bounded, for the cgroup to empty; a
+ * frozen cgroup is thawed so that its tasks can die. */
 static int
 kill_remaining (struct cg_handle *h, silo_error_t *err)
 {
@@ -325,12 +361,10 @@ kill_remaining (struct cg_handle *h, silo_error_t *err)
       silo_error_t e = NULL;
       size_t n = 0;
 
-      if (cg_pids (h, &pids, &n, &e) < 0)
+      if (pids_any_hier (h, &pids, &n, &e) < 0)
         {
-          bool gone = e->status == ENOENT;
           silo_error_release (&e);
-          if (gone)
-            return 0;
+          sleep_ms (10);
           continue;
         }
       if (n == 0)
@@ -338,8 +372,10 @@ kill_remaining (struct cg_handle *h, silo_error_t *err)
       if (waited % 200 == 0)
         {
           bool frozen = false;
+          /* Frozen while signalled, so that nothing forks meanwhile. */
           if (cg_kill_all (h, SIGKILL, &e) < 0)
             silo_error_release (&e);
+          kill_pids (pids, n);
           if (h->ops->is_frozen (h, &frozen, &e) == 0 && frozen)
             h->ops->freeze (h, false, &e);
           silo_error_release (&e);
@@ -374,6 +410,24 @@ cg_destroy (struct cg_handle *h, silo_error_t *err)
         }
     }
   return first;
+}
+
+int
+cg_remove_at (const char *root, const char *path, silo_error_t *err)
+{
+  cleanup_cg_handle struct cg_handle *h = NULL;
+  int ret;
+
+  ret = handle_new (root, path, &h, err);
+  if (ret < 0)
+    return ret;
+  return cg_destroy (h, err);
+}
+
+int
+cg_remove (const char *path, silo_error_t *err)
+{
+  return cg_remove_at (CG_DEFAULT_ROOT, path, err);
 }
 
 int

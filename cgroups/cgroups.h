@@ -62,8 +62,12 @@ int cg_is_frozen (struct cg_handle *h, bool *frozen, silo_error_t *err);
 int cg_pids (struct cg_handle *h, pid_t **pids, size_t *n, silo_error_t *err);
 /* Signal every process (v2 cgroup.kill for SIGKILL where present). */
 int cg_kill_all (struct cg_handle *h, int sig, silo_error_t *err);
-/* Kill what remains and remove the cgroup, nested ones first, in every hierarchy. */
+/* Kill what remains and remove the cgroup, nested ones first, in every
+ * hierarchy; a hierarchy where it is already gone is no error. */
 int cg_destroy (struct cg_handle *h, silo_error_t *err);
+/* cg_destroy by path, whatever is left of it: in no, some or every
+ * hierarchy (a create or delete killed half-way). */
+int cg_remove (const char *path, silo_error_t *err);
 
 struct cg_stats
 {

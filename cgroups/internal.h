@@ -131,6 +131,7 @@ int cg_v2_stats_dir (const char *dir, struct cg_stats *out, silo_error_t *err);
 int cg_create_at (const char *root, const char *path, const struct oci_resources *res,
                   struct cg_handle **out, silo_error_t *err);
 int cg_open_at (const char *root, const char *path, struct cg_handle **out, silo_error_t *err);
+int cg_remove_at (const char *root, const char *path, silo_error_t *err);
 int cg_resolve_path_at (const char *cgroups_path, const char *id, bool systemd,
                         const char *systemd_dir, char **out, silo_error_t *err);
 

@@ -155,18 +155,36 @@ add_device_rules (struct oci_config *cfg, bool vm)
     }
 }
 
+/* The cgroup path is in state.json (record_intent) before the cgroup is
+ * made: a create killed inside cg_create leaves what delete -f removes. */
 static int
 make_cgroup (struct create_ctx *c, bool vm, silo_error_t *err)
 {
-  cleanup_free char *path = NULL;
-
-  if (cg_resolve_path (c->cfg->linux_.cgroups_path, c->id, c->g->systemd_cgroup, &path, err) < 0)
-    return -1;
   add_device_rules (c->cfg, vm);
-  if (cg_create (path, c->cfg->linux_.resources, &c->cg, err) < 0)
+  if (cg_create (c->st.cgroup_path, c->cfg->linux_.resources, &c->cg, err) < 0)
     return -1;
-  c->st.cgroup_path = steal_pointer (&path);
   return cg_mounts (c->cg, &c->cg_mounts, &c->n_cg_mounts, err);
+}
+
+/* state.json "creating": what delete -f needs before anything the host
+ * sees is made. The container process needs no entry of its own: from its
+ * clone on it is in the cgroup (or dies with silo until then). */
+static int
+record_intent (struct create_ctx *c, silo_error_t *err)
+{
+  c->st.creating = true;
+  return state_write (c->g, &c->st, err);
+}
+
+/* The sandbox monitor, before it enters the cgroup or starts a guest. */
+static int
+record_monitor (void *arg, pid_t pid, silo_error_t *err)
+{
+  struct create_ctx *c = arg;
+
+  c->st.pid = pid;
+  c->st.start_time = proc_start_time (pid);
+  return state_write (c->g, &c->st, err);
 }
 
 int
@@ -302,6 +320,8 @@ spawn_sandbox (struct create_ctx *c, silo_error_t *err)
     .console_socket_fd = c->console_fd,
     .cgroup_path = c->st.cgroup_path,
     .debug = c->g->debug,
+    .record_pid = record_monitor,
+    .record_arg = c,
   };
 
   if (sandbox_pick_backend (oci_kv_get (&c->cfg->annotations, "silo.sandbox.backend"), &backend,
@@ -311,7 +331,10 @@ spawn_sandbox (struct create_ctx *c, silo_error_t *err)
   req.backend = backend;
   c->st.backend = xstrdup (backend);
   if (sandbox_create (&req, &c->st.pid, err) < 0)
-    return -1;
+    {
+      c->st.pid = 0; /* reaped there */
+      return -1;
+    }
   c->st.start_time = proc_start_time (c->st.pid);
   return 0;
 }
@@ -367,7 +390,11 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
   c->st.created = rfc3339_now ();
   c->st.owner = "";
   c->st.annotations_json = annotations_json (c->cfg);
-  if (make_state_dir (c, err) < 0 || make_cgroup (c, vm, err) < 0)
+  if (cg_resolve_path (c->cfg->linux_.cgroups_path, c->id, c->g->systemd_cgroup,
+                       &c->st.cgroup_path, err)
+      < 0)
+    return -1;
+  if (make_state_dir (c, err) < 0 || record_intent (c, err) < 0 || make_cgroup (c, vm, err) < 0)
     return -1;
   if (c->console_fd < 0 && connect_console (o->console_socket, &c->console_fd, err) < 0)
     return -1;
@@ -376,6 +403,7 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
     return -1;
   if (vm ? spawn_sandbox (c, err) < 0 : spawn_container (c, o, err) < 0)
     return -1;
+  c->st.creating = false;
   if (state_write (c->g, &c->st, err) < 0 || write_pid_file (o->pid_file, c->st.pid, err) < 0)
     return -1;
   return 0;

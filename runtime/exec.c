@@ -4,9 +4,11 @@
 #include "../namespaces/namespaces.h"
 #include "../namespaces/sync.h"
 #include "../sandbox-vm/sandbox.h"
+#include "../util/syscalls.h"
 #include "../util/utils.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -181,6 +183,21 @@ spawn_exec (const struct oci_config *cfg, const struct container_state *st,
   return ret;
 }
 
+/* Is the container's init dead or dying? An exec that lost the race with
+ * a kill or delete fails in setns or on the sync socket; the error the user
+ * gets is that the container is not running. */
+static bool
+init_dying (const struct container_state *st)
+{
+  cleanup_close int pidfd = sys_pidfd_open (st->pid, 0);
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+  if (pidfd < 0 || !pid_alive (st->pid, st->start_time))
+    return true;
+  /* A SIGKILL being delivered: readable once it has exited. */
+  return poll (&p, 1, 100) > 0;
+}
+
 static int
 exec_in_sandbox (const struct silo_global *g, const struct container_state *st,
                  const struct oci_process *p, const struct silo_exec_opts *o, int *exit_status,
@@ -215,6 +232,8 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
   *exit_status = 0;
   if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
     return -1;
+  if (status == SILO_STOPPED)
+    return silo_make_error (err, 0, "container `%s` is not running", id);
   if (status != SILO_RUNNING && status != SILO_CREATED)
     return silo_make_error (err, 0, "container `%s` is %s: cannot exec", id,
                             silo_status_name (status));
@@ -234,8 +253,17 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
     ret = silo_make_error (err, 0, "exec -t -d needs --console-socket");
   else
     ret = p->terminal ? console_local_socket (&ours, &console_fd, err) : 0;
-  if (ret < 0 || (ret = spawn_exec (cfg, st, p, o, console_fd, &pid, err)) < 0)
+  if (ret < 0)
     goto out;
+  if ((ret = spawn_exec (cfg, st, p, o, console_fd, &pid, err)) < 0)
+    {
+      if (init_dying (st))
+        {
+          silo_error_release (err);
+          ret = silo_make_error (err, 0, "container `%s` is not running", id);
+        }
+      goto out;
+    }
   if ((ret = write_pid_file (o->pid_file, pid, err)) < 0 || o->detach)
     goto out;
   if (ours >= 0 && (ret = console_recv_master (ours, &master, err)) < 0)

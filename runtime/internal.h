@@ -18,13 +18,19 @@ struct container_state
   pid_t pid;
   unsigned long long start_time; /* /proc/PID/stat field 22, against pid reuse */
   char *annotations_json;        /* JSON object text */
+  /* Written before create's first host-visible step (the cgroup) and
+   * cleared by its last write: a create killed in between shows as
+   * "creating", and delete -f finds the cgroup and pid to remove. */
+  bool creating;
 };
 
 char *state_dir (const struct silo_global *g, const char *id);
 int state_validate_id (const char *id, silo_error_t *err);
 int state_write (const struct silo_global *g, const struct container_state *st,
                  silo_error_t *err);
-/* Fails with "container `ID` does not exist" when there is no such container. */
+/* Fails with "container `ID` does not exist" when there is no such container.
+ * A directory without state.json (a create killed before its first write,
+ * a delete killed after removing it) reads as a container "creating". */
 int state_read (const struct silo_global *g, const char *id, struct container_state **out,
                 silo_error_t *err);
 void state_free (struct container_state *st);

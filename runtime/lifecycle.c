@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -35,6 +36,9 @@ load_with_config (const struct silo_global *g, struct container_state *st,
                   struct oci_config **cfg, silo_error_t *err)
 {
   cleanup_free char *path = NULL;
+
+  if (st->bundle == NULL) /* a create killed before its first write */
+    return silo_make_error (err, 0, "container `%s`: no bundle recorded", st->id);
   xasprintf (&path, "%s/config.json", st->bundle);
   return oci_config_load (path, cfg, err);
 }
@@ -176,7 +180,6 @@ destroy_container (const struct silo_global *g, struct container_state *st, silo
 {
   cleanup_free char *dir = state_dir (g, st->id);
   struct oci_config *cfg = NULL;
-  struct cg_handle *h = NULL;
 
   if (pid_alive (st->pid, st->start_time))
     {
@@ -185,14 +188,10 @@ destroy_container (const struct silo_global *g, struct container_state *st, silo
         sys_pidfd_send_signal (pidfd, SIGKILL, NULL, 0);
       wait_gone (st);
     }
-  if (open_cgroup (st, &h, err) == 0 && h)
-    {
-      int ret = cg_destroy (h, err);
-      cg_handle_free (h);
-      if (ret < 0)
-        return silo_error_wrap (err, "delete `%s`", st->id);
-    }
-  silo_error_release (err);
+  /* By path, not cg_open: a create or delete killed half-way may have left
+   * the cgroup in some hierarchies only. */
+  if (st->cgroup_path && cg_remove (st->cgroup_path, err) < 0)
+    return silo_error_wrap (err, "delete `%s`", st->id);
   if (rm_rf_at (AT_FDCWD, dir, err) < 0)
     return -1;
   if (load_with_config (g, st, &cfg, err) == 0)
@@ -220,17 +219,49 @@ delete_without_state (const struct silo_global *g, const char *id, silo_error_t 
   return rm_rf_at (AT_FDCWD, dir, err);
 }
 
+/* Deletes of one container take turns: flock on its directory, held until
+ * it is gone. One that waited finds nothing left (or, if the id was
+ * reused meanwhile, another directory): the container does not exist. */
+static int
+lock_state_dir (const struct silo_global *g, const char *id, int *fd, silo_error_t *err)
+{
+  cleanup_free char *dir = NULL;
+  struct stat a, b;
+
+  *fd = -1;
+  if (state_validate_id (id, err) < 0)
+    return -1;
+  dir = state_dir (g, id);
+  *fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*fd < 0)
+    return errno == ENOENT ? 0 : silo_make_error (err, errno, "open `%s`", dir);
+  if (TEMP_FAILURE_RETRY (flock (*fd, LOCK_EX)) < 0)
+    return silo_make_error (err, errno, "lock `%s`", dir);
+  if (fstat (*fd, &a) < 0 || stat (dir, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+    close_and_reset (fd);
+  return 0;
+}
+
 int
 silo_container_delete (const struct silo_global *g, const char *id, bool force,
                        silo_error_t *err)
 {
   cleanup_state struct container_state *st = NULL;
+  cleanup_close int lock_fd = -1;
   enum silo_status status;
 
+  if (lock_state_dir (g, id, &lock_fd, err) < 0)
+    return -1;
+  if (lock_fd < 0)
+    return force ? 0 : silo_make_error (err, 0, "container `%s` does not exist", id);
   if (state_read (g, id, &st, err) < 0)
     return force ? delete_without_state (g, id, err) : -1;
   if (state_status (g, st, &status, err) < 0)
     return -1;
+  /* Maybe a create still at work: only --force takes it away from it. */
+  if (!force && status == SILO_CREATING)
+    return silo_make_error (err, 0, "container `%s` is creating: use --force to remove what "
+                            "a killed create left", id);
   if (!force && (status == SILO_RUNNING || status == SILO_PAUSED))
     return silo_make_error (err, 0, "container `%s` is %s: stop it first or use --force", id,
                             silo_status_name (status));

@@ -54,6 +54,7 @@ struct silo_exec_opts
 
 enum silo_status
 {
+  SILO_CREATING, /* a create in progress, or one killed half-way: delete -f cleans it */
   SILO_CREATED,
   SILO_RUNNING,
   SILO_PAUSED,

@@ -57,6 +57,8 @@ state_write (const struct silo_global *g, const struct container_state *st, silo
   set_opt_string (o, "cgroupPath", st->cgroup_path);
   set_opt_string (o, "mode", st->mode);
   set_opt_string (o, "backend", st->backend);
+  if (st->creating)
+    json_object_set_new (o, "creating", json_true ());
   json_object_set_new (o, "annotations",
                        st->annotations_json ? json_loads (st->annotations_json, 0, NULL)
                                             : json_object ());
@@ -90,9 +92,17 @@ state_read (const struct silo_global *g, const char *id, struct container_state 
   xasprintf (&path, "%s/state.json", dir);
   if (read_file (path, &text, NULL, err) < 0)
     {
-      if ((*err)->status == ENOENT)
+      struct stat sb;
+      if ((*err)->status != ENOENT)
+        return -1;
+      silo_error_release (err);
+      if (stat (dir, &sb) < 0 || !S_ISDIR (sb.st_mode))
         return silo_make_error (err, 0, "container `%s` does not exist", id);
-      return -1;
+      st = xmalloc0 (sizeof (*st));
+      st->id = xstrdup (id);
+      st->creating = true;
+      *out = st;
+      return 0;
     }
   o = json_loads (text, 0, &jerr);
   if (o == NULL)
@@ -108,6 +118,7 @@ state_read (const struct silo_global *g, const char *id, struct container_state 
   st->cgroup_path = get_string (o, "cgroupPath");
   st->mode = get_string (o, "mode");
   st->backend = get_string (o, "backend");
+  st->creating = json_is_true (json_object_get (o, "creating"));
   st->annotations_json = json_dumps (json_object_get (o, "annotations"), JSON_COMPACT);
   json_decref (o);
   *out = st;
@@ -177,6 +188,11 @@ state_status (const struct silo_global *g, const struct container_state *st,
   struct cg_handle *h = NULL;
   bool frozen = false;
 
+  if (st->creating)
+    {
+      *out = SILO_CREATING;
+      return 0;
+    }
   if (!pid_alive (st->pid, st->start_time))
     {
       *out = SILO_STOPPED;
@@ -233,7 +249,7 @@ state_oci_json (const struct container_state *st, const char *status, bool prett
 const char *
 silo_status_name (enum silo_status s)
 {
-  static const char *const names[] = { "created", "running", "paused", "stopped" };
+  static const char *const names[] = { "creating", "created", "running", "paused", "stopped" };
   return names[s];
 }
 

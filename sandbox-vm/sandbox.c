@@ -58,10 +58,28 @@ sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err
     }
   if (child == 0)
     {
+      char go;
       close (sv[0]);
+      /* EOF instead of the go byte: silo died before it recorded us. */
+      if (TEMP_FAILURE_RETRY (read (sv[1], &go, 1)) != 1)
+        _exit (1);
       sandbox_monitor_main (req, backend, config_text, sv[1]);
     }
   close (sv[1]);
+  if (req->record_pid && req->record_pid (req->record_arg, child, err) < 0)
+    {
+      close (sv[0]);
+      kill (child, SIGKILL);
+      waitpid (child, NULL, 0);
+      return -1;
+    }
+  if (write (sv[0], "g", 1) != 1)
+    {
+      close (sv[0]);
+      kill (child, SIGKILL);
+      waitpid (child, NULL, 0);
+      return silo_make_error (err, errno, "start the sandbox monitor");
+    }
   if (wait_created (sv[0], child, err) < 0)
     {
       close (sv[0]);

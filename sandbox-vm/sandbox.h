@@ -27,6 +27,11 @@ struct sandbox_request
   int console_socket_fd;  /* connected --console-socket, or -1 */
   const char *cgroup_path; /* container cgroup (cg_open), NULL if none */
   bool debug;
+  /* Called with the monitor's pid before the monitor does anything the
+   * host can see (cgroup, UML/VMM): a silo killed during the boot leaves a
+   * pid that `delete -f` kills. The monitor exits if silo dies first. */
+  int (*record_pid) (void *arg, pid_t pid, silo_error_t *err);
+  void *record_arg;
 };
 
 /* cli/main.c records silo's own path here before it re-executes from a

@@ -73,10 +73,10 @@ run_e2e_file () {
   log=$(mktemp)
   for fn in $(bash -c "source '$TOP/tests/lib.sh'; source '$file'; declare -F" | awk '{print $3}' | grep '^test_'); do
     already_done "$fn" && continue
-    (cd "$TOP" && timeout --kill-after=10 120 bash -c "source '$TOP/tests/lib.sh'; source '$file'; set +e; $fn") >"$log" 2>&1 </dev/null
+    (cd "$TOP" && timeout --kill-after=10 "${E2E_TIMEOUT:-120}" bash -c "source '$TOP/tests/lib.sh'; source '$file'; set +e; $fn") >"$log" 2>&1 </dev/null
     rc=$?
     out=$(cat "$log")
-    [ $rc -eq 124 ] && out+=$'\n'"timed out after 120 s"
+    [ $rc -eq 124 ] && out+=$'\n'"timed out after ${E2E_TIMEOUT:-120} s"
     if [ $rc -eq 0 ]; then
       count_line "PASS: $fn"; echo "PASS: $fn"
     elif [ $rc -eq 77 ]; then

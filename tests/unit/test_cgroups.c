@@ -606,6 +606,45 @@ test_real_enter_pids_destroy (void)
   return 0;
 }
 
+/* A delete killed half-way removed the cgroup from some hierarchies, the
+ * one `cgroup.procs` is read from first among them, while a process is
+ * still in another (a create killed between two cg_enter writes):
+ * cg_remove by path kills it and removes what is left everywhere. */
+static int
+test_real_remove_partial (void)
+{
+  cleanup_free char *path = real_path ("partial");
+  cleanup_free char *procs_dir = NULL, *other = NULL;
+  cleanup_cg_handle struct cg_handle *h = NULL;
+  struct cg_hier *procs, *hier = NULL;
+  silo_error_t err = NULL;
+  size_t i;
+  int go = -1;
+  pid_t pid;
+
+  if (!real_ok)
+    SKIP (real_skip);
+  procs = cg_host_procs_hier (&real_host);
+  for (i = 0; i < real_host.n_hiers && hier == NULL; i++)
+    if (&real_host.hiers[i] != procs)
+      hier = &real_host.hiers[i];
+  if (hier == NULL)
+    SKIP ("one hierarchy only");
+  CHECK (cg_create (path, NULL, &h, &err) == 0);
+  pid = spawn_child (0, &go);
+  CHECK (pid > 0);
+  other = cg_dir (hier, path);
+  CHECK (cg_writef (other, "cgroup.procs", "test", &err, "%d", (int) pid) == 0);
+  procs_dir = cg_dir (procs, path);
+  CHECK (rmdir (procs_dir) == 0);
+  CHECK (cg_remove (path, &err) == 0);
+  CHECK (waitpid (pid, NULL, 0) == pid);
+  CHECK (nothing_left (path));
+  CHECK (cg_remove (path, &err) == 0); /* nothing there: still fine */
+  close (go);
+  return 0;
+}
+
 static int
 test_real_pids_limit (void)
 {
@@ -996,6 +1035,7 @@ main (void)
   RUN_TEST (test_ebpf_program_shape);
   RUN_TEST (test_real_create_limits);
   RUN_TEST (test_real_enter_pids_destroy);
+  RUN_TEST (test_real_remove_partial);
   RUN_TEST (test_real_pids_limit);
   RUN_TEST (test_real_freeze);
   RUN_TEST (test_real_stats);
