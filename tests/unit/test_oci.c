@@ -45,7 +45,8 @@ static const char full_config[] =
   "  },\n"
   "  \"linux\": {\n"
   "    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/run/netns/x\"},\n"
-  "                   {\"type\": \"mount\"}, {\"type\": \"user\"}, {\"type\": \"time\"}],\n"
+  "                   {\"type\": \"mount\"}, {\"type\": \"user\"}, {\"type\": \"time\"},\n"
+  "                   {\"type\": \"uts\"}],\n"
   "    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],\n"
   "    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 1000}],\n"
   "    \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229,\n"
@@ -191,7 +192,7 @@ test_full_linux (void)
 
   CHECK (parse_full (&cfg) == 0);
   l = &cfg->linux_;
-  CHECK (l->n_namespaces == 5);
+  CHECK (l->n_namespaces == 6);
   ns = oci_config_namespace (cfg, CLONE_NEWNET);
   CHECK (ns != NULL);
   CHECK_STR (ns->path, "/run/netns/x");
