@@ -16,6 +16,10 @@ oci_fail (struct oci_ctx *c, const char *path, const char *fmt, ...)
   if (vasprintf (&msg, fmt, ap) < 0)
     OOM ();
   va_end (ap);
+  /* Values quoted from the config stay on the message's one line. */
+  for (char *p = msg; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      *p = '?';
   if (path == NULL || *path == '\0')
     return silo_make_error (c->err, 0, "%s: %s", c->what, msg);
   return silo_make_error (c->err, 0, "%s: %s: %s", c->what, path, msg);
