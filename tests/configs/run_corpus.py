@@ -128,9 +128,11 @@ def main():
     start = time.monotonic()
     try:
         for i, case in mine:
+            t0 = time.monotonic()
             problems, out = run_case(args, silo, base, i, case)
             if args.verbose:
-                print("  case %d (%s): %s" % (i, case[0][:50], out.strip()[:200]))
+                print("  case %d (%s) %.2f s: %s"
+                      % (i, case[0][:50], time.monotonic() - t0, out.strip()[:200]))
             if problems:
                 failed += 1
                 print("  case %d (%s): %s; output: %s"

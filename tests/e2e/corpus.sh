@@ -4,7 +4,8 @@
 # as well: BUILD=build-asan tests/run.sh e2e corpus (make check-asan does).
 source "$TOP/tests/container_lib.sh"
 
-# run_shard I N: the I-th of N interleaved slices of the corpus.
+# run_shard I N: the I-th of N interleaved slices of the corpus, small
+# enough for the harness's 120 s per test under ASan on a loaded host.
 run_shard () {
   setup true
   edit_config "$T/b" "c['process']['terminal'] = False"
@@ -12,6 +13,11 @@ run_shard () {
     --root "$T/state" --shard "$1/$2"
 }
 
-test_corpus_part_1 () { run_shard 1 3; }
-test_corpus_part_2 () { run_shard 2 3; }
-test_corpus_part_3 () { run_shard 3 3; }
+test_corpus_part_1 () { run_shard 1 8; }
+test_corpus_part_2 () { run_shard 2 8; }
+test_corpus_part_3 () { run_shard 3 8; }
+test_corpus_part_4 () { run_shard 4 8; }
+test_corpus_part_5 () { run_shard 5 8; }
+test_corpus_part_6 () { run_shard 6 8; }
+test_corpus_part_7 () { run_shard 7 8; }
+test_corpus_part_8 () { run_shard 8 8; }
