@@ -50,16 +50,18 @@ recv_error (int r, silo_error_t *err)
 static int
 recv_payload (int sock, struct ns_sync_msg *msg, silo_error_t *err)
 {
-  size_t off = 0;
+  size_t off = 0, want;
   ssize_t r;
 
   msg->payload = xmalloc ((size_t) msg->len + 1);
   while (off < msg->len)
     {
-      r = TEMP_FAILURE_RETRY (recv (sock, msg->payload + off, NS_SYNC_CHUNK, 0));
+      want = msg->len - off < NS_SYNC_CHUNK ? msg->len - off : NS_SYNC_CHUNK;
+      /* MSG_TRUNC: the datagram's real length, to see one that overruns. */
+      r = TEMP_FAILURE_RETRY (recv (sock, msg->payload + off, want, MSG_TRUNC));
       if (r <= 0)
         return recv_error ((int) r, err);
-      if ((size_t) r > msg->len - off)
+      if ((size_t) r > want)
         return silo_make_error (err, 0, "malformed message from container process");
       off += (size_t) r;
     }
