@@ -129,6 +129,8 @@ check-asan:
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  CFLAGS="-O1 -g" all unit-tests
 	BUILD=build-asan ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 tests/run.sh unit
+	BUILD=build-asan ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 \
+	  tests/run.sh e2e corpus
 	FUZZ_SECONDS=$(or $(FUZZ_CHECK_SECONDS),10) tests/run.sh fuzz
 
 demo: deps all

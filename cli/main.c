@@ -73,6 +73,12 @@ verb_help (const struct cli_verb *v)
 int
 cli_fail (silo_error_t *err)
 {
+  /* One line whatever a config value holds: control bytes (a newline in a
+   * capability name, a path) print as '?'. */
+  if (err && *err && (*err)->msg)
+    for (char *p = (*err)->msg; *p; p++)
+      if ((unsigned char) *p < 0x20 || *p == 0x7f)
+        *p = '?';
   pr_err ("%s", (err && *err) ? (*err)->msg : "unknown error");
   silo_error_release (err);
   return 1;

@@ -58,9 +58,13 @@ mask_path (const char *path, silo_error_t *err)
         return silo_make_error (err, errno, "linux.maskedPaths: mask `%s`", path);
       return 0;
     }
-  if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)
-    return silo_make_error (err, errno, "linux.maskedPaths: mask `%s`", path);
-  return 0;
+  /* A dangling symlink masks nothing: ENOENT is ignored, as in runc. */
+  if (mount ("/dev/null", path, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
+    return 0;
+  /* A symlink to a directory (runc: ENOTDIR gets the tmpfs). */
+  if (errno == ENOTDIR && mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") == 0)
+    return 0;
+  return silo_make_error (err, errno, "linux.maskedPaths: mask `%s`", path);
 }
 
 static int
@@ -84,8 +88,10 @@ write_sysctl (const char *key, const char *value, silo_error_t *err)
   cleanup_free char *path = NULL;
   char *p;
 
+  /* "net/ipv4/conf/eth0.1/forwarding" is a path as written (runc); the
+   * parser refused empty, "." and ".." components. */
   xasprintf (&path, "/proc/sys/%s", key);
-  for (p = path + strlen ("/proc/sys/"); *p; p++)
+  for (p = path + strlen ("/proc/sys/"); *p && strchr (key, '/') == NULL; p++)
     if (*p == '.')
       *p = '/';
   if (write_file (path, value, strlen (value), err) < 0)

@@ -12,48 +12,86 @@ struct wire_header
   uint32_t len;
 };
 
+/* A message is a header datagram (the fd rides on it) followed by the
+ * payload in datagrams of at most NS_SYNC_CHUNK bytes: a state JSON or an
+ * error message of any size goes through without raising the socket's
+ * buffer limits. */
 int
 ns_sync_send (int sock, uint32_t type, int32_t value, const char *payload, int fd)
 {
   size_t plen = payload ? strlen (payload) : 0;
   struct wire_header h = { .type = type, .value = value, .len = (uint32_t) plen };
-  cleanup_free char *buf = NULL;
+  size_t off, n;
 
   if (plen > NS_SYNC_MAX_PAYLOAD)
     {
       errno = EMSGSIZE;
       return -1;
     }
-  buf = xmalloc (sizeof (h) + plen);
-  memcpy (buf, &h, sizeof (h));
-  if (plen)
-    memcpy (buf + sizeof (h), payload, plen);
-  return send_fd (sock, fd, buf, sizeof (h) + plen);
+  if (send_fd (sock, fd, &h, sizeof (h)) < 0)
+    return -1;
+  for (off = 0; off < plen; off += n)
+    {
+      n = plen - off < NS_SYNC_CHUNK ? plen - off : NS_SYNC_CHUNK;
+      if (TEMP_FAILURE_RETRY (send (sock, payload + off, n, MSG_NOSIGNAL)) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+recv_error (int r, silo_error_t *err)
+{
+  if (r == 0 || errno == ECONNRESET)
+    return silo_make_error (err, 0, "container process exited during setup");
+  return silo_make_error (err, errno, "receive from container process");
+}
+
+static int
+recv_payload (int sock, struct ns_sync_msg *msg, silo_error_t *err)
+{
+  size_t off = 0, want;
+  ssize_t r;
+
+  msg->payload = xmalloc ((size_t) msg->len + 1);
+  while (off < msg->len)
+    {
+      want = msg->len - off < NS_SYNC_CHUNK ? msg->len - off : NS_SYNC_CHUNK;
+      /* MSG_TRUNC: the datagram's real length, to see one that overruns. */
+      r = TEMP_FAILURE_RETRY (recv (sock, msg->payload + off, want, MSG_TRUNC));
+      if (r <= 0)
+        return recv_error ((int) r, err);
+      if ((size_t) r > want)
+        return silo_make_error (err, 0, "malformed message from container process");
+      off += (size_t) r;
+    }
+  msg->payload[off] = '\0';
+  return 0;
 }
 
 int
 ns_sync_recv (int sock, struct ns_sync_msg *msg, silo_error_t *err)
 {
-  cleanup_free char *buf = xmalloc (sizeof (struct wire_header) + NS_SYNC_MAX_PAYLOAD);
   struct wire_header h;
   int r;
 
   memset (msg, 0, sizeof (*msg));
   msg->fd = -1;
-  r = recv_fd (sock, &msg->fd, buf, sizeof (struct wire_header) + NS_SYNC_MAX_PAYLOAD);
-  if (r < 0 && errno == ECONNRESET)
-    return silo_make_error (err, 0, "container process exited during setup");
+  r = recv_fd (sock, &msg->fd, &h, sizeof (h));
   if (r < 0)
-    return silo_make_error (err, errno, "receive from container process");
+    return recv_error (r, err);
   if ((size_t) r < sizeof (h))
     return silo_make_error (err, 0, "short message from container process");
-  memcpy (&h, buf, sizeof (h));
-  if (h.len != (size_t) r - sizeof (h))
+  if (h.len > NS_SYNC_MAX_PAYLOAD)
     return silo_make_error (err, 0, "malformed message from container process");
   msg->type = h.type;
   msg->value = h.value;
   msg->len = h.len;
-  msg->payload = xstrndup (buf + sizeof (h), h.len);
+  if (recv_payload (sock, msg, err) < 0)
+    {
+      ns_sync_msg_clear (msg);
+      return -1;
+    }
   return 0;
 }
 

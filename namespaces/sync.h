@@ -1,5 +1,6 @@
 /* Messages between the runtime and the container process it forked, over a
- * SOCK_SEQPACKET socketpair: one datagram per message, an fd may ride along. */
+ * SOCK_SEQPACKET socketpair: a header datagram (an fd may ride along), then
+ * the payload in chunks, so its size is bounded by NS_SYNC_MAX_PAYLOAD only. */
 #ifndef SILO_NS_SYNC_H
 #define SILO_NS_SYNC_H
 
@@ -27,7 +28,10 @@ struct ns_sync_msg
   int fd;        /* -1 unless an fd came along */
 };
 
-#define NS_SYNC_MAX_PAYLOAD (64 * 1024)
+/* A state JSON holds the annotations of a config of up to 16 MiB, each
+ * byte of which may take 6 when escaped. */
+#define NS_SYNC_MAX_PAYLOAD (128u * 1024 * 1024)
+#define NS_SYNC_CHUNK (32 * 1024)
 
 int ns_sync_send (int sock, uint32_t type, int32_t value, const char *payload, int fd);
 /* Receive one message; EOF is an error "container process exited". */

@@ -1,6 +1,10 @@
 /* config.json top level: version, root, hostname, annotations, hooks; the
  * process, mounts and linux sections are delegated to their own files. */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../util/utils.h"
 #include "internal.h"
@@ -27,11 +31,13 @@ parse_hook (struct oci_ctx *c, json_t *o, const char *path, struct oci_hook *h)
   if (ret < 0)
     return ret;
   oci_path_key (p, path, "path");
-  if (h->path[0] != '/')
-    return oci_fail (c, p, "must be an absolute path");
+  if (oci_check_abs_path (c, p, h->path) < 0)
+    return -1;
   ret = oci_get_strv (c, o, path, "args", &h->args);
   if (ret == 0)
     ret = oci_get_strv (c, o, path, "env", &h->env);
+  if (ret == 0)
+    ret = oci_check_env (c, path, "env", h->env);
   if (ret == 0)
     ret = oci_get_int (c, o, path, "timeout", false, &timeout);
   if (ret < 0)
@@ -96,7 +102,11 @@ parse_version_root (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
     ret = oci_get_string (c, r, "root", "path", true, &cfg->root_path);
   if (ret == 0)
     ret = oci_get_bool (c, r, "root", "readonly", &cfg->root_readonly);
-  return ret;
+  if (ret < 0)
+    return ret;
+  if (cfg->root_path[0] == '\0')
+    return oci_fail (c, "root.path", "must not be empty");
+  return oci_check_len (c, "root.path", cfg->root_path, OCI_MAX_PATH - 1);
 }
 
 static int
@@ -114,8 +124,12 @@ parse_config (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
   ret = oci_parse_process (c, proc, "process", cfg->process);
   if (ret == 0)
     ret = oci_get_string (c, root, "", "hostname", false, &cfg->hostname);
+  if (ret == 0 && cfg->hostname)
+    ret = oci_check_len (c, "hostname", cfg->hostname, OCI_MAX_HOSTNAME);
   if (ret == 0)
     ret = oci_get_string (c, root, "", "domainname", false, &cfg->domainname);
+  if (ret == 0 && cfg->domainname)
+    ret = oci_check_len (c, "domainname", cfg->domainname, OCI_MAX_HOSTNAME);
   if (ret == 0)
     ret = oci_get_kv (c, root, "", "annotations", &cfg->annotations);
   if (ret == 0)
@@ -126,6 +140,8 @@ parse_config (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
     ret = oci_get_object (c, root, "", "linux", false, &lnx);
   if (ret == 0 && lnx != NULL)
     ret = oci_parse_linux (c, lnx, "linux", &cfg->linux_);
+  if (ret == 0)
+    ret = oci_validate_config (c, cfg);
   return ret;
 }
 
@@ -154,13 +170,54 @@ oci_config_parse (const char *text, const char *what, struct oci_config **out,
 }
 
 int
+oci_read_config_file (const char *path, char **out, silo_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *text = NULL;
+  struct stat st;
+  size_t len = 0;
+  ssize_t r;
+
+  /* O_NONBLOCK: a FIFO must not block the open; a regular file ignores it. */
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return silo_make_error (err, errno, "open `%s`", path);
+  if (fstat (fd, &st) < 0)
+    return silo_make_error (err, errno, "stat `%s`", path);
+  if (!S_ISREG (st.st_mode))
+    return silo_make_error (err, 0, "`%s`: not a regular file", path);
+  if (st.st_size > OCI_MAX_CONFIG_SIZE)
+    return silo_make_error (err, 0, "`%s`: larger than %d MiB", path,
+                            OCI_MAX_CONFIG_SIZE >> 20);
+  /* One byte more than allowed, to see a file that grew since fstat. */
+  text = xmalloc ((size_t) st.st_size + 2);
+  while (len <= (size_t) st.st_size)
+    {
+      r = TEMP_FAILURE_RETRY (read (fd, text + len, (size_t) st.st_size + 1 - len));
+      if (r < 0)
+        return silo_make_error (err, errno, "read `%s`", path);
+      if (r == 0)
+        break;
+      len += (size_t) r;
+    }
+  if (len > (size_t) st.st_size && len > OCI_MAX_CONFIG_SIZE)
+    return silo_make_error (err, 0, "`%s`: larger than %d MiB", path,
+                            OCI_MAX_CONFIG_SIZE >> 20);
+  text[len] = '\0';
+  if (strlen (text) != len)
+    return silo_make_error (err, 0, "`%s`: contains a NUL byte", path);
+  *out = steal_pointer (&text);
+  return 0;
+}
+
+int
 oci_config_load (const char *path, struct oci_config **out, silo_error_t *err)
 {
   cleanup_free char *text = NULL;
   const char *base = strrchr (path, '/');
   int ret;
 
-  ret = read_file (path, &text, NULL, err);
+  ret = oci_read_config_file (path, &text, err);
   if (ret < 0)
     return ret;
   /* Messages say "config.json: ..." whatever directory the bundle is in. */

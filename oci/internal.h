@@ -12,6 +12,14 @@
  * message only. */
 #define OCI_PATH_LEN 256
 
+/* PATH_MAX: the longest path the kernel takes, NUL included. */
+#define OCI_MAX_PATH 4096
+/* HOST_NAME_MAX: what sethostname and setdomainname take. */
+#define OCI_MAX_HOSTNAME 64
+/* Device numbers as the kernel keeps them: 12 bits major, 20 bits minor. */
+#define OCI_MAX_MAJOR 4095
+#define OCI_MAX_MINOR 1048575
+
 /* One parse: the source name for messages and where errors go. */
 struct oci_ctx
 {
@@ -46,6 +54,15 @@ int oci_get_int (struct oci_ctx *c, json_t *obj, const char *base, const char *k
                  bool required, int64_t *out);
 int oci_get_range (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
                    bool required, int64_t min, int64_t max, int64_t *out);
+/* An optional integer in [min, max], into an oci_opt. */
+int oci_get_opt_range (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                       int64_t min, int64_t max, struct oci_opt *out);
+/* `value` (at JSON path `path`) must start with '/' and fit in PATH_MAX. */
+int oci_check_abs_path (struct oci_ctx *c, const char *path, const char *value);
+/* `value` must be at most max bytes long. */
+int oci_check_len (struct oci_ctx *c, const char *path, const char *value, size_t max);
+/* Every entry of an environment list (base.key) is NAME=VALUE. */
+int oci_check_env (struct oci_ctx *c, const char *base, const char *key, char **env);
 int oci_get_opt (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
                  struct oci_opt *out);
 int oci_get_strv (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
@@ -96,5 +113,7 @@ int oci_parse_seccomp (struct oci_ctx *c, json_t *obj, const char *base,
 void oci_seccomp_free (struct oci_seccomp *s);
 void oci_process_clear (struct oci_process *p);
 void oci_resources_clear (struct oci_resources *r);
+/* Checks across sections once everything is parsed (validate.c). */
+int oci_validate_config (struct oci_ctx *c, struct oci_config *cfg);
 
 #endif

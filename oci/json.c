@@ -16,6 +16,10 @@ oci_fail (struct oci_ctx *c, const char *path, const char *fmt, ...)
   if (vasprintf (&msg, fmt, ap) < 0)
     OOM ();
   va_end (ap);
+  /* Values quoted from the config stay on the message's one line. */
+  for (char *p = msg; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      *p = '?';
   if (path == NULL || *path == '\0')
     return silo_make_error (c->err, 0, "%s: %s", c->what, msg);
   return silo_make_error (c->err, 0, "%s: %s: %s", c->what, path, msg);
@@ -161,6 +165,61 @@ oci_get_opt (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
   GET_TYPED (json_is_integer, "an integer");
   out->set = true;
   out->value = json_integer_value (v);
+  return 0;
+}
+
+int
+oci_get_opt_range (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                   int64_t min, int64_t max, struct oci_opt *out)
+{
+  int64_t v = 0;
+  int ret;
+
+  if (json_object_get (obj, key) == NULL || json_is_null (json_object_get (obj, key)))
+    return 0;
+  ret = oci_get_range (c, obj, base, key, false, min, max, &v);
+  if (ret < 0)
+    return ret;
+  out->set = true;
+  out->value = v;
+  return 0;
+}
+
+int
+oci_check_abs_path (struct oci_ctx *c, const char *path, const char *value)
+{
+  if (value[0] != '/')
+    return oci_fail (c, path, "must be an absolute path");
+  if (strlen (value) >= OCI_MAX_PATH)
+    return oci_fail (c, path, "longer than %d bytes", OCI_MAX_PATH - 1);
+  return 0;
+}
+
+int
+oci_check_len (struct oci_ctx *c, const char *path, const char *value, size_t max)
+{
+  if (strlen (value) > max)
+    return oci_fail (c, path, "longer than %zu bytes", max);
+  return 0;
+}
+
+int
+oci_check_env (struct oci_ctx *c, const char *base, const char *key, char **env)
+{
+  char path[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  size_t i;
+
+  oci_path_key (path, base, key);
+  for (i = 0; env != NULL && env[i]; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+
+      oci_path_idx (ipath, path, i);
+      if (eq == NULL || eq == env[i])
+        return oci_fail (c, ipath, "\"%.64s\" is not NAME=VALUE", env[i]);
+      if (strlen (env[i]) > 131071)
+        return oci_fail (c, ipath, "longer than 131071 bytes");
+    }
   return 0;
 }
 

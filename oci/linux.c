@@ -30,7 +30,11 @@ parse_namespace (struct oci_ctx *c, json_t *o, const char *path, struct oci_linu
       return oci_fail (c, tpath, "duplicate namespace \"%s\"", type);
   ns->type = info->flag;
   l->n_namespaces++;
-  return oci_get_string (c, o, path, "path", false, &ns->path);
+  ret = oci_get_string (c, o, path, "path", false, &ns->path);
+  if (ret < 0 || ns->path == NULL)
+    return ret;
+  oci_path_key (tpath, path, "path");
+  return oci_check_abs_path (c, tpath, ns->path);
 }
 
 static int
@@ -62,6 +66,11 @@ idmap_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
     ret = oci_get_range (c, o, path, "size", true, 1, UINT32_MAX, &size);
   if (ret < 0)
     return ret;
+  if (cid + size > (int64_t) UINT32_MAX + 1 || hid + size > (int64_t) UINT32_MAX + 1)
+    return oci_fail (c, path, "range goes past id 4294967295");
+  /* The kernel takes at most 340 lines in a map. */
+  if (*v->len >= 340)
+    return oci_fail (c, path, "more than 340 mappings");
   m->container_id = (uint32_t) cid;
   m->host_id = (uint32_t) hid;
   m->size = (uint32_t) size;
@@ -95,6 +104,9 @@ device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
     return oci_fail (c, path, "must be an object");
   l->n_devices++;
   ret = oci_get_string (c, o, path, "path", true, &d->path);
+  oci_path_key (tpath, path, "path");
+  if (ret == 0)
+    ret = oci_check_abs_path (c, tpath, d->path);
   if (ret == 0)
     ret = oci_get_string (c, o, path, "type", true, &type);
   if (ret < 0)
@@ -105,15 +117,15 @@ device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
   d->type = type[0];
   /* A FIFO has no device numbers; the others need both. */
   need_numbers = d->type != 'p';
-  ret = oci_get_int (c, o, path, "major", need_numbers, &d->major);
+  ret = oci_get_range (c, o, path, "major", need_numbers, 0, OCI_MAX_MAJOR, &d->major);
   if (ret == 0)
-    ret = oci_get_int (c, o, path, "minor", need_numbers, &d->minor);
+    ret = oci_get_range (c, o, path, "minor", need_numbers, 0, OCI_MAX_MINOR, &d->minor);
   if (ret == 0)
-    ret = oci_get_opt (c, o, path, "fileMode", &d->file_mode);
+    ret = oci_get_opt_range (c, o, path, "fileMode", 0, 07777, &d->file_mode);
   if (ret == 0)
-    ret = oci_get_opt (c, o, path, "uid", &d->uid);
+    ret = oci_get_opt_range (c, o, path, "uid", 0, UINT32_MAX - 1, &d->uid);
   if (ret == 0)
-    ret = oci_get_opt (c, o, path, "gid", &d->gid);
+    ret = oci_get_opt_range (c, o, path, "gid", 0, UINT32_MAX - 1, &d->gid);
   return ret;
 }
 
@@ -129,7 +141,8 @@ parse_time_offset (struct oci_ctx *c, json_t *to, const char *base, const char *
   if (ret < 0 || o == NULL)
     return ret;
   oci_path_key (path, base, key);
-  ret = oci_get_int (c, o, path, "secs", false, secs);
+  /* The kernel's bound (timens: KTIME_SEC_MAX / 2). */
+  ret = oci_get_range (c, o, path, "secs", false, -4611686018LL, 4611686018LL, secs);
   if (ret == 0)
     ret = oci_get_range (c, o, path, "nanosecs", false, 0, 999999999, nsecs);
   return ret;
@@ -198,6 +211,22 @@ parse_sub_objects (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_
   return ret;
 }
 
+static int
+check_abs_paths (struct oci_ctx *c, const char *base, const char *key, char **v)
+{
+  char path[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  size_t i;
+
+  oci_path_key (path, base, key);
+  for (i = 0; v != NULL && v[i]; i++)
+    {
+      oci_path_idx (ipath, path, i);
+      if (oci_check_abs_path (c, ipath, v[i]) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 int
 oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
 {
@@ -220,7 +249,11 @@ oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_li
   if (ret == 0)
     ret = oci_get_strv (c, lnx, base, "maskedPaths", &l->masked_paths);
   if (ret == 0)
+    ret = check_abs_paths (c, base, "maskedPaths", l->masked_paths);
+  if (ret == 0)
     ret = oci_get_strv (c, lnx, base, "readonlyPaths", &l->readonly_paths);
+  if (ret == 0)
+    ret = check_abs_paths (c, base, "readonlyPaths", l->readonly_paths);
   if (ret == 0)
     ret = oci_get_kv (c, lnx, base, "sysctl", &l->sysctl);
   if (ret == 0)

@@ -67,6 +67,18 @@ apply_option (struct oci_ctx *c, const char *path, const char *opt, struct oci_m
   return 0;
 }
 
+/* "/", "//", "/./" ...: the destination is the container's root itself. */
+static bool
+is_root (const char *dest)
+{
+  const char *p;
+
+  for (p = dest; *p; p++)
+    if (*p != '/' && !(*p == '.' && (p[1] == '/' || p[1] == '\0') && p[-1] == '/'))
+      return false;
+  return true;
+}
+
 static int
 parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m)
 {
@@ -85,6 +97,9 @@ parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m
     ret = oci_get_strv (c, o, path, "options", &m->options);
   if (ret < 0)
     return ret;
+  oci_path_key (opath, path, "destination");
+  if (m->destination[0] == '\0')
+    return oci_fail (c, opath, "must not be empty");
   if (m->destination[0] != '/')
     {
       /* runc resolves a relative destination against the container root. */
@@ -95,6 +110,16 @@ parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m
       free (m->destination);
       m->destination = abs;
     }
+  if (oci_check_abs_path (c, opath, m->destination) < 0)
+    return -1;
+  if (is_root (m->destination))
+    return oci_fail (c, opath, "cannot mount over the container's root (set root.path)");
+  oci_path_key (opath, path, "source");
+  if (m->source != NULL && oci_check_len (c, opath, m->source, OCI_MAX_PATH - 1) < 0)
+    return -1;
+  oci_path_key (opath, path, "type");
+  if (m->type != NULL && oci_check_len (c, opath, m->type, 255) < 0)
+    return -1;
   /* type "bind" alone means a bind mount (runc, crun); keep MS_BIND in
    * flags too so callers can use either field. */
   if (m->type != NULL && strcmp (m->type, "bind") == 0)
@@ -110,6 +135,9 @@ parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m
       if (ret < 0)
         return ret;
     }
+  /* mount(2) copies one page of filesystem data and drops the rest. */
+  if (m->data != NULL && strlen (m->data) >= 4096)
+    return oci_fail (c, opath, "filesystem options longer than 4095 bytes");
   return 0;
 }
 

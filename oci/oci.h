@@ -297,6 +297,12 @@ struct oci_config
 int oci_config_parse (const char *text, const char *what, struct oci_config **out,
                       silo_error_t *err);
 int oci_config_load (const char *path, struct oci_config **out, silo_error_t *err);
+/* The largest config.json (or process.json) silo reads. */
+#define OCI_MAX_CONFIG_SIZE (16 * 1024 * 1024)
+/* Read a JSON file that must be a regular file of at most
+ * OCI_MAX_CONFIG_SIZE bytes (not a FIFO, a device, /dev/zero ...); errors
+ * name the path. */
+int oci_read_config_file (const char *path, char **out, silo_error_t *err);
 void oci_config_free (struct oci_config *cfg);
 
 /* Parse a standalone process.json (`exec --process`). */

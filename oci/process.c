@@ -1,7 +1,7 @@
 /* The process object: user, args, env, capabilities, rlimits. Shared by
  * config.json (process) and `exec --process FILE`. */
+#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/capability.h>
 
 #include "../util/utils.h"
@@ -29,7 +29,7 @@ parse_user (struct oci_ctx *c, json_t *proc, const char *base, struct oci_user *
   if (ret < 0)
     return ret;
   u->gid = (gid_t) v;
-  ret = oci_get_opt (c, user, path, "umask", &u->umask);
+  ret = oci_get_opt_range (c, user, path, "umask", 0, 0777, &u->umask);
   if (ret < 0)
     return ret;
   ret = oci_get_array (c, user, path, "additionalGids", false, &gids);
@@ -51,6 +51,23 @@ parse_user (struct oci_ctx *c, json_t *proc, const char *base, struct oci_user *
   return 0;
 }
 
+/* "CAP_SYS_ADMIN" is cap_to_name's "cap_sys_admin" upper-cased; a kernel
+ * newer than libcap names unknown ones by number, which no name matches. */
+static bool
+cap_name_is_exact (const char *name, cap_value_t cap)
+{
+  char *canon = cap_to_name (cap), *p;
+  bool same;
+
+  if (canon == NULL)
+    return false;
+  for (p = canon; *p; p++)
+    *p = (char) toupper ((unsigned char) *p);
+  same = strcmp (canon, name) == 0;
+  cap_free (canon);
+  return same;
+}
+
 /* One capability set, e.g. process.capabilities.bounding, into a bitmask. */
 static int
 parse_cap_set (struct oci_ctx *c, json_t *caps, const char *base, const char *key,
@@ -69,10 +86,11 @@ parse_cap_set (struct oci_ctx *c, json_t *caps, const char *base, const char *ke
   for (i = 0; names[i]; i++)
     {
       oci_path_idx (ipath, path, i);
-      /* cap_from_name also takes bare numbers; the spec wants CAP_ names. */
-      if (strncasecmp (names[i], "CAP_", 4) != 0 || cap_from_name (names[i], &cap) < 0
-          || cap < 0 || cap > 63)
-        return oci_fail (c, ipath, "unknown capability \"%s\"", names[i]);
+      /* cap_from_name also takes bare numbers, any case and trailing
+       * blanks; the spec wants the exact CAP_ name. */
+      if (strncmp (names[i], "CAP_", 4) != 0 || cap_from_name (names[i], &cap) < 0
+          || cap < 0 || cap > 63 || !cap_name_is_exact (names[i], cap))
+        return oci_fail (c, ipath, "unknown capability \"%.64s\"", names[i]);
       *mask |= 1ULL << cap;
     }
   return 0;
@@ -135,11 +153,14 @@ parse_rlimit (struct oci_ctx *c, json_t *o, const char *path, struct oci_process
   for (i = 0; i < p->n_rlimits; i++)
     if (p->rlimits[i].resource == rl->resource)
       return oci_fail (c, tpath, "duplicate rlimit \"%s\"", type);
-  ret = oci_get_int (c, o, path, "soft", true, &soft);
+  ret = oci_get_range (c, o, path, "soft", true, -1, INT64_MAX, &soft);
   if (ret == 0)
-    ret = oci_get_int (c, o, path, "hard", true, &hard);
+    ret = oci_get_range (c, o, path, "hard", true, -1, INT64_MAX, &hard);
   if (ret < 0)
     return ret;
+  if ((uint64_t) soft > (uint64_t) hard)
+    return oci_fail (c, path, "soft limit %lld above the hard limit %lld", (long long) soft,
+                     (long long) hard);
   /* Values above INT64_MAX cannot be written in JSON that jansson reads, so
    * -1 stands for RLIM_INFINITY. */
   rl->soft = (uint64_t) soft;
@@ -171,6 +192,30 @@ parse_rlimits (struct oci_ctx *c, json_t *proc, const char *base, struct oci_pro
   return 0;
 }
 
+/* execve takes no string over MAX_ARG_STRLEN (32 pages) and no empty path. */
+#define OCI_MAX_ARG 131071
+
+static int
+check_args (struct oci_ctx *c, const char *base, char **args)
+{
+  char path[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  size_t i;
+
+  oci_path_key (path, base, "args");
+  for (i = 0; args[i]; i++)
+    {
+      oci_path_idx (ipath, path, i);
+      if (oci_check_len (c, ipath, args[i], OCI_MAX_ARG) < 0)
+        return -1;
+    }
+  oci_path_idx (ipath, path, 0);
+  if (args[0][0] == '\0')
+    return oci_fail (c, ipath, "must not be empty");
+  if (strlen (args[0]) >= OCI_MAX_PATH)
+    return oci_fail (c, ipath, "longer than %d bytes", OCI_MAX_PATH - 1);
+  return 0;
+}
+
 static int
 parse_args_cwd (struct oci_ctx *c, json_t *proc, const char *base, struct oci_process *p)
 {
@@ -185,9 +230,13 @@ parse_args_cwd (struct oci_ctx *c, json_t *proc, const char *base, struct oci_pr
   if (args == NULL || json_array_size (args) == 0)
     return oci_fail (c, path, "must be a non-empty array");
   ret = oci_get_strv (c, proc, base, "args", &p->args);
+  if (ret == 0)
+    ret = check_args (c, base, p->args);
   if (ret < 0)
     return ret;
   ret = oci_get_strv (c, proc, base, "env", &p->env);
+  if (ret == 0)
+    ret = oci_check_env (c, base, "env", p->env);
   if (ret < 0)
     return ret;
   if (p->env == NULL)
@@ -198,9 +247,7 @@ parse_args_cwd (struct oci_ctx *c, json_t *proc, const char *base, struct oci_pr
   if (p->cwd == NULL)
     p->cwd = xstrdup ("/");
   oci_path_key (path, base, "cwd");
-  if (p->cwd[0] != '/')
-    return oci_fail (c, path, "must be an absolute path");
-  return 0;
+  return oci_check_abs_path (c, path, p->cwd);
 }
 
 static int
@@ -244,7 +291,7 @@ oci_parse_process (struct oci_ctx *c, json_t *proc, const char *base, struct oci
   if (ret == 0)
     ret = oci_get_bool (c, proc, base, "noNewPrivileges", &p->no_new_privileges);
   if (ret == 0)
-    ret = oci_get_opt (c, proc, base, "oomScoreAdj", &p->oom_score_adj);
+    ret = oci_get_opt_range (c, proc, base, "oomScoreAdj", -1000, 1000, &p->oom_score_adj);
   if (ret == 0)
     ret = oci_get_string (c, proc, base, "apparmorProfile", false, &p->apparmor_profile);
   if (ret == 0)

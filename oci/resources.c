@@ -4,11 +4,13 @@
 #include "../util/utils.h"
 #include "internal.h"
 
-/* An integer field stored as struct oci_opt at `off` inside a section. */
+/* An integer field stored as struct oci_opt at `off` inside a section,
+ * with the range the kernel (or runc) takes. */
 struct opt_field
 {
   const char *key;
   size_t off;
+  int64_t min, max;
 };
 
 static int
@@ -20,32 +22,47 @@ parse_opt_fields (struct oci_ctx *c, json_t *o, const char *path,
 
   for (i = 0; i < n; i++)
     {
-      ret = oci_get_opt (c, o, path, f[i].key,
-                         (struct oci_opt *) ((char *) section + f[i].off));
+      ret = oci_get_opt_range (c, o, path, f[i].key, f[i].min, f[i].max,
+                               (struct oci_opt *) ((char *) section + f[i].off));
       if (ret < 0)
         return ret;
     }
   return 0;
 }
 
-#define MEM_F(k, m) { k, offsetof (struct oci_resources, memory.m) }
-#define CPU_F(k, m) { k, offsetof (struct oci_resources, cpu.m) }
+#define MEM_F(k, m, lo, hi) { k, offsetof (struct oci_resources, memory.m), lo, hi }
+#define CPU_F(k, m, lo, hi) { k, offsetof (struct oci_resources, cpu.m), lo, hi }
 
+/* -1 is "unlimited" for the byte counts, as in runc. */
 static const struct opt_field memory_fields[] = {
-  MEM_F ("limit", limit),           MEM_F ("reservation", reservation),
-  MEM_F ("swap", swap),             MEM_F ("kernel", kernel),
-  MEM_F ("kernelTCP", kernel_tcp),  MEM_F ("swappiness", swappiness),
+  MEM_F ("limit", limit, -1, INT64_MAX),
+  MEM_F ("reservation", reservation, -1, INT64_MAX),
+  MEM_F ("swap", swap, -1, INT64_MAX),
+  MEM_F ("kernel", kernel, -1, INT64_MAX),
+  MEM_F ("kernelTCP", kernel_tcp, -1, INT64_MAX),
+  MEM_F ("swappiness", swappiness, 0, 100),
 };
 
 static const struct opt_field cpu_fields[] = {
-  CPU_F ("shares", shares),
-  CPU_F ("quota", quota),
-  CPU_F ("burst", burst),
-  CPU_F ("period", period),
-  CPU_F ("realtimeRuntime", realtime_runtime),
-  CPU_F ("realtimePeriod", realtime_period),
-  CPU_F ("idle", idle),
+  CPU_F ("shares", shares, 0, 262144),
+  CPU_F ("quota", quota, -1, INT64_MAX),
+  CPU_F ("burst", burst, 0, INT64_MAX),
+  CPU_F ("period", period, 0, 1000000),
+  CPU_F ("realtimeRuntime", realtime_runtime, -1, INT64_MAX),
+  CPU_F ("realtimePeriod", realtime_period, 0, INT64_MAX),
+  CPU_F ("idle", idle, 0, 1),
 };
+
+/* cpuset lists ("0-3,7") and hugepage sizes ("2MB") end up in cgroup file
+ * names and contents: only their own characters pass. */
+static int
+check_chars (struct oci_ctx *c, const char *path, const char *v, const char *allowed,
+             const char *what)
+{
+  if (strspn (v, allowed) != strlen (v) || strlen (v) > 1024)
+    return oci_fail (c, path, "\"%.64s\" is not %s", v, what);
+  return 0;
+}
 
 static int
 device_rule_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
@@ -67,9 +84,9 @@ device_rule_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
   if (ret == 0)
     ret = oci_get_string (c, o, path, "type", false, &type);
   if (ret == 0)
-    ret = oci_get_int (c, o, path, "major", false, &d->major);
+    ret = oci_get_range (c, o, path, "major", false, -1, OCI_MAX_MAJOR, &d->major);
   if (ret == 0)
-    ret = oci_get_int (c, o, path, "minor", false, &d->minor);
+    ret = oci_get_range (c, o, path, "minor", false, -1, OCI_MAX_MINOR, &d->minor);
   if (ret == 0)
     ret = oci_get_string (c, o, path, "access", false, &access);
   if (ret < 0)
@@ -91,7 +108,7 @@ device_rule_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
 static int
 parse_memory_cpu (struct oci_ctx *c, json_t *res, const char *base, struct oci_resources *r)
 {
-  char path[OCI_PATH_LEN];
+  char path[OCI_PATH_LEN], p[OCI_PATH_LEN];
   json_t *o = NULL;
   int ret;
 
@@ -117,7 +134,15 @@ parse_memory_cpu (struct oci_ctx *c, json_t *res, const char *base, struct oci_r
     ret = oci_get_string (c, o, path, "cpus", false, &r->cpu.cpus);
   if (ret == 0)
     ret = oci_get_string (c, o, path, "mems", false, &r->cpu.mems);
-  return ret;
+  if (ret < 0)
+    return ret;
+  oci_path_key (p, path, "cpus");
+  if (r->cpu.cpus && check_chars (c, p, r->cpu.cpus, "0123456789,-", "a CPU list") < 0)
+    return -1;
+  oci_path_key (p, path, "mems");
+  if (r->cpu.mems && check_chars (c, p, r->cpu.mems, "0123456789,-", "a memory node list") < 0)
+    return -1;
+  return 0;
 }
 
 static int
@@ -129,13 +154,13 @@ weight_device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
 
   if (!json_is_object (o))
     return oci_fail (c, path, "must be an object");
-  ret = oci_get_int (c, o, path, "major", true, &d->major);
+  ret = oci_get_range (c, o, path, "major", true, 0, OCI_MAX_MAJOR, &d->major);
   if (ret == 0)
-    ret = oci_get_int (c, o, path, "minor", true, &d->minor);
+    ret = oci_get_range (c, o, path, "minor", true, 0, OCI_MAX_MINOR, &d->minor);
   if (ret == 0)
-    ret = oci_get_opt (c, o, path, "weight", &d->weight);
+    ret = oci_get_opt_range (c, o, path, "weight", 0, 1000, &d->weight);
   if (ret == 0)
-    ret = oci_get_opt (c, o, path, "leafWeight", &d->leaf_weight);
+    ret = oci_get_opt_range (c, o, path, "leafWeight", 0, 1000, &d->leaf_weight);
   if (ret == 0)
     r->block_io.n_weight_device++;
   return ret;
@@ -157,9 +182,9 @@ throttle_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
 
   if (!json_is_object (o))
     return oci_fail (c, path, "must be an object");
-  ret = oci_get_int (c, o, path, "major", true, &d->major);
+  ret = oci_get_range (c, o, path, "major", true, 0, OCI_MAX_MAJOR, &d->major);
   if (ret == 0)
-    ret = oci_get_int (c, o, path, "minor", true, &d->minor);
+    ret = oci_get_range (c, o, path, "minor", true, 0, OCI_MAX_MINOR, &d->minor);
   if (ret == 0)
     ret = oci_get_range (c, o, path, "rate", true, 0, INT64_MAX, &rate);
   if (ret < 0)
@@ -192,9 +217,9 @@ parse_block_io (struct oci_ctx *c, json_t *res, const char *base, struct oci_res
   if (ret < 0 || o == NULL)
     return ret;
   oci_path_key (path, base, "blockIO");
-  ret = oci_get_opt (c, o, path, "weight", &r->block_io.weight);
+  ret = oci_get_opt_range (c, o, path, "weight", 0, 1000, &r->block_io.weight);
   if (ret == 0)
-    ret = oci_get_opt (c, o, path, "leafWeight", &r->block_io.leaf_weight);
+    ret = oci_get_opt_range (c, o, path, "leafWeight", 0, 1000, &r->block_io.leaf_weight);
   if (ret < 0)
     return ret;
   r->block_io.weight_device
@@ -227,11 +252,22 @@ hugepage_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
   if (!json_is_object (o))
     return oci_fail (c, path, "must be an object");
   r->n_hugepage_limits++;
+  char ppath[OCI_PATH_LEN];
+  size_t n;
+
   ret = oci_get_string (c, o, path, "pageSize", true, &h->page_size);
   if (ret == 0)
-    ret = oci_get_int (c, o, path, "limit", true, &limit);
+    ret = oci_get_range (c, o, path, "limit", true, 0, INT64_MAX, &limit);
+  if (ret < 0)
+    return ret;
   h->limit = (uint64_t) limit;
-  return ret;
+  /* It names a file: hugetlb.<pageSize>.limit_in_bytes. */
+  oci_path_key (ppath, path, "pageSize");
+  n = strspn (h->page_size, "0123456789");
+  if (n == 0 || n > 8 || strlen (h->page_size) != n + 2 || strchr ("KMG", h->page_size[n]) == NULL
+      || h->page_size[n + 1] != 'B')
+    return oci_fail (c, ppath, "\"%.64s\" is not a page size like \"2MB\"", h->page_size);
+  return 0;
 }
 
 static int
@@ -245,11 +281,19 @@ priority_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
   if (!json_is_object (o))
     return oci_fail (c, path, "must be an object");
   r->network.n_priorities++;
+  char npath[OCI_PATH_LEN];
+
   ret = oci_get_string (c, o, path, "name", true, &p->name);
   if (ret == 0)
     ret = oci_get_range (c, o, path, "priority", true, 0, UINT32_MAX, &prio);
+  if (ret < 0)
+    return ret;
   p->priority = (uint32_t) prio;
-  return ret;
+  /* An interface name: IFNAMSIZ - 1 bytes, no blank or slash. */
+  oci_path_key (npath, path, "name");
+  if (p->name[0] == '\0' || strlen (p->name) > 15 || strpbrk (p->name, " \t\n/:") != NULL)
+    return oci_fail (c, npath, "\"%.64s\" is not an interface name", p->name);
+  return 0;
 }
 
 static int
@@ -263,7 +307,7 @@ parse_misc (struct oci_ctx *c, json_t *res, const char *base, struct oci_resourc
   if (ret == 0 && o != NULL)
     {
       oci_path_key (path, base, "pids");
-      ret = oci_get_opt (c, o, path, "limit", &r->pids_limit);
+      ret = oci_get_opt_range (c, o, path, "limit", -1, INT64_MAX, &r->pids_limit);
     }
   if (ret < 0)
     return ret;
@@ -276,7 +320,7 @@ parse_misc (struct oci_ctx *c, json_t *res, const char *base, struct oci_resourc
   if (ret == 0 && o != NULL)
     {
       oci_path_key (path, base, "network");
-      ret = oci_get_opt (c, o, path, "classID", &r->network.class_id);
+      ret = oci_get_opt_range (c, o, path, "classID", 0, UINT32_MAX, &r->network.class_id);
       r->network.priorities = xmalloc0 ((oci_array_len (o, "priorities") + 1)
                                         * sizeof (struct oci_net_priority));
       if (ret == 0)
@@ -284,6 +328,14 @@ parse_misc (struct oci_ctx *c, json_t *res, const char *base, struct oci_resourc
     }
   if (ret == 0)
     ret = oci_get_kv (c, res, base, "unified", &r->unified);
+  for (size_t i = 0; ret == 0 && i < r->unified.len; i++)
+    {
+      const char *k = r->unified.items[i].key;
+
+      oci_path_key (path, base, "unified");
+      if (k[0] == '\0' || k[0] == '.' || strchr (k, '/') != NULL || strlen (k) > 255)
+        ret = oci_fail (c, path, "\"%.64s\" is not a cgroup file name", k);
+    }
   return ret;
 }
 

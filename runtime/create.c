@@ -307,6 +307,37 @@ spawn_container (struct create_ctx *c, const struct silo_create_opts *o, silo_er
   return drive_setup (c, err);
 }
 
+/* A process that dies in setup for lack of memory says nothing itself:
+ * when the cgroup saw an OOM kill (or hit its limit), the memory limit is
+ * the field to blame. */
+static int
+blame_memory_limit (struct create_ctx *c, silo_error_t *err)
+{
+  const struct oci_resources *r = c->cfg->linux_.resources;
+  silo_error_t ignored = NULL;
+  struct cg_stats stats;
+
+  if (c->cg == NULL || r == NULL || !r->memory.limit.set || r->memory.limit.value < 0)
+    return -1;
+  /* Only a death without a word: a message from the process stands. */
+  if (*err == NULL || (strstr ((*err)->msg, "container process exited") == NULL
+                       && strstr ((*err)->msg, "sync with container process") == NULL))
+    return -1;
+  memset (&stats, 0, sizeof (stats));
+  if (cg_stats (c->cg, &stats, &ignored) < 0)
+    {
+      silo_error_release (&ignored);
+      return -1;
+    }
+  if (stats.oom_kill_count == 0 && stats.mem_failcnt == 0)
+    return -1;
+  silo_error_release (err);
+  return silo_make_error (err, 0,
+                          "linux.resources.memory.limit: the container process ran out of "
+                          "memory during setup; %lld bytes is too small",
+                          (long long) r->memory.limit.value);
+}
+
 static int
 spawn_sandbox (struct create_ctx *c, silo_error_t *err)
 {
@@ -402,7 +433,7 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
   if (make_fifo (c, err) < 0)
     return -1;
   if (vm ? spawn_sandbox (c, err) < 0 : spawn_container (c, o, err) < 0)
-    return -1;
+    return vm ? -1 : blame_memory_limit (c, err);
   c->st.creating = false;
   if (state_write (c->g, &c->st, err) < 0 || write_pid_file (o->pid_file, c->st.pid, err) < 0)
     return -1;

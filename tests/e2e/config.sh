@@ -215,3 +215,48 @@ test_sysctl_in_new_namespaces () {
   assert_eq "$(cat /proc/sys/net/ipv4/ip_forward):$(cat /proc/sys/kernel/shm_rmid_forced)" \
     "$host_fwd:$host_shm" "host sysctls changed"
 }
+
+# Issue 10: sysctls outside the container's namespaces would change the
+# host; they are refused before anything is made, and the host keeps its
+# values.
+test_host_wide_sysctls_refused () {
+  local key before after
+  setup true
+  for key in vm.swappiness kernel.core_pattern vm.drop_caches; do
+    before=$(cat "/proc/sys/${key//.//}" 2>/dev/null)
+    edit_config "$T/b" "c['linux']['sysctl'] = {'$key': '37'}"
+    (cd "$T/b" && expect_fail "linux.sysctl: \"$key\" is not in a separate kernel namespace" \
+      $S run "$ID") || return 1
+    assert_nothing_left "$ID" || return 1
+    after=$(cat "/proc/sys/${key//.//}" 2>/dev/null)
+    assert_eq "$after" "$before" "host $key" || return 1
+  done
+}
+
+test_net_sysctl_needs_a_network_namespace () {
+  setup cat /proc/sys/net/ipv4/ip_forward
+  host=$(cat /proc/sys/net/ipv4/ip_forward)
+  want=$((1 - host))
+  # In its own network namespace, in either spelling of the key.
+  for key in net.ipv4.ip_forward net/ipv4/ip_forward; do
+    edit_config "$T/b" "c['linux']['sysctl'] = {'$key': '$want'}"
+    assert_eq "$(run_fg 2>&1)" "$want" "$key in a netns" || return 1
+  done
+  edit_config "$T/b" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network']"
+  (cd "$T/b" && expect_fail "linux.sysctl: \"net/ipv4/ip_forward\" needs a network namespace" \
+    $S run "$ID") || return 1
+  # Joining silo's own network namespace by path is the host's as well.
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'network', 'path': '/proc/self/ns/net'})"
+  (cd "$T/b" && expect_fail "needs a network namespace" $S run "$ID") || return 1
+  assert_eq "$(cat /proc/sys/net/ipv4/ip_forward)" "$host" "host ip_forward"
+}
+
+test_masked_path_dangling_symlink_is_ignored () {
+  setup sh -c 'cat /etc/secret; echo end'
+  ln -s /no/such/file "$T/b/rootfs/etc/dangling"
+  mkdir "$T/b/rootfs/secretdir"; echo s > "$T/b/rootfs/secretdir/f"
+  ln -s /secretdir "$T/b/rootfs/etc/secret-link"
+  echo top-secret > "$T/b/rootfs/etc/secret"
+  edit_config "$T/b" "c['linux']['maskedPaths'] += ['/etc/dangling', '/etc/secret', '/etc/secret-link']"
+  assert_eq "$(run_fg 2>&1 | tr '\n' ' ')" "end "
+}

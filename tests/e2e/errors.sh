@@ -169,3 +169,52 @@ test_failure_in_a_joined_namespace_leaves_nothing () {
 c['linux']['sysctl'] = {'net.no.such.key': '1'}"
   create_and_run_fail "linux.sysctl"
 }
+
+# Issue 10: config.json must be a regular file of at most 16 MiB; a FIFO or
+# a device fails at once, naming the path.
+test_config_json_not_a_regular_file () {
+  setup true
+  rm "$T/b/config.json"
+  mkfifo "$T/b/config.json"
+  (cd "$T/b" && expect_fail "config.json\`: not a regular file" timeout 10 $S create "$ID") || return 1
+  rm "$T/b/config.json"; ln -s /dev/zero "$T/b/config.json"
+  (cd "$T/b" && expect_fail "config.json\`: not a regular file" timeout 10 $S run "$ID") || return 1
+  assert_nothing_left "$ID"
+}
+
+test_config_json_over_16_mib () {
+  setup true
+  truncate -s $((16 * 1024 * 1024 + 1)) "$T/b/config.json"
+  create_and_run_fail "config.json\`: larger than 16 MiB"
+}
+
+# A state JSON over 64 KB (annotations) goes to a container with hooks.
+test_large_annotations_with_a_hook () {
+  setup cat /proc/self/cmdline
+  edit_config "$T/b" "c['annotations'] = {'a%d' % i: 'x' * 1000 for i in range(200)}
+c['hooks'] = {'prestart': [{'path': '/bin/true'}], 'createContainer': [{'path': '/bin/true'}]}"
+  assert_eq "$(run_fg 2>&1 | tr '\0' ' ')" "cat /proc/self/cmdline "
+}
+
+# Errors from the container process arrive whole, naming the field.
+test_late_errors_name_the_field () {
+  setup true
+  set_args "$T/b" "/$(printf 'p%.0s' $(seq 4000))"
+  create_and_run_fail "process.args[0]" || return 1
+  set_args "$T/b" true
+  edit_config "$T/b" "c['process']['cwd'] = '/' + 'c' * 4000"
+  create_and_run_fail "process.cwd" || return 1
+  edit_config "$T/b" "c['process']['cwd'] = '/'
+c['mounts'].append({'destination': '/', 'type': 'tmpfs', 'source': 'tmpfs'})
+c['linux']['sysctl'] = {'net.ipv4.ip_forward': '1'}"
+  create_and_run_fail "mounts[7].destination"
+}
+
+test_memory_limit_too_small () {
+  local limit
+  setup true
+  for limit in 1 4096; do
+    edit_config "$T/b" "c['linux']['resources']['memory'] = {'limit': $limit}"
+    create_and_run_fail "linux.resources.memory.limit" || return 1
+  done
+}

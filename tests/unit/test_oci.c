@@ -45,7 +45,8 @@ static const char full_config[] =
   "  },\n"
   "  \"linux\": {\n"
   "    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/run/netns/x\"},\n"
-  "                   {\"type\": \"mount\"}, {\"type\": \"user\"}, {\"type\": \"time\"}],\n"
+  "                   {\"type\": \"mount\"}, {\"type\": \"user\"}, {\"type\": \"time\"},\n"
+  "                   {\"type\": \"uts\"}],\n"
   "    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],\n"
   "    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 1000}],\n"
   "    \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229,\n"
@@ -191,7 +192,7 @@ test_full_linux (void)
 
   CHECK (parse_full (&cfg) == 0);
   l = &cfg->linux_;
-  CHECK (l->n_namespaces == 5);
+  CHECK (l->n_namespaces == 6);
   ns = oci_config_namespace (cfg, CLONE_NEWNET);
   CHECK (ns != NULL);
   CHECK_STR (ns->path, "/run/netns/x");
@@ -363,6 +364,98 @@ test_errors_sections (void)
                        "seconds") == 0);
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": {}}",
                        "config.json: mounts: must be an array") == 0);
+  return 0;
+}
+
+#define NS(types) "\"linux\": {\"namespaces\": [" types "]"
+
+/* Issue 10: sysctls only in namespaces of the container's own (runc). */
+static int
+test_errors_sysctl (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", " NS ("") ", \"sysctl\": {\"vm.swappiness\": \"1\"}}}",
+                       "config.json: linux.sysctl: \"vm.swappiness\" is not in a separate "
+                       "kernel namespace") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", " NS ("{\"type\": \"ipc\"}")
+                       ", \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}}}",
+                       "config.json: linux.sysctl: \"net.ipv4.ip_forward\" needs a network "
+                       "namespace of its own (linux.namespaces)") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", " NS ("{\"type\": \"network\"}")
+                       ", \"sysctl\": {\"kernel.shmmax\": \"1\"}}}",
+                       "config.json: linux.sysctl: \"kernel.shmmax\" needs an IPC namespace "
+                       "of its own (linux.namespaces)") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", " NS ("{\"type\": \"network\"}")
+                       ", \"sysctl\": {\"net/../vm/swappiness\": \"1\"}}}",
+                       "config.json: linux.sysctl: \"net/../vm/swappiness\" is not a sysctl "
+                       "name") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", " NS ("{\"type\": \"network\", \"path\": "
+                                                  "\"/proc/self/ns/net\"}")
+                       ", \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}}}",
+                       "config.json: linux.sysctl: \"net.ipv4.ip_forward\" needs a network "
+                       "namespace of its own (linux.namespaces)") == 0);
+  /* In their own namespaces, in both spellings. */
+  CHECK (oci_config_parse (MIN_HEAD MIN_PROC ", " NS ("{\"type\": \"network\"}, {\"type\": "
+                                                      "\"ipc\"}, {\"type\": \"uts\"}")
+                           ", \"sysctl\": {\"net/ipv4/conf/eth0.1/forwarding\": \"1\", "
+                           "\"fs.mqueue.msg_max\": \"9\", \"kernel.domainname\": \"d\"}}}",
+                           "config.json", &cfg, &err) == 0);
+  oci_config_free (cfg);
+  return 0;
+}
+
+/* Issue 10: values accepted and ignored before. */
+static int
+test_errors_ranges_names_paths (void)
+{
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"user\": {\"umask\": -1}}}",
+                       "config.json: process.user.umask: -1 out of range [0, 511]") == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"capabilities\": "
+                       "{\"bounding\": [\"CAP_SYS_ADMIN \"]}}}",
+                       "config.json: process.capabilities.bounding[0]: unknown capability "
+                       "\"CAP_SYS_ADMIN \"") == 0);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"env\": [\"A=1\", \"B\"]}}",
+                       "config.json: process.env[1]: \"B\" is not NAME=VALUE") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", "
+                       "\"type\": \"c\", \"major\": 1099511627776, \"minor\": 1}]}}",
+                       "config.json: linux.devices[0].major: 1099511627776 out of range "
+                       "[0, 4095]") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", "
+                       "\"type\": \"c\", \"major\": 1, \"minor\": 1, \"fileMode\": -1}]}}",
+                       "config.json: linux.devices[0].fileMode: -1 out of range [0, 4095]")
+         == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"maskedPaths\": [\"/a\", \"b\"]}}",
+                       "config.json: linux.maskedPaths[1]: must be an absolute path") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"timeOffsets\": {}}}",
+                       "config.json: linux.timeOffsets: needs a new time namespace (a \"time\" "
+                       "entry without a path in linux.namespaces)") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/\"}]}",
+                       "config.json: mounts[0].destination: cannot mount over the container's "
+                       "root (set root.path)") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"hostname\": \"h\"}",
+                       "config.json: hostname: needs a UTS namespace in linux.namespaces") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"resources\": {\"hugepageLimits\": "
+                       "[{\"pageSize\": \"../2MB\", \"limit\": 1}]}}}",
+                       "config.json: linux.resources.hugepageLimits[0].pageSize: \"../2MB\" is "
+                       "not a page size like \"2MB\"") == 0);
+  return 0;
+}
+
+static int
+test_config_file_bounds (void)
+{
+  silo_error_t err = NULL;
+  char *text = NULL;
+
+  CHECK (oci_read_config_file ("/dev/zero", &text, &err) < 0);
+  CHECK_STR (err->msg, "`/dev/zero`: not a regular file");
+  silo_error_release (&err);
+  CHECK (oci_read_config_file ("/proc/self", &text, &err) < 0);
+  CHECK_STR (err->msg, "`/proc/self`: not a regular file");
+  silo_error_release (&err);
+  CHECK (text == NULL);
   return 0;
 }
 
@@ -552,6 +645,9 @@ main (void)
   RUN_TEST (test_errors_basic);
   RUN_TEST (test_errors_syntax);
   RUN_TEST (test_errors_sections);
+  RUN_TEST (test_errors_sysctl);
+  RUN_TEST (test_errors_ranges_names_paths);
+  RUN_TEST (test_config_file_bounds);
   RUN_TEST (test_minimal_defaults);
   RUN_TEST (test_default_spec);
   RUN_TEST (test_default_spec_rootless);
