@@ -86,7 +86,8 @@ cli_features (const struct silo_global *g, int argc, char **argv)
   snprintf (lib, sizeof (lib), "%u.%u.%u", v->major, v->minor, v->micro);
   /* "annotations" tells about this runtime (runtime-spec features.md); silo
    * lists the annotations it acts on there too, each with what it does. */
-  o = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "ociVersionMin", "1.0.0",
+  o = json_pack ("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
+                 "ociVersionMin", "1.0.0",
                  "ociVersionMax", "1.1.0", "hooks",
                  strings ((const char *const[]){ "prestart", "createRuntime", "createContainer",
                                                  "startContainer", "poststart", "poststop",
@@ -96,7 +97,8 @@ cli_features (const struct silo_global *g, int argc, char **argv)
                  "org.opencontainers.silo.version", SILO_VERSION,
                  "silo.sandbox", "container|vm: run over the host kernel or in a micro-VM",
                  "silo.sandbox.backend", "kvm|uml: force a sandbox backend",
-                 "silo.vm.kernel", "path of the guest kernel for sandbox mode",
+                 "silo.vm.kernel", "guest kernel for sandbox mode: a file in /usr/local/lib/silo or SILO_VM_KERNEL_DIRS",
+                 "silo.vm.ksm", "true|false: let KSM merge the guest's RAM (kvm; default false)",
                  "silo.sandbox.ready_timeout", "seconds the guest agent has to start (default 30)",
                  "silo.sandbox.backends", sandbox_backends ());
   text = json_dumps (o, JSON_INDENT (2));

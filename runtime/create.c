@@ -37,17 +37,23 @@ struct create_ctx
   bool dir_created;
 };
 
-bool
-mode_is_vm (const struct silo_global *g, const struct oci_config *cfg)
+int
+mode_is_vm (const struct silo_global *g, const struct oci_config *cfg, bool *vm,
+            silo_error_t *err)
 {
-  const char *a;
+  const char *a = oci_kv_get (&cfg->annotations, "silo.sandbox");
 
+  /* Fail closed: a typo must not quietly mean the weaker mode. */
+  if (a && strcmp (a, "vm") != 0 && strcmp (a, "container") != 0)
+    return silo_make_error (err, 0, "config.json: annotations: silo.sandbox: `%s` is not vm or "
+                                    "container", a);
   /* An annotation may ask for more isolation, never for less than the
    * runtime class (silo-vm, --sandbox vm) gives. */
   if (g->mode != SILO_MODE_DEFAULT)
-    return g->mode == SILO_MODE_VM;
-  a = oci_kv_get (&cfg->annotations, "silo.sandbox");
-  return a && strcmp (a, "vm") == 0;
+    *vm = g->mode == SILO_MODE_VM;
+  else
+    *vm = a && strcmp (a, "vm") == 0;
+  return 0;
 }
 
 static char *
@@ -413,9 +419,9 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
 {
   bool vm;
 
-  if (state_validate_id (c->id, err) < 0 || load_bundle (c, o, err) < 0)
+  if (state_validate_id (c->id, err) < 0 || load_bundle (c, o, err) < 0
+      || mode_is_vm (c->g, c->cfg, &vm, err) < 0)
     return -1;
-  vm = mode_is_vm (c->g, c->cfg);
   c->st.id = (char *) c->id;
   c->st.mode = vm ? "vm" : "container";
   c->st.created = rfc3339_now ();

@@ -69,6 +69,7 @@ int destroy_container (const struct silo_global *g, struct container_state *st,
 int start_created (const struct silo_global *g, struct container_state *st, silo_error_t *err);
 
 int write_pid_file (const char *path, pid_t pid, silo_error_t *err);
-bool mode_is_vm (const struct silo_global *g, const struct oci_config *cfg);
+int mode_is_vm (const struct silo_global *g, const struct oci_config *cfg, bool *vm,
+                silo_error_t *err);
 
 #endif

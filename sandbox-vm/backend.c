@@ -1,10 +1,14 @@
 /* Backend choice (docs/sandbox.md): "kvm" when /dev/kvm opens and the CPU
  * has vmx/svm, else "uml"; silo.sandbox.backend forces one and fails with
- * the reason when it cannot run here. Guest memory and vCPU sizing live
- * here too. */
+ * the reason when it cannot run here. Guest memory and vCPU sizing, the
+ * guest kernel's allow-list and the KSM opt-in live here too. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/utils.h"
@@ -184,5 +188,86 @@ sandbox_guest_vcpus (const struct oci_config *cfg, int *out, silo_error_t *err)
   if (online > 0 && n > online)
     n = (int) online;
   *out = n < SANDBOX_VCPUS_MAX ? n : SANDBOX_VCPUS_MAX;
+  return 0;
+}
+
+/* Is the opened file fd inside dir (after resolving symlinks of both)? */
+static bool
+fd_in_dir (int fd, const char *dir)
+{
+  cleanup_free char *real_dir = realpath (dir, NULL);
+  char link[64], file[PATH_MAX];
+  size_t len;
+  ssize_t n;
+
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", fd);
+  n = readlink (link, file, sizeof (file) - 1);
+  if (real_dir == NULL || n < 0)
+    return false;
+  file[n] = '\0';
+  len = strlen (real_dir);
+  return strncmp (file, real_dir, len) == 0 && (file[len] == '/' || len == 1);
+}
+
+/* The install directory, then SILO_VM_KERNEL_DIRS (colon-separated). */
+static bool
+kernel_allowed (int fd)
+{
+  cleanup_free char *dirs = xstrdup (getenv ("SILO_VM_KERNEL_DIRS") ?: "");
+  char *dir, *save = NULL;
+
+  if (fd_in_dir (fd, SANDBOX_KERNEL_DIR))
+    return true;
+  for (dir = strtok_r (dirs, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    if (dir[0] == '/' && fd_in_dir (fd, dir))
+      return true;
+  return false;
+}
+
+int
+sandbox_guest_kernel_open (const struct oci_config *cfg, int *fd, const char **path,
+                           silo_error_t *err)
+{
+  const char *kernel = oci_kv_get (&cfg->annotations, "silo.vm.kernel");
+  struct stat st;
+
+  if (kernel != NULL)
+    {
+      *path = kernel;
+      *fd = open (kernel, O_RDONLY | O_CLOEXEC);
+      if (*fd < 0)
+        return silo_make_error (err, errno, "config.json: annotations: silo.vm.kernel: `%s`",
+                                kernel);
+      if (fstat (*fd, &st) < 0 || !S_ISREG (st.st_mode) || !kernel_allowed (*fd))
+        {
+          close_and_reset (fd);
+          return silo_make_error (err, 0,
+                                  "config.json: annotations: silo.vm.kernel: `%s` is not a file "
+                                  "in " SANDBOX_KERNEL_DIR " or a directory of SILO_VM_KERNEL_DIRS",
+                                  kernel);
+        }
+      return 0;
+    }
+  /* The host's own choice: trusted as it stands. */
+  kernel = getenv ("SILO_GUEST_KERNEL");
+  if (kernel == NULL || *kernel == '\0')
+    kernel = SANDBOX_KERNEL_DIR "/vmlinux";
+  *path = kernel;
+  *fd = open (kernel, O_RDONLY | O_CLOEXEC);
+  if (*fd < 0)
+    return silo_make_error (err, errno, "sandbox backend kvm: guest kernel `%s` (make guest-kernel, "
+                                        "annotation silo.vm.kernel or SILO_GUEST_KERNEL)", kernel);
+  return 0;
+}
+
+int
+sandbox_ksm (const struct oci_config *cfg, bool *on, silo_error_t *err)
+{
+  const char *value = oci_kv_get (&cfg->annotations, "silo.vm.ksm");
+
+  *on = value != NULL && strcmp (value, "true") == 0;
+  if (value != NULL && !*on && strcmp (value, "false") != 0)
+    return silo_make_error (err, 0, "config.json: annotations: silo.vm.ksm: `%s` is not true or false",
+                            value);
   return 0;
 }

@@ -46,6 +46,17 @@ int sandbox_ready_timeout (const struct oci_config *cfg, int *seconds, silo_erro
 #define SANDBOX_VCPUS_MAX 64 /* the guest kernel's NR_CPUS */
 int sandbox_guest_vcpus (const struct oci_config *cfg, int *out, silo_error_t *err);
 
+/* The guest kernel, opened: annotation silo.vm.kernel only when the file
+ * lies in SANDBOX_KERNEL_DIR or a directory of $SILO_VM_KERNEL_DIRS (the
+ * host admin's, colon-separated); else $SILO_GUEST_KERNEL, else
+ * SANDBOX_KERNEL_DIR/vmlinux. *path is for messages. */
+#define SANDBOX_KERNEL_DIR "/usr/local/lib/silo"
+int sandbox_guest_kernel_open (const struct oci_config *cfg, int *fd, const char **path,
+                               silo_error_t *err);
+/* Annotation silo.vm.ksm = true|false (default false): guest RAM may be
+ * merged with other processes' pages (a cross-tenant side channel). */
+int sandbox_ksm (const struct oci_config *cfg, bool *on, silo_error_t *err);
+
 /* The monitor's guest tree under <state_dir>/guest: a private tmpfs with the
  * agent as init, rootfs/ (the container root, read-only when asked) and
  * binds/N for every bind mount N of the config. */

@@ -1,17 +1,40 @@
-/* A deny list rather than an allow list: UML and the VMM use a broad,
- * version-dependent set of ordinary syscalls (ptrace, mmap, clone, timers,
- * file I/O for hostfs and 9p), but none of those that change the host's
- * mounts, namespaces, kernel, keys, clock or swap. Guest syscalls under UML
- * are emulated through PTRACE_SYSEMU, which the kernel reports before
- * seccomp runs, so they never meet this filter; only host-side calls do. */
+/* The jail of a sandbox's guest process (jail.h has the sequence and the
+ * layout). The seccomp filter is a deny list rather than an allow list: UML
+ * and the VMM use a broad, version-dependent set of ordinary syscalls
+ * (ptrace, mmap, clone, timers, file I/O for hostfs and 9p), but none of
+ * those that change mounts, namespaces, the kernel, keys, clock or swap.
+ * Guest syscalls under UML are emulated through PTRACE_SYSEMU, which the
+ * kernel reports before seccomp runs, so they never meet this filter; only
+ * host-side calls do. */
 #include "jail.h"
 #include "../util/utils.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Where the jail's root is built, in the child's own mount namespace only
+ * (the host's directory there is hidden from that child and nobody else). */
+#define JAIL_BUILD "/tmp"
+#define JAIL_OLD "/.old-root"
+/* The child's user namespace maps every uid and gid to itself (see
+ * docs/sandbox.md: hostfs/9p keep the rootfs' owners as they are). */
+#define JAIL_IDMAP "0 0 4294967295\n"
+#define JAIL_ASK 'u'
+#define JAIL_GO 'g'
 
 static const char *const denied[] = {
   "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
@@ -47,7 +70,9 @@ jail_seccomp (silo_error_t *err)
 }
 
 /* hostfs and 9p need file ownership and access; nothing else. Without
- * CAP_MKNOD a guest cannot create host device nodes through its share. */
+ * CAP_MKNOD a guest cannot create device nodes through its share. These are
+ * capabilities of the jail's user namespace: they act on the files of the
+ * jail's tree and on nothing the host's namespaces own. */
 static int
 drop_caps (silo_error_t *err)
 {
@@ -77,10 +102,231 @@ drop_caps (silo_error_t *err)
   return 0;
 }
 
-int
-sandbox_jail (silo_error_t *err)
+/* Nothing the monitor set up for itself (blocked signals for its signalfd,
+ * SIGPIPE and terminal stops ignored) reaches UML or the VMM. */
+static int
+reset_signals (silo_error_t *err)
 {
+  sigset_t none;
+  int sig;
+
+  for (sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL); /* fails for the C library's reserved ones: fine */
+  sigemptyset (&none);
+  if (sigprocmask (SIG_SETMASK, &none, NULL) < 0)
+    return silo_make_error (err, errno, "reset the signal mask");
+  return 0;
+}
+
+/* One bind into the jail: src, opened before the root was covered. */
+struct jail_bind
+{
+  int fd;
+  const char *dst;
+  bool dir, ro;
+};
+
+static int
+bind_one (const struct jail_bind *b, silo_error_t *err)
+{
+  cleanup_free char *src = NULL, *dst = NULL, *parent = NULL;
+  unsigned long ro = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV;
+  int fd;
+
+  xasprintf (&src, "/proc/self/fd/%d", b->fd);
+  xasprintf (&dst, JAIL_BUILD "%s", b->dst);
+  parent = xstrdup (dst);
+  *strrchr (parent, '/') = '\0';
+  if (mkdir_p (parent, 0755, err) < 0)
+    return -1;
+  if (b->dir)
+    fd = mkdir (dst, 0755) < 0 && errno != EEXIST ? -1 : 0;
+  else if ((fd = open (dst, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) >= 0)
+    close (fd);
+  if (fd < 0)
+    return silo_make_error (err, errno, "jail: create `%s`", b->dst);
+  if (mount (src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return silo_make_error (err, errno, "jail: bind `%s`", b->dst);
+  if (b->ro && mount (NULL, dst, NULL, ro, NULL) < 0)
+    return silo_make_error (err, errno, "jail: remount `%s` read-only", b->dst);
+  return 0;
+}
+
+static int
+open_src (struct jail_bind *b, const char *src, const char *dst, bool dir, bool ro,
+          silo_error_t *err)
+{
+  b->fd = open (src, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+  b->dst = dst;
+  b->dir = dir;
+  b->ro = ro;
+  if (b->fd < 0)
+    return silo_make_error (err, errno, "jail: open `%s`", src);
+  return 0;
+}
+
+/* The sources, opened while the host's tree is still the child's. */
+static int
+open_sources (const struct jail_spec *spec, char **libs, struct jail_bind *b, size_t *n,
+              silo_error_t *err)
+{
+  if (open_src (&b[(*n)++], spec->guest_dir, JAIL_GUEST, true, false, err) < 0
+      || open_src (&b[(*n)++], "/dev/null", "/dev/null", false, false, err) < 0)
+    return -1;
+  if (spec->dev_kvm && open_src (&b[(*n)++], "/dev/kvm", "/dev/kvm", false, false, err) < 0)
+    return -1;
+  if (spec->kernel_fd >= 0)
+    {
+      b[*n] = (struct jail_bind){ .fd = dup (spec->kernel_fd), .dst = JAIL_KERNEL, .ro = true };
+      if (b[(*n)++].fd < 0)
+        return silo_make_error (err, errno, "jail: dup the kernel's fd");
+    }
+  for (size_t i = 0; libs && libs[i]; i++)
+    if (open_src (&b[(*n)++], libs[i], libs[i], false, true, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+build_root (const struct jail_spec *spec, struct jail_bind *b, size_t n, silo_error_t *err)
+{
+  if (mount ("tmpfs", JAIL_BUILD, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") < 0)
+    return silo_make_error (err, errno, "jail: mount its root");
+  for (size_t i = 0; i < n; i++)
+    if (bind_one (&b[i], err) < 0)
+      return -1;
+  if (spec->tmp
+      && (mkdir (JAIL_BUILD JAIL_TMP, 0700) < 0
+          || mount ("tmpfs", JAIL_BUILD JAIL_TMP, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0))
+    return silo_make_error (err, errno, "jail: mount " JAIL_TMP);
+  if (mkdir (JAIL_BUILD JAIL_OLD, 0700) < 0)
+    return silo_make_error (err, errno, "jail: mkdir " JAIL_OLD);
+  return 0;
+}
+
+static int
+pivot (silo_error_t *err)
+{
+  if (syscall (SYS_pivot_root, JAIL_BUILD, JAIL_BUILD JAIL_OLD) < 0)
+    return silo_make_error (err, errno, "jail: pivot_root");
+  if (chdir ("/") < 0)
+    return silo_make_error (err, errno, "jail: chdir /");
+  if (umount2 (JAIL_OLD, MNT_DETACH) < 0)
+    return silo_make_error (err, errno, "jail: detach the host's root");
+  if (rmdir (JAIL_OLD) < 0)
+    return silo_make_error (err, errno, "jail: rmdir " JAIL_OLD);
+  if (mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+    return silo_make_error (err, errno, "jail: remount its root read-only");
+  return 0;
+}
+
+static int
+enter_userns (int sync_fd, silo_error_t *err)
+{
+  char c = JAIL_ASK;
+
+  if (unshare (CLONE_NEWUSER) < 0)
+    return silo_make_error (err, errno, "jail: unshare the user namespace");
+  if (write (sync_fd, &c, 1) != 1)
+    return silo_make_error (err, errno, "jail: ask for the user namespace's mappings");
+  if (read (sync_fd, &c, 1) != 1 || c != JAIL_GO)
+    return silo_make_error (err, EPROTO, "jail: the monitor did not map the user namespace");
+  return 0;
+}
+
+int
+sandbox_jail_enter (const struct jail_spec *spec, int sync_fd, silo_error_t *err)
+{
+  cleanup_strv char **libs = NULL;
+  struct jail_bind b[32];
+  size_t n = 0;
+  int ret = -1;
+
+  if (spec->exe && jail_elf_deps (spec->exe, &libs, err) < 0)
+    return silo_error_wrap (err, "jail");
+  if (libs && strv_len (libs) > ARRAY_SIZE (b) - 4)
+    return silo_make_error (err, E2BIG, "jail: `%s` needs too many libraries", spec->exe);
+  if (unshare (CLONE_NEWNS) < 0)
+    return silo_make_error (err, errno, "jail: unshare the mount namespace");
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return silo_make_error (err, errno, "jail: make / private");
+  if (open_sources (spec, libs, b, &n, err) == 0 && build_root (spec, b, n, err) == 0)
+    ret = pivot (err);
+  for (size_t i = 0; i < n; i++)
+    if (b[i].fd >= 0)
+      close (b[i].fd);
+  if (ret < 0 || reset_signals (err) < 0 || enter_userns (sync_fd, err) < 0)
+    return -1;
+  close (sync_fd);
   if (drop_caps (err) < 0)
     return -1;
   return jail_seccomp (err);
+}
+
+pid_t
+sandbox_jail_fork (int *sync_fd, silo_error_t *err)
+{
+  int sv[2];
+  pid_t pid;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return silo_make_error (err, errno, "jail: socketpair");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return silo_make_error (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      /* Out of the way of the stdio and channel fds a backend dup2s. */
+      *sync_fd = fcntl (sv[1], F_DUPFD_CLOEXEC, 10);
+      close (sv[1]);
+      return 0;
+    }
+  close (sv[1]);
+  *sync_fd = sv[0];
+  return pid;
+}
+
+static int
+write_map (pid_t pid, const char *file, silo_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  cleanup_close int fd = -1;
+
+  xasprintf (&path, "/proc/%d/%s", (int) pid, file);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, JAIL_IDMAP, strlen (JAIL_IDMAP)) < 0)
+    return silo_make_error (err, errno, "jail: write `%s`", path);
+  return 0;
+}
+
+int
+sandbox_jail_release (pid_t pid, int sync_fd, silo_error_t *err)
+{
+  cleanup_close int fd = sync_fd;
+  char c;
+  ssize_t n = TEMP_FAILURE_RETRY (read (fd, &c, 1));
+
+  if (n <= 0)
+    return 0; /* the child failed before; its stderr says why */
+  if (c != JAIL_ASK)
+    {
+      silo_make_error (err, EPROTO, "jail: unexpected request from the guest process");
+      goto kill;
+    }
+  if (write_map (pid, "uid_map", err) < 0 || write_map (pid, "gid_map", err) < 0)
+    goto kill;
+  c = JAIL_GO;
+  if (write (fd, &c, 1) != 1)
+    return 0; /* the child died meanwhile */
+  return 0;
+kill:
+  kill (pid, SIGKILL);
+  TEMP_FAILURE_RETRY (waitpid (pid, NULL, 0));
+  return -1;
 }

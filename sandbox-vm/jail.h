@@ -1,14 +1,61 @@
-/* The capabilities and seccomp filter that confine a sandbox's host-side processes (the UML
- * kernel process tree, the VMM): whatever escapes the guest lands in a
- * process that cannot reconfigure the host. */
+/* The jail of a sandbox's host-side guest process (the UML kernel process
+ * tree, the VMM): whatever escapes the guest lands in a process that sees
+ * only the guest tree, holds no capability over the host, and cannot
+ * reconfigure it. One code path for both backends:
+ *
+ *   parent (monitor)                 child
+ *   sandbox_jail_fork ()  ------->   (backend: stdio, fds, open exe)
+ *                                    sandbox_jail_enter ():
+ *                                      new mount ns, tmpfs root with the
+ *                                      spec's binds, pivot_root, old root
+ *                                      detached, root read-only, signals reset
+ *                                      unshare (CLONE_NEWUSER), ask ->
+ *   sandbox_jail_release (): <-----
+ *     uid_map/gid_map (identity)  -->    caps dropped, no_new_privs, seccomp
+ *                                    (backend: exec UML / run the VMM)
+ *
+ * Layout of the jail's root (tmpfs, read-only once built):
+ *   /guest      the guest tree (JAIL_GUEST)
+ *   /dev/null   (and /dev/kvm when asked for)
+ *   /kernel     the guest kernel image (JAIL_KERNEL), when given as an fd
+ *   /tmp        private tmpfs (UML's memory file and uml_dir), when asked for
+ *   <libs>      the loader and libraries of spec->exe, read-only, at their host paths */
 #ifndef SILO_SANDBOX_JAIL_H
 #define SILO_SANDBOX_JAIL_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "../util/error.h"
 
-/* Confine the calling process, and what it forks and execs: only the file
- * capabilities a share needs (chown, dac_override, dac_read_search, fowner,
- * fsetid), no_new_privs, and the seccomp filter. */
-int sandbox_jail (silo_error_t *err);
+#define JAIL_GUEST "/guest"
+#define JAIL_KERNEL "/kernel"
+#define JAIL_TMP "/tmp"
+
+struct jail_spec
+{
+  const char *guest_dir; /* host path of the guest tree, bound at JAIL_GUEST */
+  const char *exe;       /* dynamic executable run after the jail (its libs are bound), or NULL */
+  int kernel_fd;         /* opened guest kernel, bound read-only at JAIL_KERNEL; -1 = none */
+  bool dev_kvm;          /* bind /dev/kvm */
+  bool tmp;              /* private writable tmpfs at JAIL_TMP */
+};
+
+/* fork () with a channel between parent and child: returns the child's pid
+ * in the parent, 0 in the child, -1 with *err on failure. *sync_fd is the
+ * caller's end (close-on-exec). */
+pid_t sandbox_jail_fork (int *sync_fd, silo_error_t *err);
+
+/* Parent: wait for the child to enter its user namespace, map it, let it
+ * go on. A child that died before asking is not an error here (its message
+ * is in its stderr; the caller sees it exit). On failure the child is killed.
+ * Closes sync_fd. */
+int sandbox_jail_release (pid_t pid, int sync_fd, silo_error_t *err);
+
+/* Child: confine the calling process as described above. Closes sync_fd. */
+int sandbox_jail_enter (const struct jail_spec *spec, int sync_fd, silo_error_t *err);
+
+/* The interpreter and libraries exe needs (host paths, NULL-terminated). */
+int jail_elf_deps (const char *exe, char ***paths, silo_error_t *err);
 
 #endif

@@ -45,9 +45,7 @@ kvm_probe (silo_error_t *err)
 
 #ifdef SILO_HAVE_VMM
 
-#ifndef SILO_GUEST_KERNEL
-#define SILO_GUEST_KERNEL "/usr/local/lib/silo/vmlinux"
-#endif
+#define KVM_INITRD ".initrd"
 
 #define STR_(x) #x
 #define STR(x) STR_ (x)
@@ -95,26 +93,31 @@ write_initrd (const char *path, silo_error_t *err)
   return 0;
 }
 
+/* The child: the monitor's fds closed but the agent channel and the logs
+ * (its create sync socket and control clients have peers waiting for them
+ * to close), then the same jail as UML's process (jail.h): /dev/kvm, the
+ * kernel (opened and checked by the monitor) and the guest tree are all
+ * that is left of the host. */
 __attribute__ ((noreturn)) static void
-vmm_child (struct vmm_config *cfg, int log_fd)
+vmm_child (struct vmm_config *cfg, const char *guest_dir, int kernel_fd, int log_fd, int sync_fd)
 {
+  struct jail_spec spec = { .guest_dir = guest_dir, .kernel_fd = kernel_fd, .dev_kvm = true };
   struct vmm_timing timing;
   silo_error_t err = NULL;
   char line[256];
   int ret;
 
-  int keep[] = { cfg->agent_fd, log_fd, log_get_fd () };
+  int keep[] = { cfg->agent_fd, log_fd, log_get_fd (), kernel_fd, sync_fd };
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   cfg->timing = &timing;
-  /* Forked, not exec'd: drop the monitor's sockets (its create sync socket,
-   * control clients), whose peers wait for them to close. Then a guest
-   * escape lands in a process that cannot reconfigure the host. */
   ret = close_fds_except (keep, ARRAY_SIZE (keep), &err);
   if (ret == 0)
-    ret = sandbox_jail (&err);
+    ret = sandbox_jail_enter (&spec, sync_fd, &err);
   if (ret == 0)
     {
+      close (kernel_fd);
+      prctl (PR_SET_PDEATHSIG, SIGKILL); /* credential changes may have cleared it */
       ret = vmm_run (cfg, &err);
       vmm_timing_format (&timing, line, sizeof (line));
       pr_debug ("vmm: boot timing: %s", line);
@@ -131,43 +134,41 @@ static int
 kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
             int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err)
 {
-  /* The annotation picks a kernel per container; the variable per host. */
-  const char *kernel = oci_kv_get (&req->cfg->annotations, "silo.vm.kernel");
   bool debug = req->debug;
   cleanup_free char *initrd = NULL;
+  cleanup_close int kernel_fd = -1;
+  const char *kernel;
   struct vmm_config cfg = { .mem_bytes = mem_bytes, .vcpus = 1, .console_fd = log_fd,
-                            .share_dir = guest_dir };
-  int sv[2];
+                            .share_dir = JAIL_GUEST, .kernel = JAIL_KERNEL,
+                            .initrd = JAIL_GUEST "/" KVM_INITRD };
+  int sv[2], sync_fd;
 
-  if (sandbox_guest_vcpus (req->cfg, &cfg.vcpus, err) < 0)
+  if (sandbox_guest_vcpus (req->cfg, &cfg.vcpus, err) < 0
+      || sandbox_ksm (req->cfg, &cfg.mergeable, err) < 0
+      || sandbox_guest_kernel_open (req->cfg, &kernel_fd, &kernel, err) < 0)
     return -1;
-  if (kernel == NULL || *kernel == '\0')
-    kernel = getenv ("SILO_GUEST_KERNEL");
-  if (kernel == NULL || *kernel == '\0')
-    kernel = SILO_GUEST_KERNEL;
-  if (access (kernel, R_OK) < 0)
-    return silo_make_error (err, errno, "sandbox backend kvm: guest kernel `%s` (make guest-kernel, "
-                                        "annotation silo.vm.kernel or SILO_GUEST_KERNEL)", kernel);
-  xasprintf (&initrd, "%s/.initrd", guest_dir);
+  xasprintf (&initrd, "%s/" KVM_INITRD, guest_dir);
   if (write_initrd (initrd, err) < 0)
     return -1;
-  cfg.kernel = kernel;
-  cfg.initrd = initrd;
   cfg.cmdline = debug ? "console=ttyS0 " AGENT_CMDLINE : "console=ttyS0 quiet " AGENT_CMDLINE;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return silo_make_error (err, errno, "socketpair");
   cfg.agent_fd = sv[1];
-  *pid = fork ();
+  *pid = sandbox_jail_fork (&sync_fd, err);
   if (*pid < 0)
-    return silo_make_error (err, errno, "fork the VMM");
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return -1;
+    }
   if (*pid == 0)
     {
       close (sv[0]);
-      vmm_child (&cfg, log_fd);
+      vmm_child (&cfg, guest_dir, kernel_fd, log_fd, sync_fd);
     }
   close (sv[1]);
   *agent_fd = sv[0];
-  return 0;
+  return sandbox_jail_release (*pid, sync_fd, err);
 }
 #else
 static int

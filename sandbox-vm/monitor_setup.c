@@ -116,6 +116,22 @@ open_log (struct monitor *m, silo_error_t *err)
   return 0;
 }
 
+/* The kvm-only annotations fail on every backend when they are wrong:
+ * a kernel outside the allowed directories, a KSM switch not true/false. */
+static int
+check_vm_annotations (const struct oci_config *cfg, silo_error_t *err)
+{
+  cleanup_close int fd = -1;
+  const char *path;
+  bool ksm;
+
+  if (sandbox_ksm (cfg, &ksm, err) < 0)
+    return -1;
+  if (oci_kv_get (&cfg->annotations, "silo.vm.kernel") == NULL)
+    return 0;
+  return sandbox_guest_kernel_open (cfg, &fd, &path, err);
+}
+
 int
 monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
 {
@@ -125,6 +141,8 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
 
   if (ops == NULL)
     return silo_make_error (err, 0, "sandbox backend `%s`: unknown", backend);
+  if (check_vm_annotations (m->req->cfg, err) < 0)
+    return -1;
   if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0
       || sandbox_ready_timeout (m->req->cfg, &m->ready_timeout_s, err) < 0
       || setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0

@@ -1,6 +1,8 @@
 /* The "uml" backend: user-mode Linux (/usr/bin/linux from Debian's
  * user-mode-linux). The guest tree is both the hostfs prefix and the root:
- * every hostfs mount in the guest resolves under it. The agent channel is
+ * every hostfs mount in the guest resolves under it. hostfs does not stop
+ * `..` or host-side symlinks, so the UML process runs pivoted into a jail
+ * (jail.h) where the tree is all there is of the host. The agent channel is
  * UML serial line 0 on fd 3 (/dev/ttyS0 in the guest); the kernel console
  * goes to the sandbox log. Boot-time initcalls that only benchmark or load
  * what the guest never uses are skipped (docs/sandbox.md). */
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../util/utils.h"
@@ -30,23 +33,37 @@ uml_probe (silo_error_t *err)
   return 0;
 }
 
+/* In the child: stdio to the log, the agent channel as fd 3, the binary
+ * opened while the host's tree is still there, then the jail (jail.h), then
+ * exec through the fd: after the pivot only the guest tree, /dev/null, a
+ * private /tmp (guest RAM file, uml_dir) and the binary's libraries exist. */
 __attribute__ ((noreturn)) static void
-uml_child (char **argv, int chan, int log_fd)
+uml_child (const char *guest_dir, char **argv, int chan, int log_fd, int sync_fd)
 {
-  char *envp[] = { "PATH=/usr/bin:/bin", NULL };
+  char *envp[] = { "PATH=/usr/bin:/bin", "TMPDIR=" JAIL_TMP, NULL };
+  struct jail_spec spec = { .guest_dir = guest_dir, .exe = UML_KERNEL, .kernel_fd = -1,
+                            .tmp = true };
   silo_error_t err = NULL;
   int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  int exe = open (UML_KERNEL, O_RDONLY | O_CLOEXEC);
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (null < 0 || dup2 (null, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0
       || dup2 (chan, 3) < 0)
     _exit (127);
-  if (sandbox_jail (&err) < 0)
+  if (exe < 0)
+    {
+      dprintf (2, "silo: uml: open " UML_KERNEL ": %s\n", strerror (errno));
+      _exit (127);
+    }
+  if (sandbox_jail_enter (&spec, sync_fd, &err) < 0)
     {
       dprintf (2, "silo: uml: %s\n", err->msg);
       _exit (127);
     }
-  execve (UML_KERNEL, argv, envp);
+  /* Credential changes may have cleared it. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  syscall (SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
   dprintf (2, "silo: uml: exec " UML_KERNEL ": %s\n", strerror (errno));
   _exit (127);
 }
@@ -56,21 +73,19 @@ uml_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
             int log_fd, pid_t *pid,
             int *agent_fd, silo_error_t *err)
 {
-  cleanup_free char *mem = NULL, *hostfs = NULL, *umldir = NULL;
+  cleanup_free char *mem = NULL;
   char *argv[32];
-  int sv[2], n = 0;
+  int sv[2], sync_fd, n = 0;
 
   xasprintf (&mem, "mem=%lluM", (unsigned long long) (mem_bytes >> 20));
-  xasprintf (&hostfs, "hostfs=%s", guest_dir);
-  xasprintf (&umldir, "uml_dir=%s/..", guest_dir);
   argv[n++] = "linux";
   argv[n++] = mem;
   argv[n++] = "root=/dev/root";
   argv[n++] = "rootfstype=hostfs";
-  argv[n++] = hostfs;
+  argv[n++] = "hostfs=" JAIL_GUEST;
   argv[n++] = "ro";
   argv[n++] = "init=/init";
-  argv[n++] = umldir;
+  argv[n++] = "uml_dir=" JAIL_TMP;
   argv[n++] = "con=null";
   argv[n++] = "con0=fd:0,fd:1";
   argv[n++] = "ssl=null";
@@ -87,18 +102,18 @@ uml_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return silo_make_error (err, errno, "socketpair");
-  *pid = fork ();
+  *pid = sandbox_jail_fork (&sync_fd, err);
   if (*pid < 0)
     {
       close (sv[0]);
       close (sv[1]);
-      return silo_make_error (err, errno, "fork");
+      return -1;
     }
   if (*pid == 0)
-    uml_child (argv, sv[1], log_fd);
+    uml_child (guest_dir, argv, sv[1], log_fd, sync_fd);
   close (sv[1]);
   *agent_fd = sv[0];
-  return 0;
+  return sandbox_jail_release (*pid, sync_fd, err);
 }
 
 const struct sandbox_backend_ops sandbox_uml_ops = {

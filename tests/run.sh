@@ -130,6 +130,7 @@ run_vm_here () {
     done < <(cd "$TOP" && SILO_TEST_LINUX=1 "$TOP/$BUILD/tests/unit/test_vmm" 2>&1)
   fi
   SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_vm.sh"
+  SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_jail.sh"
 }
 
 # No vmx/svm here: the same tests in L1 of tests/nested/run.sh, whose

@@ -93,7 +93,8 @@ vm_setup_memory (struct vm *vm, silo_error_t *err)
   p = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
     return silo_make_error (err, errno, "mmap %llu bytes of guest memory", (unsigned long long) size);
-  madvise (p, size, MADV_MERGEABLE);
+  if (vm->cfg->mergeable)
+    madvise (p, size, MADV_MERGEABLE);
   vm->mem.host = p;
   vm->mem.size = size;
   vm->mem.low_size = size < GUEST_GAP_START ? size : GUEST_GAP_START;

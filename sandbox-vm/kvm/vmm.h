@@ -26,6 +26,7 @@ struct vmm_config
   int console_fd; /* 8250 serial and hvc0 output (early logs), -1 = off */
   const char *share_dir; /* root filesystem share: virtio-9p (9P2000.L), mount tag "silo-root"; NULL = none */
   bool share_readonly;
+  bool mergeable; /* MADV_MERGEABLE on guest RAM (KSM): off unless asked for, a cross-tenant side channel */
   struct vmm_timing *timing; /* NULL = no boot-time markers */
 };
 

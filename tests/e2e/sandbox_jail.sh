@@ -1,37 +1,206 @@
-# The host-side processes of a sandbox (issue 6): the UML kernel process
-# tree runs with a seccomp filter, no_new_privs and only the file
-# capabilities hostfs needs.
+# The host-side processes of a sandbox (issue 11): the guest process (UML's
+# process tree, or the VMM) is pivoted into a jail that holds the guest tree
+# and little else, in a user namespace of its own, with no_new_privs, a
+# seccomp filter and only the file capabilities hostfs/9p need; a guest
+# root with every capability reaches no host file outside its tree.
+# SILO_TEST_SANDBOX_BACKEND=uml (default) or kvm, as sandbox_vm.sh.
+VM=${SILO}-vm
+[ -x "$VM" ] || VM="$(dirname "$SILO")/silo-vm"
+BACKEND=${SILO_TEST_SANDBOX_BACKEND:-uml}
 
-jail_setup () {
-  [ -x /usr/bin/linux ] || skip "user-mode-linux is not installed"
-  T=$(mktemp -d)
-  ID=$(new_id)
-  S="$TOP/$BUILD/silo-vm --root $T/state"
-  make_bundle "$T/b" sleep 100
-  trap '$S delete --force "$ID" >/dev/null 2>&1; rm -rf "$T"' EXIT
-  (cd "$T/b" && $S run -d "$ID") || return 1
+backend_ready () {
+  [ -x "$VM" ] || skip "no silo-vm next to $SILO"
+  case "$BACKEND" in
+    uml) [ -x /usr/bin/linux ] || skip "user-mode-linux is not installed" ;;
+    kvm)
+      grep -qwE 'vmx|svm' /proc/cpuinfo || skip "kvm backend: no hardware virtualization here"
+      [ -r "${SILO_GUEST_KERNEL:-/usr/local/lib/silo/vmlinux}" ] \
+        || skip "kvm backend: no guest kernel (make guest-kernel, SILO_GUEST_KERNEL)" ;;
+    *) fail "SILO_TEST_SANDBOX_BACKEND=$BACKEND: want uml or kvm" ;;
+  esac
 }
 
-# Every /usr/bin/linux process under the sandbox's monitor.
-uml_pids () {
+ALL_CAPS="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
+LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE
+SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME
+SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG
+WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE"
+
+# A bundle for the backend under test whose process holds every capability.
+make_jail_bundle () {
+  local dir=$1; shift
+  make_bundle "$dir" "$@" || return 1
+  edit_config "$dir" "c.setdefault('annotations', {})['silo.sandbox.backend'] = '$BACKEND'
+caps = ['CAP_' + n for n in '''$ALL_CAPS'''.split()]
+for k in ('bounding', 'effective', 'permitted', 'inheritable', 'ambient'):
+    c['process']['capabilities'][k] = caps
+c['root']['readonly'] = False"
+}
+
+jail_setup () {
+  backend_ready
+  T=$(mktemp -d)
+  ID=$(new_id)
+  S="$VM --root $T/state"
+  trap '$S delete --force "$ID" >/dev/null 2>&1; rm -rf "$T"' EXIT
+}
+
+# Every host process of the sandbox but the monitor: UML's processes, or the VMM.
+guest_pids () {
   local monitor=$1 p
-  for p in $(pgrep -f '^linux ' ); do
-    grep -qs "silo/$ID" /proc/$p/cgroup && echo "$p"
+  for p in $(ls /proc | grep -E '^[0-9]+$'); do
+    [ "$p" != "$monitor" ] && grep -qs "/$ID\$" "/proc/$p/cgroup" && echo "$p"
   done
 }
 
-test_uml_processes_are_confined () {
-  jail_setup || return 1
+test_guest_processes_are_confined () {
+  jail_setup
+  local monitor pids p st eff root host_user sigign sigblk
+  make_jail_bundle "$T/b" sleep 100 || return 1
+  (cd "$T/b" && $S run -d "$ID") || return 1
   monitor=$($S state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-  pids=$(uml_pids "$monitor")
-  [ -n "$pids" ] || fail "no UML process found in the container cgroup" || return 1
+  pids=$(guest_pids "$monitor")
+  [ -n "$pids" ] || fail "no guest process found in the container cgroup" || return 1
+  host_user=$(readlink /proc/1/ns/user)
   for p in $pids; do
     st=/proc/$p/status
     [ -e "$st" ] || continue
     assert_eq "$(awk '/^Seccomp:/ {print $2}' $st)" "2" "Seccomp of $p" || return 1
     assert_eq "$(awk '/^NoNewPrivs:/ {print $2}' $st)" "1" "NoNewPrivs of $p" || return 1
-    # CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID at most
+    # CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID at most, and
+    # those of the process's own user namespace, not the host's
     eff=$((16#$(awk '/^CapEff:/ {print $2}' $st)))
     [ $((eff & ~0x1f)) -eq 0 ] || fail "CapEff of $p has more than file capabilities: $eff" || return 1
+    [ "$(readlink /proc/$p/ns/user)" != "$host_user" ] \
+      || fail "$p is in the host's user namespace" || return 1
+    # the root: not the host's (readlink says "/" for any pivoted process,
+    # as for a runc container's, so compare the directories themselves)
+    root=$(stat -L -c %d:%i /proc/$p/root/) || return 1
+    [ "$root" != "$(stat -c %d:%i /)" ] || fail "$p has the host's / as its root" || return 1
+    [ -d /proc/$p/root/guest/rootfs/bin ] || fail "$p: no guest tree at /guest: $(ls /proc/$p/root)" || return 1
+    [ ! -e /proc/$p/root/etc ] && [ ! -e /proc/$p/root/proc ] && [ ! -e /proc/$p/root/root ] \
+      || fail "$p: host directories in its root: $(ls /proc/$p/root)" || return 1
+    # signals: nothing of the monitor's ignored (SIGPIPE, SIGTTIN, SIGTTOU)
+    # or blocked (SIGCHLD, SIGTERM) set reaches it
+    sigign=$((16#$(awk '/^SigIgn:/ {print $2}' $st)))
+    sigblk=$((16#$(awk '/^SigBlk:/ {print $2}' $st)))
+    [ $((sigign & (1 << 12 | 1 << 20 | 1 << 21))) -eq 0 ] || fail "$p ignores $sigign" || return 1
+    [ $((sigblk & (1 << 16 | 1 << 14))) -eq 0 ] || fail "$p blocks $sigblk" || return 1
   done
+}
+
+# The guest's mount of the host side of its share: hostfs (UML) takes a
+# host path under its prefix, 9p (kvm) an aname.
+share_mount () {
+  case "$BACKEND" in
+    uml) echo 'mount -t hostfs none "$2" -o "$1"' ;;
+    kvm) echo 'mount -t 9p -o trans=virtio,version=9p2000.L,aname="$1" silo-root "$2"' ;;
+  esac
+}
+
+test_guest_root_reaches_no_host_file () {
+  jail_setup
+  local secret=jail-$RANDOM$RANDOM own=own-$RANDOM out
+  m=$(mktemp -d /tmp/silo-jail-marker.XXXXXX) # global: the EXIT trap runs after the function
+  trap '$S delete --force "$ID" >/dev/null 2>&1; rm -rf "$T" "$m"' EXIT
+  echo "$secret" > "$m/secret"
+  make_jail_bundle "$T/b" sh -c "
+mnt () { $(share_mount) ; }
+try () {
+  umount /mnt/x 2>/dev/null; mkdir -p /mnt/x
+  mnt \"\$1\" /mnt/x 2>/dev/null || { echo \"refused \$1\"; return; }
+  echo \"mounted \$1\"
+  for f in /mnt/x/secret /mnt/x$m/secret /mnt/x/tmp/${m#/tmp/}/secret /mnt/x/esc/secret \
+      /mnt/x/esc2/secret /mnt/x/rootfs/esc/secret /mnt/x/rootfs/esc2/secret; do
+    cat \$f 2>/dev/null
+    echo pwned > \${f%/secret}/pwned 2>/dev/null
+  done
+  busybox find /mnt/x -maxdepth 7 -name secret 2>/dev/null | while read f; do cat \$f; done
+}
+for o in / /.. /../../../../../.. /../../../../../../tmp /../../../../../..$m $m /rootfs/../../.. \
+    /rootfs/esc /rootfs/esc2 /esc /binds/../..; do
+  try \"\$o\"
+done
+cat /esc/secret /esc2/secret 2>/dev/null
+try /rootfs
+d=/mnt/x; [ -e \$d/own ] || d=/mnt/x/rootfs # 9p ignores the aname
+echo \"OWN:\$(cat \$d/own)\"
+echo from-guest > \$d/from-guest
+umount /mnt/x" || return 1
+  echo "$own" > "$T/b/rootfs/own"
+  ln -s "$m" "$T/b/rootfs/esc"
+  ln -s "../../../../../../../../..$m" "$T/b/rootfs/esc2"
+  out=$(cd "$T/b" && $S run "$ID" 2>&1) || fail "run failed: $out" || return 1
+  case "$out" in *"$secret"*) fail "the guest read the host's marker: $out"; return 1 ;; esac
+  assert_eq "$(ls "$m")" "secret" "the marker directory after the guest ran" || return 1
+  assert_eq "$(cat "$m/secret")" "$secret" || return 1
+  # its own tree still works
+  assert_contains "$out" "OWN:$own" || return 1
+  assert_eq "$(cat "$T/b/rootfs/from-guest")" "from-guest" || return 1
+  $S delete "$ID" >/dev/null 2>&1
+  true
+}
+
+# The user namespace maps every uid: guest root still owns the rootfs as
+# host root does (chown to other uids, reads files of other uids).
+test_guest_root_owns_rootfs_files () {
+  jail_setup
+  local out
+  make_jail_bundle "$T/b" sh -c 'cat /other; touch /mine; chown 1234:2345 /mine; stat -c "%u:%g" /mine /other'
+  echo "of-4321" > "$T/b/rootfs/other"
+  chown 4321:4321 "$T/b/rootfs/other"
+  chmod 0600 "$T/b/rootfs/other"
+  out=$(cd "$T/b" && $S run "$ID" 2>&1) || fail "run failed: $out" || return 1
+  assert_contains "$out" "of-4321" || return 1
+  assert_contains "$out" "1234:2345" || return 1
+  assert_contains "$out" "4321:4321" || return 1
+  assert_eq "$(stat -c %u:%g "$T/b/rootfs/mine")" "1234:2345" "owner on the host" || return 1
+}
+
+# Fail closed: an annotation that does not say what it should stops create
+# with one line naming it, before anything runs.
+run_fails_with () {
+  local bin=$1 want=$2 err
+  ! (cd "$T/b" && $bin run "$ID" </dev/null >/dev/null 2>"$T/err") || fail "run succeeded" || return 1
+  err=$(cat "$T/err")
+  assert_eq "$(wc -l < "$T/err")" 1 "error lines: [$err]" || return 1
+  assert_contains "$err" "$want" || return 1
+  [ -z "$($bin list -q 2>/dev/null)" ] || fail "a container remains: $($bin list)"
+}
+
+test_sandbox_annotation_typo_fails () {
+  T=$(mktemp -d); ID=$(new_id)
+  trap 'rm -rf "$T"' EXIT
+  make_bundle "$T/b" true || return 1
+  edit_config "$T/b" "c.setdefault('annotations', {})['silo.sandbox'] = 'vmm'"
+  run_fails_with "$SILO --root $T/state" "silo.sandbox: \`vmm\` is not vm or container" || return 1
+  edit_config "$T/b" "c['annotations']['silo.sandbox'] = 'container'"
+  (cd "$T/b" && $SILO --root "$T/state" run "$ID" </dev/null) || fail "container run failed"
+}
+
+test_vm_kernel_outside_allowed_dirs_fails () {
+  jail_setup
+  local k
+  mkdir -p "$T/k" "$T/allowed"
+  cp /bin/true "$T/k/vmlinux"
+  ln -s "$T/k/vmlinux" "$T/allowed/vmlinux"
+  make_jail_bundle "$T/b" true || return 1
+  edit_config "$T/b" "c['annotations']['silo.vm.kernel'] = '$T/k/vmlinux'"
+  run_fails_with "$S" "silo.vm.kernel: \`$T/k/vmlinux\` is not a file in /usr/local/lib/silo" || return 1
+  # a link in an allowed directory to a file outside it is outside
+  edit_config "$T/b" "c['annotations']['silo.vm.kernel'] = '$T/allowed/vmlinux'"
+  SILO_VM_KERNEL_DIRS=/nonexistent:$T/allowed run_fails_with "$S" "is not a file in" || return 1
+  edit_config "$T/b" "c['annotations']['silo.vm.kernel'] = '$T/allowed/../k/vmlinux'"
+  SILO_VM_KERNEL_DIRS=$T/allowed run_fails_with "$S" "is not a file in" || return 1
+  # the admin's directory admits it (the uml backend then ignores it)
+  [ "$BACKEND" = uml ] || return 0
+  edit_config "$T/b" "c['annotations']['silo.vm.kernel'] = '$T/k/vmlinux'"
+  (cd "$T/b" && SILO_VM_KERNEL_DIRS=$T/k $S run "$ID" </dev/null) || fail "run with an allowed kernel failed"
+}
+
+test_vm_ksm_annotation_checked () {
+  jail_setup
+  make_jail_bundle "$T/b" true || return 1
+  edit_config "$T/b" "c['annotations']['silo.vm.ksm'] = 'yes'"
+  run_fails_with "$S" "silo.vm.ksm: \`yes\` is not true or false"
 }

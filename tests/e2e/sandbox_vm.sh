@@ -193,7 +193,8 @@ test_vm_agent_never_ready () {
   make_vm_bundle "$d" true
   edit_config "$d" "c['annotations']['silo.vm.kernel'] = '$guest'
 c['annotations']['silo.sandbox.ready_timeout'] = '3'"
-  ! (cd "$d" && "$VM" run "$id" </dev/null >/dev/null 2>"$d/err") || fail "run succeeded" || return 1
+  ! (cd "$d" && SILO_VM_KERNEL_DIRS=${guest%/*} "$VM" run "$id" </dev/null >/dev/null 2>"$d/err") \
+    || fail "run succeeded" || return 1
   err=$(cat "$d/err")
   assert_contains "$err" "did not become ready within 3 s" || return 1
   assert_contains "$err" "console: guest: no agent here)" || return 1
