@@ -31,6 +31,8 @@ int ns_seccomp_send_listener (const struct oci_seccomp *s, int notify_fd, pid_t 
 
 /* --- credentials (namespaces/caps.c) --- */
 int ns_apply_rlimits (const struct oci_process *p, silo_error_t *err);
+/* Give stdio (not /dev/null) to uid before the credentials change, as runc. */
+int ns_fix_stdio_owner (uid_t uid, silo_error_t *err);
 /* Drop the bounding set to process.capabilities.bounding, switch to
  * user.uid/gid/additionalGids (keeping capabilities across the switch), set
  * umask, then set effective/permitted/inheritable and raise ambient. With no

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -151,6 +152,28 @@ load_seccomp (struct ns_seccomp *f, int sync_fd, silo_error_t *err)
   return 0;
 }
 
+/* Hand stdio to the process's user, as runc does (fixStdioPermissions): a
+ * container run as uid 1000 must be able to open /dev/stdout (its pipe or
+ * pty). /dev/null and what the user owns already are left alone; the group
+ * stays; an owner not mapped here, or a read-only /dev, is not an error. */
+int
+ns_fix_stdio_owner (uid_t uid, silo_error_t *err)
+{
+  struct stat null, st;
+
+  if (stat ("/dev/null", &null) < 0)
+    null.st_rdev = makedev (1, 3);
+  for (int fd = 0; fd < 3; fd++)
+    {
+      if (fstat (fd, &st) < 0 || st.st_uid == uid
+          || (S_ISCHR (st.st_mode) && st.st_rdev == null.st_rdev))
+        continue;
+      if (fchown (fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+        return silo_make_error (err, errno, "process.user: chown stdio fd %d", fd);
+    }
+  return 0;
+}
+
 int
 ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,
                  int preserve_fds, char **exec_path, char ***env, silo_error_t *err)
@@ -171,7 +194,7 @@ ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int 
    * before the capabilities go; with it, load it as late as possible. */
   if (!p->no_new_privileges && load_seccomp (filter, sync_fd, err) < 0)
     goto out;
-  if (ns_apply_user_caps (p, err) < 0)
+  if (ns_fix_stdio_owner (p->user.uid, err) < 0 || ns_apply_user_caps (p, err) < 0)
     goto out;
   if (p->no_new_privileges && load_seccomp (filter, sync_fd, err) < 0)
     goto out;

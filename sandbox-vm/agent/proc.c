@@ -88,6 +88,8 @@ child_creds (const struct oci_process *p, const struct oci_config *cfg, silo_err
   if (ret == 0)
     ret = child_seccomp (cfg, !p->no_new_privileges, &f, err);
   if (ret == 0)
+    ret = ns_fix_stdio_owner (p->user.uid, err);
+  if (ret == 0)
     ret = ns_apply_user_caps (p, err);
   if (ret == 0 && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     ret = silo_make_error (err, errno, "prctl NO_NEW_PRIVS");

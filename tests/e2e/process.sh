@@ -197,6 +197,20 @@ test_hooks_get_state_and_run_where_they_should () {
   assert_eq "$(hook_field poststop status)" stopped
 }
 
+# A non-root process can open its own stdio (/dev/stdout is its pipe), as
+# with runc, which hands stdio to the process's user.
+test_non_root_user_opens_its_stdio () {
+  setup sh -c 'echo out > /dev/stdout; echo err > /dev/stderr'
+  edit_config "$T/b" "c['process']['user'] = {'uid': 1000, 'gid': 1000}"
+  local out ref
+  out=$(in_bundle run "$ID" 2>&1) || fail "run: $out" || return 1
+  assert_eq "$out" "out
+err" || return 1
+  command -v runc >/dev/null || return 0
+  ref=$(cd "$T/b" && runc --root "$T/runc" run "$ID-runc" 2>&1)
+  assert_eq "$out" "$ref" "silo vs runc"
+}
+
 # A process.cwd missing from the rootfs is created, as runc does, also
 # under a read-only root.
 test_missing_cwd_is_created () {

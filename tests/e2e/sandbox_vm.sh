@@ -365,10 +365,11 @@ echo "lo flags $(cat /sys/class/net/lo/flags)"'
   assert_contains "$out_v" "lo flags 0x9" || return 1
   # The same as a non-root user.
   edit_config "$d" "c['process']['user'] = {'uid': 1000, 'gid': 1000}
-c['process']['args'] = ['sh', '-c', 'echo x > /dev/null && echo ok; id -u']"
+c['process']['args'] = ['sh', '-c', 'echo x > /dev/null && echo ok; echo y > /dev/stdout; id -u']"
   out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1)
   out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1)
   assert_eq "$out_v" "$out_c" "non-root, sandbox vs container" || return 1
   assert_eq "$out_v" "ok
+y
 1000"
 }
