@@ -27,11 +27,6 @@ unsigned long ns_mount_locked_flags (const char *path);
 int ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err);
 int ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err);
 
-/* Pty for process.terminal: the master goes over the console socket, the
- * slave becomes stdio and the controlling terminal. */
-int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool mount_console,
-                      silo_error_t *err);
-
 /* Final steps before exec, shared by create and exec. *env is the
  * environment to exec with (process.env, HOME added when missing). */
 int ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,

@@ -29,6 +29,14 @@ void ns_seccomp_free (struct ns_seccomp *f);
 int ns_seccomp_send_listener (const struct oci_seccomp *s, int notify_fd, pid_t pid,
                               const char *state_json, silo_error_t *err);
 
+/* --- terminal (namespaces/console.c) --- */
+/* Pty for process.terminal, made from the /dev/ptmx of the calling process's
+ * mount namespace: the master goes over console_socket_fd (SCM_RIGHTS, data
+ * "/dev/ptmx"), the slave becomes stdio and the controlling terminal, and is
+ * bound on /dev/console when mount_console. */
+int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool mount_console,
+                      silo_error_t *err);
+
 /* --- credentials (namespaces/caps.c) --- */
 int ns_apply_rlimits (const struct oci_process *p, silo_error_t *err);
 /* Give stdio (not /dev/null) to uid before the credentials change, as runc. */

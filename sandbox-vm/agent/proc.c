@@ -1,19 +1,20 @@
 /* Agent processes: fork, stdio on pipes or a pty, credentials, exec. The
  * child waits on a start pipe; its exec failure comes back over a CLOEXEC
- * error pipe (EOF on that pipe means exec succeeded). */
+ * error socket (EOF there means exec succeeded). A pty is made by the child
+ * once it is in the container's mount namespace, from the container's own
+ * /dev/ptmx as in container mode (ns_setup_console); its master comes back
+ * over the error socket. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pty.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "../../namespaces/namespaces.h"
@@ -33,12 +34,10 @@ child_fail (int err_fd, silo_error_t *err)
 }
 
 static int
-child_stdio (int in, int out, int errfd, bool terminal, silo_error_t *err)
+child_stdio (int in, int out, int errfd, silo_error_t *err)
 {
   if (setsid () < 0)
     return silo_make_error (err, errno, "setsid");
-  if (terminal && ioctl (in, TIOCSCTTY, 0) < 0)
-    return silo_make_error (err, errno, "set controlling terminal");
   if (dup2 (in, 0) < 0 || dup2 (out, 1) < 0 || dup2 (errfd, 2) < 0)
     return silo_make_error (err, errno, "dup2 stdio");
   return 0;
@@ -136,9 +135,10 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
       silo_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
       child_fail (err_fd, &err);
     }
-  if (child_stdio (fds[0], fds[1], fds[2], p->terminal, &err) < 0
+  if ((!p->terminal && child_stdio (fds[0], fds[1], fds[2], &err) < 0)
       || close_fds_except (keep, ARRAY_SIZE (keep), &err) < 0 || agent_marker_drop (&err) < 0
-      || child_enter (ns, &err) < 0)
+      || child_enter (ns, &err) < 0
+      || (p->terminal && ns_setup_console (err_fd, p, ns && ns->mnt_fd < 0, &err) < 0))
     child_fail (err_fd, &err);
   if (write_all (err_fd, "", 1) < 0) /* setup done: see await_setup */
     _exit (127);
@@ -158,25 +158,15 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
   child_fail (err_fd, &err);
 }
 
-/* fds[0..2] for the child; parent ends go to ap. */
+/* Pipes: fds[0..2] for the child, parent ends to ap. A terminal is made
+ * by the child (take_pty). */
 static int
 make_stdio (const struct oci_process *p, struct agent_proc *ap, int fds[3], silo_error_t *err)
 {
-  int in[2], out[2], er[2], master, slave;
-  struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
+  int in[2], out[2], er[2];
 
   if (p->terminal)
-    {
-      if (openpty (&master, &slave, NULL, NULL, (ws.ws_row && ws.ws_col) ? &ws : NULL) < 0)
-        return silo_make_error (err, errno, "openpty");
-      fcntl (master, F_SETFD, FD_CLOEXEC);
-      fcntl (master, F_SETFL, O_NONBLOCK);
-      ap->in_fd = master;
-      ap->out_fd = dup (master);
-      fcntl (ap->out_fd, F_SETFD, FD_CLOEXEC);
-      fds[0] = fds[1] = fds[2] = slave;
-      return 0;
-    }
+    return 0;
   if (pipe2 (in, O_CLOEXEC) < 0)
     return silo_make_error (err, errno, "pipe");
   if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (er, O_CLOEXEC) < 0)
@@ -203,15 +193,54 @@ proc_new (uint32_t id, bool terminal)
   return ap;
 }
 
-/* The child's first byte on its error pipe: NUL once its setup is done,
- * else the start of its error message (and it has exited). */
+/* A terminal's master, sent by the child (ns_setup_console): the pty's
+ * both directions for the agent. */
+static int
+take_pty (struct agent_proc *ap, const char *first, ssize_t n, int master, silo_error_t *err)
+{
+  static const char tag[] = "/dev/ptmx";
+
+  if (master < 0 || n != (ssize_t) strlen (tag) || memcmp (first, tag, n) != 0)
+    {
+      if (master >= 0)
+        close (master);
+      return silo_make_error (err, EPROTO, "process %u: no pty from its setup", ap->id);
+    }
+  fcntl (master, F_SETFL, O_NONBLOCK);
+  ap->in_fd = master;
+  ap->out_fd = fcntl (master, F_DUPFD_CLOEXEC, 0);
+  if (ap->out_fd < 0)
+    return silo_make_error (err, errno, "dup the pty master");
+  return 0;
+}
+
+/* The child's first byte on its error socket: NUL once its setup is done,
+ * else the start of its error message (and it has exited). A child with a
+ * terminal sends the pty's master first. */
 static int
 await_setup (struct agent_proc *ap, silo_error_t *err)
 {
   cleanup_free char *rest = NULL;
+  char first[16];
+  int master = -1;
   ssize_t n;
   char c;
 
+  if (ap->terminal)
+    {
+      n = recv_fd (ap->exec_err_fd, &master, first, strlen ("/dev/ptmx"));
+      if (n < 0)
+        return silo_make_error (err, errno == ECONNRESET ? 0 : errno,
+                                "process %u ended during setup", ap->id);
+      if (master < 0 && n > 0 && first[0] != '\0') /* an error message, not the pty */
+        {
+          if (read_all_fd (ap->exec_err_fd, &rest) < 0)
+            rest = NULL;
+          return silo_make_error (err, 0, "%.*s%s", (int) n, first, rest ? rest : "");
+        }
+      if (take_pty (ap, first, n, master, err) < 0)
+        return -1;
+    }
   n = TEMP_FAILURE_RETRY (read (ap->exec_err_fd, &c, 1));
   if (n == 1 && c == '\0')
     return 0;
@@ -233,7 +262,9 @@ agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg,
   int fds[3] = { -1, -1, -1 }, startp[2], errp[2], ret, i;
 
   ret = make_stdio (p, ap, fds, err);
-  if (ret == 0 && (pipe2 (startp, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0))
+  if (ret == 0
+      && (pipe2 (startp, O_CLOEXEC) < 0
+          || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, errp) < 0))
     ret = silo_make_error (err, errno, "pipe");
   if (ret < 0)
     goto fail;
