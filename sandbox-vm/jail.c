@@ -166,6 +166,20 @@ open_src (struct jail_bind *b, const char *src, const char *dst, bool dir, bool 
   return 0;
 }
 
+/* The file at path (opened again in the jail's mount namespace) is still
+ * the one checked through checked_fd. */
+static int
+same_file (int checked_fd, int fd, const char *path, silo_error_t *err)
+{
+  struct stat a, b;
+
+  if (fstat (checked_fd, &a) < 0 || fstat (fd, &b) < 0)
+    return silo_make_error (err, errno, "jail: stat `%s`", path);
+  if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+    return silo_make_error (err, ESTALE, "jail: `%s` was replaced while the sandbox started", path);
+  return 0;
+}
+
 /* The sources, opened while the host's tree is still the child's. */
 static int
 open_sources (const struct jail_spec *spec, char **libs, struct jail_bind *b, size_t *n,
@@ -176,12 +190,10 @@ open_sources (const struct jail_spec *spec, char **libs, struct jail_bind *b, si
     return -1;
   if (spec->dev_kvm && open_src (&b[(*n)++], "/dev/kvm", "/dev/kvm", false, false, err) < 0)
     return -1;
-  if (spec->kernel_fd >= 0)
-    {
-      b[*n] = (struct jail_bind){ .fd = dup (spec->kernel_fd), .dst = JAIL_KERNEL, .ro = true };
-      if (b[(*n)++].fd < 0)
-        return silo_make_error (err, errno, "jail: dup the kernel's fd");
-    }
+  if (spec->kernel != NULL
+      && (open_src (&b[(*n)++], spec->kernel, JAIL_KERNEL, false, true, err) < 0
+          || same_file (spec->kernel_fd, b[*n - 1].fd, spec->kernel, err) < 0))
+    return -1;
   for (size_t i = 0; libs && libs[i]; i++)
     if (open_src (&b[(*n)++], libs[i], libs[i], false, true, err) < 0)
       return -1;

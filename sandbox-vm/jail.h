@@ -36,7 +36,10 @@ struct jail_spec
 {
   const char *guest_dir; /* host path of the guest tree, bound at JAIL_GUEST */
   const char *exe;       /* dynamic executable run after the jail (its libs are bound), or NULL */
-  int kernel_fd;         /* opened guest kernel, bound read-only at JAIL_KERNEL; -1 = none */
+  const char *kernel;    /* guest kernel, bound read-only at JAIL_KERNEL, or NULL */
+  int kernel_fd;         /* the kernel as the monitor opened and checked it: the bind must be
+                          * that same file (an fd of the host's mount namespace cannot be
+                          * bound from the jail's new one) */
   bool dev_kvm;          /* bind /dev/kvm */
   bool tmp;              /* private writable tmpfs at JAIL_TMP */
 };

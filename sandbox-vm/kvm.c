@@ -99,9 +99,11 @@ write_initrd (const char *path, silo_error_t *err)
  * kernel (opened and checked by the monitor) and the guest tree are all
  * that is left of the host. */
 __attribute__ ((noreturn)) static void
-vmm_child (struct vmm_config *cfg, const char *guest_dir, int kernel_fd, int log_fd, int sync_fd)
+vmm_child (struct vmm_config *cfg, const char *guest_dir, const char *kernel, int kernel_fd,
+           int log_fd, int sync_fd)
 {
-  struct jail_spec spec = { .guest_dir = guest_dir, .kernel_fd = kernel_fd, .dev_kvm = true };
+  struct jail_spec spec = { .guest_dir = guest_dir, .kernel = kernel, .kernel_fd = kernel_fd,
+                            .dev_kvm = true };
   struct vmm_timing timing;
   silo_error_t err = NULL;
   char line[256];
@@ -164,7 +166,7 @@ kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
   if (*pid == 0)
     {
       close (sv[0]);
-      vmm_child (&cfg, guest_dir, kernel_fd, log_fd, sync_fd);
+      vmm_child (&cfg, guest_dir, kernel, kernel_fd, log_fd, sync_fd);
     }
   close (sv[1]);
   *agent_fd = sv[0];
