@@ -27,6 +27,7 @@ struct create_ctx
   const char *id;
   char *dir;
   struct oci_config *cfg;
+  char *config_text; /* the bytes cfg was parsed from, saved in the state dir */
   struct container_state st;
   struct cg_handle *cg;
   struct cg_mount *cg_mounts;
@@ -95,7 +96,8 @@ load_bundle (struct create_ctx *c, const struct silo_create_opts *o, silo_error_
   if (realpath (o->bundle ? o->bundle : ".", bundle) == NULL)
     return silo_make_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   xasprintf (&cfg_path, "%s/config.json", bundle);
-  if (oci_config_load (cfg_path, &c->cfg, err) < 0)
+  if (oci_read_config_file (cfg_path, &c->config_text, err) < 0
+      || oci_config_parse (c->config_text, "config.json", &c->cfg, err) < 0)
     return -1;
   if (c->cfg->root_path[0] == '/')
     root_joined = xstrdup (c->cfg->root_path);
@@ -354,6 +356,7 @@ spawn_sandbox (struct create_ctx *c, silo_error_t *err)
     .bundle = c->st.bundle,
     .rootfs = c->st.rootfs,
     .cfg = c->cfg,
+    .config_text = c->config_text,
     .console_socket_fd = c->console_fd,
     .cgroup_path = c->st.cgroup_path,
     .debug = c->g->debug,
@@ -405,6 +408,7 @@ release_create (struct create_ctx *c)
   cg_mounts_free (c->cg_mounts, c->n_cg_mounts);
   cg_handle_free (c->cg);
   oci_config_free (c->cfg);
+  free (c->config_text);
   free (c->dir);
   free (c->st.bundle);
   free (c->st.rootfs);
@@ -431,7 +435,8 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
                        &c->st.cgroup_path, err)
       < 0)
     return -1;
-  if (make_state_dir (c, err) < 0 || record_intent (c, err) < 0 || make_cgroup (c, vm, err) < 0)
+  if (make_state_dir (c, err) < 0 || record_intent (c, err) < 0
+      || state_save_config (c->g, c->id, c->config_text, err) < 0 || make_cgroup (c, vm, err) < 0)
     return -1;
   if (c->console_fd < 0 && connect_console (o->console_socket, &c->console_fd, err) < 0)
     return -1;

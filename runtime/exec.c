@@ -225,7 +225,6 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
   struct oci_config *cfg = NULL;
   struct oci_process *p = NULL;
   enum silo_status status;
-  cleanup_free char *cfg_path = NULL;
   pid_t pid;
   int ret = -1;
 
@@ -237,8 +236,7 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
   if (status != SILO_RUNNING && status != SILO_CREATED)
     return silo_make_error (err, 0, "container `%s` is %s: cannot exec", id,
                             silo_status_name (status));
-  xasprintf (&cfg_path, "%s/config.json", st->bundle);
-  if (oci_config_load (cfg_path, &cfg, err) < 0)
+  if (state_load_config (g, st, &cfg, err) < 0)
     return -1;
   if (build_process (cfg, o, &p, err) < 0)
     goto out;

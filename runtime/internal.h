@@ -3,6 +3,7 @@
 #define SILO_RUNTIME_INTERNAL_H
 
 #include "runtime.h"
+#include "../oci/oci.h"
 
 /* What silo keeps in <root>/<id>/state.json. */
 struct container_state
@@ -33,6 +34,12 @@ int state_write (const struct silo_global *g, const struct container_state *st,
  * a delete killed after removing it) reads as a container "creating". */
 int state_read (const struct silo_global *g, const char *id, struct container_state **out,
                 silo_error_t *err);
+/* The config as create read it, kept in the state dir: start, exec, kill
+ * and delete use it, never the bundle's file as it may be later. */
+int state_save_config (const struct silo_global *g, const char *id, const char *text,
+                       silo_error_t *err);
+int state_load_config (const struct silo_global *g, const struct container_state *st,
+                       struct oci_config **cfg, silo_error_t *err);
 void state_free (struct container_state *st);
 void state_freep (struct container_state **st);
 #define cleanup_state __attribute__ ((cleanup (state_freep)))

@@ -31,18 +31,6 @@ open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_
   return cg_open (st->cgroup_path, h, err);
 }
 
-static int
-load_with_config (const struct silo_global *g, struct container_state *st,
-                  struct oci_config **cfg, silo_error_t *err)
-{
-  cleanup_free char *path = NULL;
-
-  if (st->bundle == NULL) /* a create killed before its first write */
-    return silo_make_error (err, 0, "container `%s`: no bundle recorded", st->id);
-  xasprintf (&path, "%s/config.json", st->bundle);
-  return oci_config_load (path, cfg, err);
-}
-
 /* Wait until the fifo shows the container process has passed it; give up
  * if that process dies first. */
 static int
@@ -83,8 +71,8 @@ start_created (const struct silo_global *g, struct container_state *st, silo_err
   if (ret < 0)
     return ret;
   unlink (fifo);
-  if (load_with_config (g, st, &cfg, err) < 0)
-    return 0; /* started; a bundle gone since create only loses poststart */
+  if (state_load_config (g, st, &cfg, err) < 0)
+    return 0; /* started; a create-time config unreadable only loses poststart */
   s = state_oci_json (st, "running", false);
   hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTART], s, "poststart");
   oci_config_free (cfg);
@@ -175,12 +163,29 @@ wait_gone (const struct container_state *st)
     waitpid (st->pid, NULL, WNOHANG);
 }
 
+static void
+run_poststop (const struct container_state *st, struct oci_config *cfg)
+{
+  cleanup_free char *s = NULL;
+
+  if (cfg == NULL)
+    return;
+  s = state_oci_json (st, "stopped", false);
+  hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTOP], s, "poststop");
+}
+
+/* The poststop hooks come from the config saved in the state dir, read
+ * before that dir goes; without one (a create killed early) there are none
+ * to run. */
 int
 destroy_container (const struct silo_global *g, struct container_state *st, silo_error_t *err)
 {
   cleanup_free char *dir = state_dir (g, st->id);
   struct oci_config *cfg = NULL;
+  int ret = -1;
 
+  if (state_load_config (g, st, &cfg, err) < 0)
+    silo_error_release (err);
   if (pid_alive (st->pid, st->start_time))
     {
       cleanup_close int pidfd = sys_pidfd_open (st->pid, 0);
@@ -191,17 +196,14 @@ destroy_container (const struct silo_global *g, struct container_state *st, silo
   /* By path, not cg_open: a create or delete killed half-way may have left
    * the cgroup in some hierarchies only. */
   if (st->cgroup_path && cg_remove (st->cgroup_path, err) < 0)
-    return silo_error_wrap (err, "delete `%s`", st->id);
-  if (rm_rf_at (AT_FDCWD, dir, err) < 0)
-    return -1;
-  if (load_with_config (g, st, &cfg, err) == 0)
+    silo_error_wrap (err, "delete `%s`", st->id);
+  else if (rm_rf_at (AT_FDCWD, dir, err) == 0)
     {
-      cleanup_free char *s = state_oci_json (st, "stopped", false);
-      hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTOP], s, "poststop");
-      oci_config_free (cfg);
+      run_poststop (st, cfg);
+      ret = 0;
     }
-  silo_error_release (err);
-  return 0;
+  oci_config_free (cfg);
+  return ret;
 }
 
 /* runc: with --force, a container that does not exist is not an error.

@@ -1,5 +1,5 @@
-/* <root>/<id>/: state.json, config.json (the one the container was created
- * from) and exec.fifo while the container waits for `start`. */
+/* <root>/<id>/: state.json, config.json (the bytes the container was
+ * created from) and exec.fifo while the container waits for `start`. */
 #include "internal.h"
 #include "../util/utils.h"
 
@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 char *
 state_dir (const struct silo_global *g, const char *id)
@@ -17,6 +18,30 @@ state_dir (const struct silo_global *g, const char *id)
   char *p;
   xasprintf (&p, "%s/%s", g->root, id);
   return p;
+}
+
+int
+state_save_config (const struct silo_global *g, const char *id, const char *text,
+                   silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, id);
+  cleanup_free char *path = NULL;
+
+  xasprintf (&path, "%s/config.json", dir);
+  return write_file_atomic (path, text, strlen (text), err);
+}
+
+int
+state_load_config (const struct silo_global *g, const struct container_state *st,
+                   struct oci_config **cfg, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  cleanup_free char *path = NULL;
+
+  xasprintf (&path, "%s/config.json", dir);
+  if (access (path, F_OK) < 0 && errno == ENOENT) /* a create killed before it was saved */
+    return silo_make_error (err, 0, "container `%s`: no config saved at create", st->id);
+  return oci_config_load (path, cfg, err);
 }
 
 int

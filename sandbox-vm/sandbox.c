@@ -35,7 +35,6 @@ wait_created (int sync_fd, pid_t pid, silo_error_t *err)
 int
 sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err)
 {
-  cleanup_free char *config_path = NULL, *config_text = NULL;
   const char *backend = NULL;
   int sv[2];
   pid_t child;
@@ -43,9 +42,6 @@ sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err
   if (req->cfg->process == NULL)
     return silo_make_error (err, 0, "config.json: process: required");
   if (sandbox_pick_backend (req->backend, &backend, err) < 0)
-    return -1;
-  xasprintf (&config_path, "%s/config.json", req->bundle);
-  if (read_file (config_path, &config_text, NULL, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return silo_make_error (err, errno, "socketpair");
@@ -63,7 +59,7 @@ sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err
       /* EOF instead of the go byte: silo died before it recorded us. */
       if (TEMP_FAILURE_RETRY (read (sv[1], &go, 1)) != 1)
         _exit (1);
-      sandbox_monitor_main (req, backend, config_text, sv[1]);
+      sandbox_monitor_main (req, backend, req->config_text, sv[1]);
     }
   close (sv[1]);
   if (req->record_pid && req->record_pid (req->record_arg, child, err) < 0)

@@ -23,6 +23,7 @@ struct sandbox_request
   const char *bundle;     /* absolute */
   const char *rootfs;     /* absolute path of root.path */
   const struct oci_config *cfg;
+  const char *config_text; /* the text cfg was parsed from (for the agent) */
   const char *backend;    /* "kvm", "uml" or NULL for automatic */
   int console_socket_fd;  /* connected --console-socket, or -1 */
   const char *cgroup_path; /* container cgroup (cg_open), NULL if none */

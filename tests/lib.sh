@@ -48,6 +48,29 @@ json.dump(c, open(path, "w"), indent=1)
 PY
 }
 
+# The config silo keeps at create is the one exec and delete use, whatever
+# the bundle's file says later. create_time_config DIR adds an env entry and
+# a seccomp rule to DIR's config; exec_uses_create_time_config DIR ID
+# SILO-COMMAND... (ID running from that config) edits them away in the
+# bundle, checks exec still has both, then deletes ID with the bundle's
+# config.json gone.
+create_time_config () {
+  edit_config "$1" "c['process']['env'].append('FROM=create')
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64'],
+  'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 1}]}"
+}
+
+exec_uses_create_time_config () {
+  local dir=$1 id=$2 out; shift 2
+  edit_config "$dir" "c['process']['env'] = ['PATH=/bin', 'FROM=edited']; del c['linux']['seccomp']"
+  out=$("$@" exec "$id" sh -c 'echo "from=$FROM"; mkdir /tmp/snap 2>&1; rmdir /tmp/snap 2>/dev/null' 2>&1)
+  assert_contains "$out" "from=create" || return 1
+  assert_contains "$out" "Operation not permitted" || return 1
+  rm "$dir/config.json"
+  "$@" delete --force "$id" || fail "delete without the bundle's config.json" || return 1
+  ! "$@" state "$id" >/dev/null 2>&1 || fail "still there after delete"
+}
+
 set_args () {
   local dir=$1; shift
   [ $# -gt 0 ] || return 0

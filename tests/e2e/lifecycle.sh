@@ -105,6 +105,14 @@ test_exec_sees_init_and_propagates_status () {
   assert_eq "$($S exec -u 1000:1000 "$ID" id -u):$($S exec -u 1000:1000 "$ID" id -g)" "1000:1000"
 }
 
+test_exec_uses_create_time_config () {
+  setup sleep 100
+  create_time_config "$T/b"
+  run_d "$ID" || return 1
+  exec_uses_create_time_config "$T/b" "$ID" $S || return 1
+  assert_nothing_left "$ID"
+}
+
 test_exec_process_file () {
   setup sleep 100
   run_d "$ID" || return 1

@@ -88,6 +88,16 @@ lifecycle_steps () {
   ! "$VM" state "$id" >/dev/null 2>&1 || fail "state still there"
 }
 
+test_vm_exec_uses_create_time_config () {
+  backend_ready
+  local d id
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  create_time_config "$d"
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || fail "run -d" || return 1
+  exec_uses_create_time_config "$d" "$id" "$VM"
+}
+
 test_vm_signal_exit_status () {
   backend_ready
   local d id rc
