@@ -8,12 +8,6 @@
 #include "namespaces.h"
 #include "../cgroups/cgroups.h"
 
-/* Open `path` (absolute inside the container) below rootfd without ever
- * leaving the rootfs (symlinks resolve inside it), creating missing
- * directories, and the last component as a directory or an empty file.
- * Returns an O_PATH fd. */
-int ns_open_in_root (int rootfd, const char *path, bool create, bool as_file,
-                     silo_error_t *err);
 /* "/proc/self/fd/N" for mounting on an fd opened by ns_open_in_root. */
 void ns_fd_path (int fd, char buf[static 64]);
 

@@ -408,19 +408,25 @@ ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
   return 0;
 }
 
+/* Is path at or below one of the first n mount destinations? */
 static bool
-nested_in_earlier (const struct oci_config *cfg, size_t i)
+under_a_mount (const struct oci_config *cfg, const char *path, size_t n, bool or_at)
 {
-  const char *d = cfg->mounts[i].destination;
-
-  for (size_t j = 0; j < i; j++)
+  for (size_t j = 0; j < n; j++)
     {
       const char *p = cfg->mounts[j].destination;
-      size_t n = strlen (p);
-      if (strncmp (d, p, n) == 0 && (d[n] == '/' || (n == 1 && p[0] == '/')))
+      size_t len = strlen (p);
+      if (strncmp (path, p, len) == 0
+          && (path[len] == '/' || (or_at && path[len] == '\0') || (len == 1 && p[0] == '/')))
         return true;
     }
   return false;
+}
+
+static bool
+nested_in_earlier (const struct oci_config *cfg, size_t i)
+{
+  return under_a_mount (cfg, cfg->mounts[i].destination, i, false);
 }
 
 int
@@ -439,6 +445,15 @@ ns_make_mount_points (const char *rootfs, const struct oci_config *cfg, silo_err
                             source_is_file (&cfg->mounts[i]), err);
       if (fd < 0)
         return silo_error_wrap (err, "mounts[%zu]: mount point", i);
+      close (fd);
+    }
+  /* process.cwd too, unless a mount will cover it (made in there later). */
+  if (cfg->process && cfg->process->cwd
+      && !under_a_mount (cfg, cfg->process->cwd, cfg->n_mounts, true))
+    {
+      int fd = ns_open_in_root (rootfd, cfg->process->cwd, true, false, err);
+      if (fd < 0)
+        return silo_error_wrap (err, "process.cwd");
       close (fd);
     }
   return 0;

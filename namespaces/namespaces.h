@@ -29,6 +29,24 @@ void ns_seccomp_free (struct ns_seccomp *f);
 int ns_seccomp_send_listener (const struct oci_seccomp *s, int notify_fd, pid_t pid,
                               const char *state_json, silo_error_t *err);
 
+/* --- paths in the rootfs (namespaces/mounts.c) --- */
+/* Open `path` (absolute inside the container) below rootfd without ever
+ * leaving the rootfs (symlinks resolve inside it), creating missing
+ * directories when create, and the last component as a directory or an
+ * empty file (as_file). Returns an O_PATH fd. */
+int ns_open_in_root (int rootfd, const char *path, bool create, bool as_file,
+                     silo_error_t *err);
+
+/* --- the program (namespaces/process.c) --- */
+/* In the container's root, before the credentials change: chdir to
+ * process.cwd (refused unless inside the root), resolve args[0] in the
+ * process's PATH (a missing program fails here, at create, not after
+ * start) and make the environment to exec with (HOME from the container's
+ * /etc/passwd when process.env has none; *env's array is the caller's to
+ * free, its strings are p's but HOME). */
+int ns_resolve_exec (const struct oci_process *p, char **exec_path, char ***env,
+                     silo_error_t *err);
+
 /* --- terminal (namespaces/console.c) --- */
 /* Pty for process.terminal, made from the /dev/ptmx of the calling process's
  * mount namespace: the master goes over console_socket_fd (SCM_RIGHTS, data
@@ -100,5 +118,6 @@ int ns_write_id_maps (pid_t pid, const struct oci_linux *l, silo_error_t *err);
 
 /* Create, inside the host directory rootfs, the mount points of config.json
  * mounts that are not nested in an earlier mount, as runc does before a
- * read-only root. Resolution never leaves rootfs. */
+ * read-only root, and process.cwd unless a mount covers it. Resolution
+ * never leaves rootfs. */
 int ns_make_mount_points (const char *rootfs, const struct oci_config *cfg, silo_error_t *err);

@@ -121,6 +121,16 @@ exec_env (const struct oci_process *p)
   return env;
 }
 
+int
+ns_resolve_exec (const struct oci_process *p, char **exec_path, char ***env, silo_error_t *err)
+{
+  if (enter_cwd (p, err) < 0 || find_executable (p, exec_path, err) < 0)
+    return -1;
+  /* Read the container's passwd before the credentials change. */
+  *env = exec_env (p);
+  return 0;
+}
+
 /* Only stdio and the preserved fds survive exec. */
 static int
 limit_fds (int preserve_fds, silo_error_t *err)
@@ -181,11 +191,9 @@ ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int 
   struct ns_seccomp *filter = NULL;
   int ret = -1;
 
-  if (limit_fds (preserve_fds, err) < 0 || enter_cwd (p, err) < 0
-      || find_executable (p, exec_path, err) < 0 || ns_apply_rlimits (p, err) < 0)
+  if (limit_fds (preserve_fds, err) < 0 || ns_resolve_exec (p, exec_path, env, err) < 0
+      || ns_apply_rlimits (p, err) < 0)
     return -1;
-  /* Read the container's passwd before the credentials change. */
-  *env = exec_env (p);
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return silo_make_error (err, errno, "process.noNewPrivileges");
   if (cfg->linux_.seccomp && ns_seccomp_prepare (cfg->linux_.seccomp, &filter, err) < 0)

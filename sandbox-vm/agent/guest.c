@@ -202,6 +202,24 @@ enter_root (silo_error_t *err)
   return 0;
 }
 
+/* A process.cwd missing from the rootfs is made after the mounts, as in
+ * container mode (below a read-only root the monitor made it already:
+ * ns_make_mount_points). */
+static int
+make_cwd (const struct oci_config *cfg, silo_error_t *err)
+{
+  cleanup_close int rootfd = open (ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd;
+
+  if (rootfd < 0)
+    return silo_make_error (err, errno, "open " ROOT);
+  fd = ns_open_in_root (rootfd, cfg->process->cwd, true, false, err);
+  if (fd < 0)
+    return silo_error_wrap (err, "process.cwd");
+  close (fd);
+  return 0;
+}
+
 int
 agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err)
 {
@@ -210,7 +228,7 @@ agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err)
   /* A mount of its own, so the read-only flag applies to the root only. */
   if (bind_ro (ROOT, ROOT, cfg->root_readonly ? MS_RDONLY : 0, err) < 0)
     return -1;
-  if (setup_mounts (cfg, err) < 0)
+  if (setup_mounts (cfg, err) < 0 || make_cwd (cfg, err) < 0)
     return -1;
   if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
     return silo_make_error (err, errno, "sethostname `%s`", cfg->hostname);

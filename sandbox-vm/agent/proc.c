@@ -21,7 +21,6 @@
 #include "../../util/utils.h"
 #include "agent.h"
 
-extern char **environ;
 
 /* In the child: report and leave. */
 __attribute__ ((noreturn)) static void
@@ -121,6 +120,8 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
             int fds[3], int start_fd, int err_fd)
 {
   silo_error_t err = NULL;
+  cleanup_free char *path = NULL;
+  char **env = NULL;
   int keep[] = { start_fd, err_fd, ns ? ns->mnt_fd : -1 };
   char c;
   sigset_t all;
@@ -138,23 +139,18 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
   if ((!p->terminal && child_stdio (fds[0], fds[1], fds[2], &err) < 0)
       || close_fds_except (keep, ARRAY_SIZE (keep), &err) < 0 || agent_marker_drop (&err) < 0
       || child_enter (ns, &err) < 0
-      || (p->terminal && ns_setup_console (err_fd, p, ns && ns->mnt_fd < 0, &err) < 0))
+      || (p->terminal && ns_setup_console (err_fd, p, ns && ns->mnt_fd < 0, &err) < 0)
+      || ns_resolve_exec (p, &path, &env, &err) < 0)
     child_fail (err_fd, &err);
   if (write_all (err_fd, "", 1) < 0) /* setup done: see await_setup */
     _exit (127);
   if (TEMP_FAILURE_RETRY (read (start_fd, &c, 1)) != 1)
     _exit (127); /* the agent went away or cancelled */
   close (start_fd);
-  if (chdir (p->cwd) < 0)
-    {
-      silo_make_error (&err, errno, "chdir `%s`", p->cwd);
-      child_fail (err_fd, &err);
-    }
   if (child_creds (p, cfg, &err) < 0)
     child_fail (err_fd, &err);
-  environ = p->env ? p->env : (char *[]){ NULL };
-  execvp (p->args[0], p->args);
-  silo_make_error (&err, errno, "exec `%s`", p->args[0]);
+  execve (path, p->args, env);
+  silo_make_error (&err, errno, "exec `%s`", path);
   child_fail (err_fd, &err);
 }
 

@@ -98,6 +98,28 @@ test_vm_exec_uses_create_time_config () {
   exec_uses_create_time_config "$d" "$id" "$VM"
 }
 
+# The program is found, its cwd made and its HOME set as in container mode;
+# a missing program fails create with container mode's message, and leaves
+# nothing.
+test_vm_program_cwd_home_as_in_container_mode () {
+  backend_ready
+  local d out_c out_v id
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'pwd; echo "home=$HOME"'
+  edit_config "$d" "c['process']['cwd'] = '/made/by/silo'"
+  # sandbox mode first: the cwd is not there yet
+  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
+  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
+  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  assert_eq "$out_v" "/made/by/silo
+home=/root" || return 1
+  set_args "$d" nosuch-program
+  id=$(new_id)
+  out_v=$(cd "$d" && "$VM" create "$id" 2>&1 </dev/null) && fail "create of a missing program passed" && return 1
+  assert_contains "$out_v" "process.args[0]: \`nosuch-program\` not found in \$PATH" || return 1
+  ! "$VM" state "$id" >/dev/null 2>&1 || fail "state left behind"
+}
+
 test_vm_signal_exit_status () {
   backend_ready
   local d id rc
