@@ -44,6 +44,12 @@ mount -t tmpfs tmpfs /root/run
 mount -t cgroup2 cgroup2 /root/sys/fs/cgroup
 
 echo "nested: L1 up, $(grep -c -w svm /proc/cpuinfo) CPUs with svm, /dev/kvm: $(ls /dev/kvm 2>&1)"
-chroot /root /bin/sh "$job"
+# As switch_root does: the tree becomes the mount namespace's root, not a
+# chroot inside it. The kernel refuses a new user namespace to a chrooted
+# process (EPERM), and silo's jail makes one; on a real host the root is
+# the namespace's. This init keeps the initramfs as its own root, for
+# poweroff.
+cd /root && mount -o move . / || { echo "nested: exit 125 (move the root)"; poweroff -f; }
+chroot . /bin/sh "$job"
 echo "nested: exit $?"
 poweroff -f
