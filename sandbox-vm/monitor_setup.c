@@ -1,7 +1,7 @@
 /* Monitor bring-up, in order: own session (and the host pty as controlling
- * terminal when process.terminal), the container cgroup, private mount/ipc/
- * uts/pid namespaces, the guest tree, the control socket, the log, and the
- * guest itself. */
+ * terminal when process.terminal), the container cgroup, the config's
+ * network namespace and private mount/ipc/uts/pid namespaces, the guest
+ * tree, the control socket, the log, and the guest itself. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -56,8 +56,47 @@ enter_cgroup (struct monitor *m, silo_error_t *err)
 }
 
 static int
-setup_namespaces (silo_error_t *err)
+join_by_path (const char *path, int type, size_t i, silo_error_t *err)
 {
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0 || setns (fd, type) < 0)
+    return silo_make_error (err, errno, "config.json: linux.namespaces[%zu].path: join `%s`", i,
+                            path);
+  return 0;
+}
+
+/* The monitor's namespaces, and so those of the guest process (VMM or
+ * UML). The config's network namespace is theirs: joined by path (the one
+ * an engine prepared, whose interfaces are the guest's to have), a new
+ * empty one when it has no path, the caller's when the config names none,
+ * as in container mode. Mount, IPC, UTS and PID are always the monitor's
+ * own: the guest has a kernel of its own. Joining any other kind by path
+ * would mean sharing a running guest (a pod's VM), which silo does not do
+ * yet: refused, never ignored. */
+static int
+setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
+{
+  for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
+    {
+      const struct oci_namespace *ns = &cfg->linux_.namespaces[i];
+
+      if (ns->type == CLONE_NEWNET && ns->path)
+        {
+          if (join_by_path (ns->path, CLONE_NEWNET, i, err) < 0)
+            return -1;
+        }
+      else if (ns->type == CLONE_NEWNET)
+        {
+          if (unshare (CLONE_NEWNET) < 0)
+            return silo_make_error (err, errno, "unshare the network namespace");
+        }
+      else if (ns->path)
+        return silo_make_error (err, 0,
+                                "config.json: linux.namespaces[%zu].path: sandbox mode joins only "
+                                "a network namespace by path, not %s",
+                                i, oci_ns_by_flag (ns->type)->oci_name);
+    }
   if (unshare (CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID) < 0)
     return silo_make_error (err, errno, "unshare the monitor's namespaces");
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -146,7 +185,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0
       || sandbox_ready_timeout (m->req->cfg, &m->ready_timeout_s, err) < 0
       || setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
-      || setup_namespaces (err) < 0)
+      || setup_namespaces (m->req->cfg, err) < 0)
     return -1;
   if (sandbox_guest_tree (m->req, &guest_dir, err) < 0)
     return silo_error_wrap (err, "sandbox guest tree");

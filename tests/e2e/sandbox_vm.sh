@@ -120,6 +120,42 @@ home=/root" || return 1
   ! "$VM" state "$id" >/dev/null 2>&1 || fail "state left behind"
 }
 
+# The host processes of a sandbox (monitor, VMM or UML) run in the network
+# namespace the config names by path, in a new one when it has no path; a
+# namespace of another kind named by path is refused.
+test_vm_network_namespace_by_path () {
+  backend_ready
+  command -v ip >/dev/null || skip "no ip(8) to make a named network namespace"
+  local d id ns=silo-t$$ want p n=0 out
+  ip netns add "$ns" || skip "ip netns add failed"
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  edit_config "$d" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'network'] + [{'type': 'network', 'path': '/run/netns/$ns'}]"
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || { ip netns del "$ns"; fail "run -d"; return 1; }
+  want=$(stat -L -c %i "/run/netns/$ns")
+  for p in $(grep -l "/$id\$" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); do
+    n=$((n + 1))
+    [ "$(stat -L -c %i /proc/$p/ns/net)" = "$want" ] || { fail "$p: not in netns $ns"; break; }
+  done
+  "$VM" delete --force "$id" >/dev/null 2>&1
+  ip netns del "$ns"
+  [ $n -ge 2 ] || fail "found $n host processes of the sandbox" || return 1
+  # no path: a network namespace of its own, not the host's
+  id=$(new_id)
+  edit_config "$d" "c['linux']['namespaces'][-1] = {'type': 'network'}"
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || fail "run -d, new netns" || return 1
+  p=$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  out=$(readlink "/proc/$p/ns/net")
+  "$VM" delete --force "$id" >/dev/null 2>&1
+  [ -n "$out" ] && [ "$out" != "$(readlink /proc/self/ns/net)" ] || fail "monitor in the host's netns" || return 1
+  # another kind by path
+  id=$(new_id)
+  edit_config "$d" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'ipc'] + [{'type': 'ipc', 'path': '/proc/1/ns/ipc'}]"
+  out=$(cd "$d" && "$VM" create "$id" 2>&1 </dev/null) && fail "ipc by path accepted" && return 1
+  assert_contains "$out" "sandbox mode joins only a network namespace by path, not ipc" || return 1
+  ! "$VM" state "$id" >/dev/null 2>&1 || fail "state left behind"
+}
+
 test_vm_signal_exit_status () {
   backend_ready
   local d id rc
