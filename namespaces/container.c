@@ -147,7 +147,7 @@ after_start (const struct ns_spawn_config *c, const char *state_json, const char
   char *line = NULL;
 
   if (wait_for_start (c->exec_fifo_fd, &err) == 0
-      && c->run_hooks (&c->cfg->hooks[OCI_HOOK_START_CONTAINER], state_json, "startContainer",
+      && ns_hooks_run (&c->cfg->hooks[OCI_HOOK_START_CONTAINER], state_json, "startContainer",
                        &err)
              == 0)
     {
@@ -193,7 +193,7 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
     return -1;
   if (needs_state (cfg) && sync_hooks (sync_fd, &state_json, err) < 0)
     return -1;
-  if (c->run_hooks (&cfg->hooks[OCI_HOOK_CREATE_CONTAINER], state_json, "createContainer", err)
+  if (ns_hooks_run (&cfg->hooks[OCI_HOOK_CREATE_CONTAINER], state_json, "createContainer", err)
       < 0)
     return -1;
   if (ns_pivot (c->rootfs, c->no_pivot, err) < 0)

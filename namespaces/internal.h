@@ -28,7 +28,5 @@ int ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, 
 /* A child that stayed dumpable for an unprivileged runtime's id-map writes
  * (namespaces/spawn.c) stops being so once NS_SYNC_GO arrives. */
 int ns_seal_after_go (const struct ns_spawn_config *c, silo_error_t *err);
-int ns_run_hooks_in_container (const struct oci_hook_list *hooks, const char *state_json,
-                               const char *kind, silo_error_t *err);
 
 #endif

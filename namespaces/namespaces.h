@@ -29,6 +29,18 @@ void ns_seccomp_free (struct ns_seccomp *f);
 int ns_seccomp_send_listener (const struct oci_seccomp *s, int notify_fd, pid_t pid,
                               const char *state_json, silo_error_t *err);
 
+/* --- OCI hooks (namespaces/hooks.c): the runtime's and, in container
+ * mode, the container process's (createContainer, startContainer), and the
+ * sandbox guest agent's (startContainer) --- */
+/* Run each hook with state_json on stdin, honouring its timeout; the first
+ * failure is returned (prestart, createRuntime, createContainer,
+ * startContainer). */
+int ns_hooks_run (const struct oci_hook_list *hooks, const char *state_json, const char *kind,
+                  silo_error_t *err);
+/* Poststart/poststop: failures are warnings (runtime-spec). */
+void ns_hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json,
+                        const char *kind);
+
 /* --- paths in the rootfs (namespaces/mounts.c) --- */
 /* Open `path` (absolute inside the container) below rootfd without ever
  * leaving the rootfs (symlinks resolve inside it), creating missing
@@ -82,9 +94,6 @@ int ns_loopback_up (silo_error_t *err);
 /* --- the container process (namespaces/spawn.c, namespaces/process.c) --- */
 #include "../cgroups/cgroups.h"
 
-typedef int (*ns_hook_runner) (const struct oci_hook_list *hooks, const char *state_json,
-                               const char *kind, silo_error_t *err);
-
 struct ns_spawn_config
 {
   const struct oci_config *cfg;
@@ -98,7 +107,6 @@ struct ns_spawn_config
   bool no_new_keyring;
   const struct cg_mount *cg_mounts;
   size_t n_cg_mounts;
-  ns_hook_runner run_hooks; /* createContainer/startContainer run in the container */
   pid_t join_pid;          /* exec: join the namespaces of this process */
   /* With cg_self_join (fds from cg_join_fds), the caller does not cg_enter:
    * the first process forked is cloned into cg_v2_fd (if >= 0) and, first

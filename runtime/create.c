@@ -249,9 +249,9 @@ drive_setup (struct create_ctx *c, silo_error_t *err)
         case NS_SYNC_HOOKS:
           {
             cleanup_free char *s = creating_state (c);
-            ret = hooks_run (&c->cfg->hooks[OCI_HOOK_PRESTART], s, "prestart", err);
+            ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_PRESTART], s, "prestart", err);
             if (ret == 0)
-              ret = hooks_run (&c->cfg->hooks[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err);
+              ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err);
             if (ret == 0 && ns_sync_send (c->sync_fd, NS_SYNC_STATE, 0, s, -1) < 0)
               ret = silo_make_error (err, errno, "sync with container process");
             break;
@@ -286,7 +286,6 @@ spawn_container (struct create_ctx *c, const struct silo_create_opts *o, silo_er
     .no_new_keyring = o->no_new_keyring,
     .cg_mounts = c->cg_mounts,
     .n_cg_mounts = c->n_cg_mounts,
-    .run_hooks = hooks_run,
   };
   const struct oci_namespace *userns = oci_config_namespace (c->cfg, CLONE_NEWUSER);
   int *tasks_fds = NULL;

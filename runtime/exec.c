@@ -141,7 +141,7 @@ spawn_exec (const struct oci_config *cfg, const struct container_state *st,
 {
   struct ns_spawn_config sc = { .cfg = cfg, .process = p, .id = st->id, .exec_fifo_fd = -1,
                                 .console_socket_fd = console_fd,
-                                .preserve_fds = o->preserve_fds, .run_hooks = hooks_run,
+                                .preserve_fds = o->preserve_fds,
                                 .join_pid = st->pid };
   cleanup_close int sync_fd = -1;
   struct cg_handle *h = NULL;

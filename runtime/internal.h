@@ -50,11 +50,6 @@ char *state_oci_json (const struct container_state *st, const char *status, bool
 unsigned long long proc_start_time (pid_t pid);
 bool pid_alive (pid_t pid, unsigned long long start_time);
 
-int hooks_run (const struct oci_hook_list *hooks, const char *state_json, const char *kind,
-               silo_error_t *err);
-/* Poststart/poststop: failures are warnings (runtime-spec). */
-void hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json,
-                     const char *kind);
 
 /* Wait for pid, forwarding the signals silo receives; with a pty master,
  * relay it to our stdio. Returns the exit status (128+N for a signal). */

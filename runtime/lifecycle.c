@@ -1,6 +1,7 @@
 /* start, state, kill, delete, list: the verbs that act on a container that
  * `create` made, possibly from another silo process. */
 #include "internal.h"
+#include "../namespaces/namespaces.h"
 #include "../sandbox-vm/sandbox.h"
 #include "../util/log.h"
 #include "../util/syscalls.h"
@@ -74,7 +75,7 @@ start_created (const struct silo_global *g, struct container_state *st, silo_err
   if (state_load_config (g, st, &cfg, err) < 0)
     return 0; /* started; a create-time config unreadable only loses poststart */
   s = state_oci_json (st, "running", false);
-  hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTART], s, "poststart");
+  ns_hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTART], s, "poststart");
   oci_config_free (cfg);
   return 0;
 }
@@ -171,7 +172,7 @@ run_poststop (const struct container_state *st, struct oci_config *cfg)
   if (cfg == NULL)
     return;
   s = state_oci_json (st, "stopped", false);
-  hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTOP], s, "poststop");
+  ns_hooks_run_warn (&cfg->hooks[OCI_HOOK_POSTSTOP], s, "poststop");
 }
 
 /* The poststop hooks come from the config saved in the state dir, read

@@ -1,7 +1,7 @@
 /* OCI hooks: the state JSON on stdin, `timeout` honoured, a non-zero exit
  * fails the step (prestart, createRuntime, createContainer, startContainer)
  * or is logged (poststart, poststop). */
-#include "internal.h"
+#include "namespaces.h"
 #include "../util/log.h"
 #include "../util/syscalls.h"
 #include "../util/utils.h"
@@ -95,7 +95,7 @@ run_one (const struct oci_hook *h, const char *state_json, silo_error_t *err)
 }
 
 int
-hooks_run (const struct oci_hook_list *hooks, const char *state_json, const char *kind,
+ns_hooks_run (const struct oci_hook_list *hooks, const char *state_json, const char *kind,
            silo_error_t *err)
 {
   for (size_t i = 0; hooks && i < hooks->len; i++)
@@ -105,7 +105,7 @@ hooks_run (const struct oci_hook_list *hooks, const char *state_json, const char
 }
 
 void
-hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json, const char *kind)
+ns_hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json, const char *kind)
 {
   for (size_t i = 0; hooks && i < hooks->len; i++)
     {
