@@ -70,8 +70,11 @@ needs_state (const struct oci_config *cfg)
 
 /* The runtime runs prestart/createRuntime hooks now and answers with the
  * state JSON that the hooks in the container receive on stdin. */
+/* The runtime runs prestart and createRuntime, then sends the state for
+ * createContainer ("creating") and for startContainer ("created", as runc
+ * gives it). */
 static int
-sync_hooks (int sync_fd, char **state_json, silo_error_t *err)
+sync_hooks (int sync_fd, char **state_json, char **start_json, silo_error_t *err)
 {
   struct ns_sync_msg msg;
 
@@ -80,6 +83,10 @@ sync_hooks (int sync_fd, char **state_json, silo_error_t *err)
   if (ns_sync_expect (sync_fd, NS_SYNC_STATE, &msg, err) < 0)
     return -1;
   *state_json = steal_pointer (&msg.payload);
+  ns_sync_msg_clear (&msg);
+  if (ns_sync_expect (sync_fd, NS_SYNC_STATE, &msg, err) < 0)
+    return -1;
+  *start_json = steal_pointer (&msg.payload);
   ns_sync_msg_clear (&msg);
   return 0;
 }
@@ -185,13 +192,13 @@ int
 ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
 {
   const struct oci_config *cfg = c->cfg;
-  cleanup_free char *state_json = NULL;
+  cleanup_free char *state_json = NULL, *start_json = NULL;
   cleanup_free char *exec_path = NULL;
   char **env = NULL;
 
   if (enter_namespaces_late (c, sync_fd, err) < 0 || prepare_rootfs (c, err) < 0)
     return -1;
-  if (needs_state (cfg) && sync_hooks (sync_fd, &state_json, err) < 0)
+  if (needs_state (cfg) && sync_hooks (sync_fd, &state_json, &start_json, err) < 0)
     return -1;
   if (ns_hooks_run (&cfg->hooks[OCI_HOOK_CREATE_CONTAINER], state_json, "createContainer", err)
       < 0)
@@ -208,5 +215,5 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
   if (ns_sync_send (sync_fd, NS_SYNC_READY, 0, NULL, -1) < 0)
     return silo_make_error (err, errno, "sync with runtime");
   close (sync_fd);
-  after_start (c, state_json, exec_path, env);
+  after_start (c, start_json, exec_path, env);
 }

@@ -7,6 +7,9 @@
 #include "../util/utils.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -116,4 +119,83 @@ ns_hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json, co
           silo_error_release (&err);
         }
     }
+}
+
+/* In the child: join pid's namespaces, all opened before the first join. */
+static int
+join_namespaces_of (pid_t pid, silo_error_t *err)
+{
+  static const struct
+  {
+    const char *name;
+    int type;
+  } kinds[] = { { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+                { "mnt", CLONE_NEWNS } };
+  int fds[ARRAY_SIZE (kinds)];
+  size_t i, n;
+  int ret = 0;
+
+  for (n = 0; n < ARRAY_SIZE (kinds); n++)
+    {
+      char path[64];
+      snprintf (path, sizeof (path), "/proc/%d/ns/%s", (int) pid, kinds[n].name);
+      fds[n] = open (path, O_RDONLY | O_CLOEXEC);
+      if (fds[n] < 0)
+        {
+          ret = silo_make_error (err, errno, "open `%s`", path);
+          break;
+        }
+    }
+  for (i = 0; ret == 0 && i < n; i++)
+    if (setns (fds[i], kinds[i].type) < 0)
+      ret = silo_make_error (err, errno, "join the %s namespace of process %d", kinds[i].name,
+                             (int) pid);
+  for (i = 0; i < n; i++)
+    close (fds[i]);
+  if (ret == 0 && chdir ("/") < 0)
+    ret = silo_make_error (err, errno, "chdir /");
+  return ret;
+}
+
+int
+ns_hooks_run_in (pid_t pid, const struct oci_hook_list *hooks, const char *state_json,
+                 const char *kind, silo_error_t *err)
+{
+  cleanup_free char *msg = NULL;
+  int errp[2], status;
+  pid_t child;
+
+  if (hooks == NULL || hooks->len == 0)
+    return 0;
+  if (pipe2 (errp, O_CLOEXEC) < 0)
+    return silo_make_error (err, errno, "pipe");
+  child = fork ();
+  if (child < 0)
+    {
+      close (errp[0]);
+      close (errp[1]);
+      return silo_make_error (err, errno, "fork");
+    }
+  if (child == 0)
+    {
+      silo_error_t e = NULL;
+      close (errp[0]);
+      if (join_namespaces_of (pid, &e) < 0 || ns_hooks_run (hooks, state_json, kind, &e) < 0)
+        {
+          (void) write_all (errp[1], e->msg, strlen (e->msg));
+          _exit (1);
+        }
+      _exit (0);
+    }
+  close (errp[1]);
+  if (read_all_fd (errp[0], &msg) < 0)
+    msg = NULL;
+  close (errp[0]);
+  if (TEMP_FAILURE_RETRY (waitpid (child, &status, 0)) < 0)
+    return silo_make_error (err, errno, "wait for the %s hooks", kind);
+  if (msg && *msg)
+    return silo_make_error (err, 0, "%s", msg);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return silo_make_error (err, 0, "hooks.%s: their runner failed (status %d)", kind, status);
+  return 0;
 }

@@ -40,6 +40,11 @@ int ns_hooks_run (const struct oci_hook_list *hooks, const char *state_json, con
 /* Poststart/poststop: failures are warnings (runtime-spec). */
 void ns_hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json,
                         const char *kind);
+/* As ns_hooks_run, from a child that has joined the IPC, UTS, network and
+ * mount namespaces of pid (a sandbox's createContainer hooks, in its
+ * monitor's: the host side of the container's namespaces). */
+int ns_hooks_run_in (pid_t pid, const struct oci_hook_list *hooks, const char *state_json,
+                     const char *kind, silo_error_t *err);
 
 /* --- paths in the rootfs (namespaces/mounts.c) --- */
 /* Open `path` (absolute inside the container) below rootfd without ever

@@ -249,10 +249,13 @@ drive_setup (struct create_ctx *c, silo_error_t *err)
         case NS_SYNC_HOOKS:
           {
             cleanup_free char *s = creating_state (c);
+            cleanup_free char *created = state_oci_json (&c->st, "created", false);
             ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_PRESTART], s, "prestart", err);
             if (ret == 0)
               ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err);
-            if (ret == 0 && ns_sync_send (c->sync_fd, NS_SYNC_STATE, 0, s, -1) < 0)
+            if (ret == 0
+                && (ns_sync_send (c->sync_fd, NS_SYNC_STATE, 0, s, -1) < 0
+                    || ns_sync_send (c->sync_fd, NS_SYNC_STATE, 0, created, -1) < 0))
               ret = silo_make_error (err, errno, "sync with container process");
             break;
           }
@@ -345,6 +348,22 @@ blame_memory_limit (struct create_ctx *c, silo_error_t *err)
                           (long long) r->memory.limit.value);
 }
 
+/* Once the guest holds the prepared workload: prestart and createRuntime
+ * in the runtime's namespaces, createContainer in the sandbox's host-side
+ * ones (its monitor's), all with the "creating" state, as container mode
+ * runs them; startContainer runs in the guest at start. */
+static int
+sandbox_hooks (struct create_ctx *c, silo_error_t *err)
+{
+  const struct oci_hook_list *h = c->cfg->hooks;
+  cleanup_free char *s = creating_state (c);
+
+  if (ns_hooks_run (&h[OCI_HOOK_PRESTART], s, "prestart", err) < 0
+      || ns_hooks_run (&h[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err) < 0)
+    return -1;
+  return ns_hooks_run_in (c->st.pid, &h[OCI_HOOK_CREATE_CONTAINER], s, "createContainer", err);
+}
+
 static int
 spawn_sandbox (struct create_ctx *c, silo_error_t *err)
 {
@@ -375,7 +394,7 @@ spawn_sandbox (struct create_ctx *c, silo_error_t *err)
       return -1;
     }
   c->st.start_time = proc_start_time (c->st.pid);
-  return 0;
+  return sandbox_hooks (c, err);
 }
 
 static void

@@ -66,7 +66,11 @@ start_created (const struct silo_global *g, struct container_state *st, silo_err
 
   xasprintf (&fifo, "%s/exec.fifo", dir);
   if (is_vm (st))
-    ret = sandbox_start (dir, err);
+    {
+      /* for startContainer, as the container process gets it in container mode */
+      cleanup_free char *created = state_oci_json (st, "created", false);
+      ret = sandbox_start (dir, created, err);
+    }
   else
     ret = release_fifo (st, fifo, err);
   if (ret < 0)

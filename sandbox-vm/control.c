@@ -73,9 +73,9 @@ simple_request (const char *state_dir, uint32_t type, const void *data, size_t l
 }
 
 int
-sandbox_start (const char *state_dir, silo_error_t *err)
+sandbox_start (const char *state_dir, const char *state_json, silo_error_t *err)
 {
-  return simple_request (state_dir, PROTO_CTL_START, NULL, 0, NULL, err);
+  return simple_request (state_dir, PROTO_CTL_START, state_json, strlen (state_json), NULL, err);
 }
 
 int

@@ -241,7 +241,7 @@ on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto
                                                                      : "container is not created");
           return 0;
         }
-      return send_agent (m, PROTO_START, PROTO_ID_MAIN, NULL, 0, c, err);
+      return send_agent (m, PROTO_START, PROTO_ID_MAIN, msg->data, msg->len, c, err);
     case PROTO_CTL_KILL:
       if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
         {

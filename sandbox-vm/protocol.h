@@ -47,14 +47,15 @@ enum proto_type
   PROTO_CREDIT,      /* u32: bytes of the host's stream the agent has read */
   /* host -> guest */
   PROTO_CREATE = 16, /* JSON: {"config": "<config.json text>", "binds": n} */
-  PROTO_START,       /* run the prepared main process */
+  PROTO_START,       /* run the prepared main process; payload: the OCI state JSON
+                      * for its startContainer hooks (may be empty) */
   PROTO_EXEC,        /* process JSON (OCI process object) for new `id` */
   PROTO_STDIN,       /* data for process `id` */
   PROTO_STDIN_CLOSE, /* close stdin of process `id` */
   PROTO_SIGNAL,      /* struct proto_signal */
   PROTO_RESIZE,      /* struct proto_resize */
   /* silo CLI -> monitor (control socket only) */
-  PROTO_CTL_START = 32, /* start the workload */
+  PROTO_CTL_START = 32, /* start the workload; payload as PROTO_START's */
   PROTO_CTL_KILL,       /* struct proto_signal (id ignored) */
   PROTO_CTL_EXEC,       /* process JSON; the connection then carries its stdio */
   PROTO_CTL_STATE,      /* reply OK with "created" or "running" */

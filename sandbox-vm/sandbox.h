@@ -45,8 +45,9 @@ struct sandbox_request
  * workload's (128+N for a signal). The sandbox process's stdio is the
  * caller's stdio, relayed to the workload. Nothing is left behind on error. */
 int sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err);
-/* Let the prepared workload run. */
-int sandbox_start (const char *state_dir, silo_error_t *err);
+/* Let the prepared workload run; its startContainer hooks run in the guest,
+ * in its namespaces, with state_json on stdin. */
+int sandbox_start (const char *state_dir, const char *state_json, silo_error_t *err);
 /* Deliver a signal to the workload (all = every process in the guest). */
 int sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err);
 /* Run another process in the sandbox with the caller's stdio (or a pty sent

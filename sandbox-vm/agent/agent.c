@@ -124,7 +124,7 @@ do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 }
 
 static int
-do_start (struct agent *a, silo_error_t *err)
+do_start (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
   struct agent_proc *ap = find_proc (a, PROTO_ID_MAIN);
 
@@ -133,7 +133,7 @@ do_start (struct agent *a, silo_error_t *err)
   if (a->started)
     return silo_make_error (err, 0, "START: already started");
   a->started = true;
-  if (agent_proc_start (ap, err) < 0)
+  if (agent_proc_start (ap, m->len ? (const char *) m->data : NULL, err) < 0)
     return -1;
   agent_mark (a->opts, AGENT_MARK_EXEC);
   return 0;
@@ -158,7 +158,7 @@ do_exec (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   oci_process_free (p);
   if (ret < 0)
     return ret;
-  ret = agent_proc_start (ap, err);
+  ret = agent_proc_start (ap, NULL, err);
   if (ret < 0)
     {
       /* Its ERROR reply stands for it: reap it quietly, no EXIT. */
@@ -260,7 +260,7 @@ handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       ret = do_create (a, m, &rerr);
       return reply (a, PROTO_ID_AGENT, ret, &rerr, err);
     case PROTO_START:
-      ret = do_start (a, &rerr);
+      ret = do_start (a, m, &rerr);
       return reply (a, PROTO_ID_MAIN, ret, &rerr, err);
     case PROTO_EXEC:
       ret = do_exec (a, m, &rerr);

@@ -77,8 +77,10 @@ int agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg,
                       const struct agent_ns *ns, uint32_t id, struct agent_proc **out,
                       silo_error_t *err);
 /* Release the process into exec; fails with the child's message when exec
- * (or the credential setup before it) failed. */
-int agent_proc_start (struct agent_proc *ap, silo_error_t *err);
+ * (or the credential setup or a startContainer hook before it) failed.
+ * state_json (may be NULL) is the OCI state for the main process's
+ * startContainer hooks. */
+int agent_proc_start (struct agent_proc *ap, const char *state_json, silo_error_t *err);
 void agent_proc_free (struct agent_proc *ap);
 
 /* Guest setup (sandbox-vm/agent/guest.c). */

@@ -120,7 +120,7 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
             int fds[3], int start_fd, int err_fd)
 {
   silo_error_t err = NULL;
-  cleanup_free char *path = NULL;
+  cleanup_free char *path = NULL, *state_json = NULL;
   char **env = NULL;
   int keep[] = { start_fd, err_fd, ns ? ns->mnt_fd : -1 };
   char c;
@@ -144,10 +144,16 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
     child_fail (err_fd, &err);
   if (write_all (err_fd, "", 1) < 0) /* setup done: see await_setup */
     _exit (127);
-  if (TEMP_FAILURE_RETRY (read (start_fd, &c, 1)) != 1)
+  if (TEMP_FAILURE_RETRY (read (start_fd, &c, 1)) != 1 || read_all_fd (start_fd, &state_json) < 0)
     _exit (127); /* the agent went away or cancelled */
   close (start_fd);
   if (child_creds (p, cfg, &err) < 0)
+    child_fail (err_fd, &err);
+  /* As in container mode: in the container, with its credentials, just
+   * before the program (the main process only). */
+  if (ns && ns->mnt_fd < 0
+      && ns_hooks_run (&cfg->hooks[OCI_HOOK_START_CONTAINER], state_json, "startContainer", &err)
+             < 0)
     child_fail (err_fd, &err);
   execve (path, p->args, env);
   silo_make_error (&err, errno, "exec `%s`", path);
@@ -302,14 +308,15 @@ fail:
 }
 
 int
-agent_proc_start (struct agent_proc *ap, silo_error_t *err)
+agent_proc_start (struct agent_proc *ap, const char *state_json, silo_error_t *err)
 {
   cleanup_free char *msg = NULL;
   ssize_t n;
 
   if (ap->start_fd < 0)
     return silo_make_error (err, 0, "process %u already started", ap->id);
-  if (write_all (ap->start_fd, "s", 1) < 0)
+  if (write_all (ap->start_fd, "s", 1) < 0
+      || (state_json && write_all (ap->start_fd, state_json, strlen (state_json)) < 0))
     return silo_make_error (err, errno, "start process %u", ap->id);
   close_and_reset (&ap->start_fd);
   n = read_all_fd (ap->exec_err_fd, &msg);

@@ -189,6 +189,7 @@ test_hooks_get_state_and_run_where_they_should () {
   wait_for test -s "$T/out/poststart" || fail "poststart did not run" || return 1
   assert_eq "$(tail -1 "$T/out/startContainer")" "$ctr_net" startContainer || return 1
   assert_eq "$(hook_field startContainer pid)" "$pid" || return 1
+  assert_eq "$(hook_field startContainer status)" created || return 1
   assert_eq "$(hook_field poststart status)" running || return 1
   [ ! -e "$T/out/poststop" ] || fail "poststop before delete" || return 1
   $S delete --force "$ID" || return 1

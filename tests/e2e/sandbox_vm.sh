@@ -156,6 +156,90 @@ test_vm_network_namespace_by_path () {
   ! "$VM" state "$id" >/dev/null 2>&1 || fail "state left behind"
 }
 
+# hooks_bundle DIR: every hook kind appends "KIND STATUS" to DIR/out/order
+# and writes the state it got and its network namespace to DIR/out/KIND;
+# startContainer runs in the container (the script at /hook.sh, out at /out).
+hooks_bundle () {
+  local d=$1
+  mkdir -p "$d/out"
+  cat > "$d/rootfs/hook.sh" <<'SH'
+s=$(cat)
+st=$(echo "$s" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')
+echo "$1 $st" >> "$2/order"
+{ echo "$s"; readlink /proc/self/ns/net; } > "$2/$1"
+SH
+  edit_config "$d" "
+def hook(kind, script, out):
+    return {'path': '/bin/sh', 'args': ['sh', script, kind, out]}
+c['mounts'].append({'destination': '/out', 'type': 'bind', 'source': '$d/out', 'options': ['rbind', 'rw']})
+c['root']['readonly'] = False
+c['hooks'] = {k: [hook(k, '$d/rootfs/hook.sh', '$d/out')] for k in ['prestart', 'createRuntime', 'createContainer', 'poststart', 'poststop']}
+c['hooks']['startContainer'] = [hook('startContainer', '/hook.sh', '/out')]"
+}
+
+# hooks_sequence SILO DIR ID: create, start, delete; prints DIR/out/order.
+hooks_sequence () {
+  local silo=$1 d=$2 id=$3
+  rm -f "$d"/out/*
+  (cd "$d" && "$silo" create "$id" </dev/null >/dev/null 2>&1) || { echo "create failed"; return; }
+  echo "-- created"
+  "$silo" start "$id" || { echo "start failed"; return; }
+  wait_for test -s "$d/out/poststart"
+  echo "-- started"
+  "$silo" delete --force "$id"
+  cat "$d/out/order"
+}
+
+# The six hook kinds run in the same order, with the same state, in both
+# modes; createContainer runs in the sandbox's host-side namespaces (its
+# monitor's network namespace, not the runtime's), startContainer in the
+# guest's container.
+test_vm_hooks_as_in_container_mode () {
+  backend_ready
+  local d id out_c out_v pid
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  hooks_bundle "$d"
+  out_c=$(hooks_sequence "$SILO" "$d" "$(new_id)")
+  out_v=$(hooks_sequence "$VM" "$d" "$(new_id)")
+  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  assert_eq "$out_v" "-- created
+-- started
+prestart creating
+createRuntime creating
+createContainer creating
+startContainer created
+poststart running
+poststop stopped" || return 1
+  # where they ran, and the state they got
+  rm -f "$d"/out/*
+  (cd "$d" && "$VM" create "$id" </dev/null >/dev/null 2>&1) || fail "create" || return 1
+  pid=$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  assert_eq "$(tail -1 "$d/out/createRuntime")" "$(readlink /proc/self/ns/net)" createRuntime || return 1
+  assert_eq "$(tail -1 "$d/out/createContainer")" "$(readlink /proc/$pid/ns/net)" createContainer || return 1
+  assert_contains "$(head -1 "$d/out/createContainer")" "\"pid\":$pid," || return 1
+  assert_contains "$(head -1 "$d/out/prestart")" "\"id\":\"$id\"" || return 1
+  [ ! -e "$d/out/startContainer" ] || fail "startContainer ran before start" || return 1
+  "$VM" start "$id" || fail "start" || return 1
+  wait_for test -s "$d/out/poststart" || fail "poststart" || return 1
+  assert_contains "$(head -1 "$d/out/startContainer")" "\"id\":\"$id\"" || return 1
+  "$VM" delete --force "$id"
+}
+
+# A failing createContainer hook fails create and leaves nothing: no state,
+# no monitor, no guest.
+test_vm_failing_hook_fails_create () {
+  backend_ready
+  local d id out
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  edit_config "$d" "c['hooks'] = {'createContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'exit 3']}]}"
+  out=$(cd "$d" && "$VM" create "$id" 2>&1 </dev/null) && fail "create passed" && return 1
+  assert_contains "$out" "hooks.createContainer[0] \`/bin/sh\`: exited with status 3" || return 1
+  ! "$VM" state "$id" >/dev/null 2>&1 || fail "state left behind" || return 1
+  ! grep -qs "/$id\$" /proc/[0-9]*/cgroup || fail "processes left in the container cgroup"
+}
+
 test_vm_signal_exit_status () {
   backend_ready
   local d id rc
