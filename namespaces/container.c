@@ -210,7 +210,7 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
   if (ns_finish_rootfs (cfg, err) < 0 || set_identity (cfg, c->id, !c->no_new_keyring, err) < 0
       || set_oom_score (c->process, err) < 0)
     return -1;
-  if (ns_prepare_exec (cfg, c->process, sync_fd, c->preserve_fds, &exec_path, &env, err) < 0)
+  if (ns_prepare_exec (c, sync_fd, &exec_path, &env, err) < 0)
     return -1;
   if (ns_sync_send (sync_fd, NS_SYNC_READY, 0, NULL, -1) < 0)
     return silo_make_error (err, errno, "sync with runtime");

@@ -23,8 +23,8 @@ int ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err);
 
 /* Final steps before exec, shared by create and exec. *env is the
  * environment to exec with (process.env, HOME added when missing). */
-int ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,
-                     int preserve_fds, char **exec_path, char ***env, silo_error_t *err);
+int ns_prepare_exec (const struct ns_spawn_config *c, int sync_fd, char **exec_path, char ***env,
+                     silo_error_t *err);
 /* A child that stayed dumpable for an unprivileged runtime's id-map writes
  * (namespaces/spawn.c) stops being so once NS_SYNC_GO arrives. */
 int ns_seal_after_go (const struct ns_spawn_config *c, silo_error_t *err);

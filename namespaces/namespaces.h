@@ -64,6 +64,23 @@ int ns_open_in_root (int rootfd, const char *path, bool create, bool as_file,
 int ns_resolve_exec (const struct oci_process *p, char **exec_path, char ***env,
                      silo_error_t *err);
 
+/* --- LSM labels (namespaces/lsm.c) --- */
+/* Which LSMs are enabled on this host (read on the host, before any
+ * pivot). */
+struct ns_lsm
+{
+  bool apparmor, selinux;
+};
+struct ns_lsm ns_lsm_detect (void);
+/* Before anything is made: the labels of p (and cfg's mount label, cfg
+ * may be NULL) are refused where they cannot be honoured: their LSM not
+ * enabled, an SELinux mount label, any label in sandbox mode. */
+int ns_lsm_check (const struct oci_config *cfg, const struct oci_process *p, struct ns_lsm lsm,
+                  bool sandbox, silo_error_t *err);
+/* In the container process, before the capabilities go: the exec labels of
+ * the enabled LSMs. */
+int ns_lsm_apply_exec (const struct oci_process *p, struct ns_lsm lsm, silo_error_t *err);
+
 /* --- terminal (namespaces/console.c) --- */
 /* Pty for process.terminal, made from the /dev/ptmx of the calling process's
  * mount namespace: the master goes over console_socket_fd (SCM_RIGHTS, data
@@ -113,6 +130,7 @@ struct ns_spawn_config
   const struct cg_mount *cg_mounts;
   size_t n_cg_mounts;
   pid_t join_pid;          /* exec: join the namespaces of this process */
+  struct ns_lsm lsm;       /* ns_lsm_detect () on the host */
   /* With cg_self_join (fds from cg_join_fds), the caller does not cg_enter:
    * the first process forked is cloned into cg_v2_fd (if >= 0) and, first
    * thing, writes "0" to each of cg_tasks_fds; what it forks inherits that. */

@@ -185,14 +185,16 @@ ns_fix_stdio_owner (uid_t uid, silo_error_t *err)
 }
 
 int
-ns_prepare_exec (const struct oci_config *cfg, const struct oci_process *p, int sync_fd,
-                 int preserve_fds, char **exec_path, char ***env, silo_error_t *err)
+ns_prepare_exec (const struct ns_spawn_config *c, int sync_fd, char **exec_path, char ***env,
+                 silo_error_t *err)
 {
+  const struct oci_config *cfg = c->cfg;
+  const struct oci_process *p = c->process;
   struct ns_seccomp *filter = NULL;
   int ret = -1;
 
-  if (limit_fds (preserve_fds, err) < 0 || ns_resolve_exec (p, exec_path, env, err) < 0
-      || ns_apply_rlimits (p, err) < 0)
+  if (limit_fds (c->preserve_fds, err) < 0 || ns_resolve_exec (p, exec_path, env, err) < 0
+      || ns_apply_rlimits (p, err) < 0 || ns_lsm_apply_exec (p, c->lsm, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return silo_make_error (err, errno, "process.noNewPrivileges");
@@ -231,7 +233,7 @@ ns_exec_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
   ns_sync_msg_clear (&msg);
   if (c->process->terminal && ns_setup_console (c->console_socket_fd, c->process, false, err) < 0)
     return -1;
-  if (ns_prepare_exec (c->cfg, c->process, sync_fd, c->preserve_fds, &exec_path, &env, err) < 0)
+  if (ns_prepare_exec (c, sync_fd, &exec_path, &env, err) < 0)
     return -1;
   /* sync_fd is close-on-exec: EOF tells the runtime that exec happened. */
   execve (exec_path, c->process->args, env);

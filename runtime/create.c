@@ -29,6 +29,7 @@ struct create_ctx
   struct oci_config *cfg;
   char *config_text; /* the bytes cfg was parsed from, saved in the state dir */
   struct container_state st;
+  struct ns_lsm lsm; /* the host's enabled LSMs */
   struct cg_handle *cg;
   struct cg_mount *cg_mounts;
   size_t n_cg_mounts;
@@ -278,6 +279,7 @@ static int
 spawn_container (struct create_ctx *c, const struct silo_create_opts *o, silo_error_t *err)
 {
   struct ns_spawn_config sc = {
+    .lsm = c->lsm,
     .cfg = c->cfg,
     .process = c->cfg->process,
     .id = c->id,
@@ -443,6 +445,9 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
 
   if (state_validate_id (c->id, err) < 0 || load_bundle (c, o, err) < 0
       || mode_is_vm (c->g, c->cfg, &vm, err) < 0)
+    return -1;
+  c->lsm = ns_lsm_detect ();
+  if (c->cfg->process && ns_lsm_check (c->cfg, c->cfg->process, c->lsm, vm, err) < 0)
     return -1;
   c->st.id = (char *) c->id;
   c->st.mode = vm ? "vm" : "container";

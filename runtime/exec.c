@@ -142,7 +142,7 @@ spawn_exec (const struct oci_config *cfg, const struct container_state *st,
   struct ns_spawn_config sc = { .cfg = cfg, .process = p, .id = st->id, .exec_fifo_fd = -1,
                                 .console_socket_fd = console_fd,
                                 .preserve_fds = o->preserve_fds,
-                                .join_pid = st->pid };
+                                .join_pid = st->pid, .lsm = ns_lsm_detect () };
   cleanup_close int sync_fd = -1;
   struct cg_handle *h = NULL;
   int *tasks_fds = NULL;
@@ -238,9 +238,10 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
                             silo_status_name (status));
   if (state_load_config (g, st, &cfg, err) < 0)
     return -1;
-  if (build_process (cfg, o, &p, err) < 0)
+  if (build_process (cfg, o, &p, err) < 0
+      || ns_lsm_check (NULL, p, ns_lsm_detect (), state_is_vm (st), err) < 0)
     goto out;
-  if (strcmp (st->mode ? st->mode : "", "vm") == 0)
+  if (state_is_vm (st))
     {
       ret = exec_in_sandbox (g, st, p, o, exit_status, err);
       goto out;

@@ -40,6 +40,8 @@ int state_save_config (const struct silo_global *g, const char *id, const char *
                        silo_error_t *err);
 int state_load_config (const struct silo_global *g, const struct container_state *st,
                        struct oci_config **cfg, silo_error_t *err);
+/* A sandbox-mode container? */
+bool state_is_vm (const struct container_state *st);
 void state_free (struct container_state *st);
 void state_freep (struct container_state **st);
 #define cleanup_state __attribute__ ((cleanup (state_freep)))

@@ -17,12 +17,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static bool
-is_vm (const struct container_state *st)
-{
-  return st->mode && strcmp (st->mode, "vm") == 0;
-}
-
 int
 open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_t *err)
 {
@@ -65,7 +59,7 @@ start_created (const struct silo_global *g, struct container_state *st, silo_err
   int ret;
 
   xasprintf (&fifo, "%s/exec.fifo", dir);
-  if (is_vm (st))
+  if (state_is_vm (st))
     {
       /* for startContainer, as the container process gets it in container mode */
       cleanup_free char *created = state_oci_json (st, "created", false);
@@ -137,7 +131,7 @@ silo_container_kill (const struct silo_global *g, const char *id, int sig, bool 
     return -1;
   if (status == SILO_STOPPED)
     return silo_make_error (err, 0, "container `%s` is not running", id);
-  if (is_vm (st) && !(sig == SIGKILL && all))
+  if (state_is_vm (st) && !(sig == SIGKILL && all))
     {
       cleanup_free char *dir = state_dir (g, id);
       if (status == SILO_CREATED && sig == SIGKILL)

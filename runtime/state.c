@@ -20,6 +20,12 @@ state_dir (const struct silo_global *g, const char *id)
   return p;
 }
 
+bool
+state_is_vm (const struct container_state *st)
+{
+  return st->mode && strcmp (st->mode, "vm") == 0;
+}
+
 int
 state_save_config (const struct silo_global *g, const char *id, const char *text,
                    silo_error_t *err)

@@ -260,3 +260,33 @@ test_masked_path_dangling_symlink_is_ignored () {
   edit_config "$T/b" "c['linux']['maskedPaths'] += ['/etc/dangling', '/etc/secret', '/etc/secret-link']"
   assert_eq "$(run_fg 2>&1 | tr '\n' ' ')" "end "
 }
+
+# LSM labels on a host where AppArmor and SELinux are not enabled: refused
+# before anything is made, in both modes, as runc and crun refuse them
+# (later: they fail in the container's init), never ignored.
+test_lsm_labels_refused_where_not_enabled () {
+  setup sh -c 'echo ran'
+  [ -e /sys/kernel/security/apparmor ] && skip "AppArmor is enabled here"
+  [ -e /sys/fs/selinux/enforce ] && skip "SELinux is enabled here"
+  local field value expr out vm
+  vm="$(dirname "$SILO")/silo-vm --root $T/state"
+  while IFS='|' read -r field expr value; do
+    cp "$T/b/config.json" "$T/config.orig"
+    edit_config "$T/b" "$expr = '$value'"
+    out=$(cd "$T/b" && $S run "$ID" 2>&1) && fail "$field: accepted" && return 1
+    assert_contains "$out" "$field \`$value\`: " || return 1
+    assert_contains "$out" "is not enabled on this host" || return 1
+    assert_nothing_left "$ID" || return 1
+    if command -v runc >/dev/null; then
+      ! (cd "$T/b" && runc --root "$T/runc" run "$ID-runc" >/dev/null 2>&1) \
+        || fail "$field: runc accepts it" || return 1
+    fi
+    out=$(cd "$T/b" && $vm run "$ID-vm" 2>&1) && fail "$field: accepted in sandbox mode" && return 1
+    assert_contains "$out" "is not enabled on this host" || return 1
+    cp "$T/config.orig" "$T/b/config.json"
+  done <<'CASES'
+process.apparmorProfile|c['process']['apparmorProfile']|silo-test-profile
+process.selinuxLabel|c['process']['selinuxLabel']|system_u:system_r:container_t:s0
+linux.mountLabel|c['linux']['mountLabel']|system_u:object_r:container_file_t:s0
+CASES
+}
