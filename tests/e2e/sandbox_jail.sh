@@ -45,11 +45,14 @@ jail_setup () {
   trap '$S delete --force "$ID" >/dev/null 2>&1; rm -rf "$T"' EXIT
 }
 
-# Every host process of the sandbox but the monitor: UML's processes, or the VMM.
+# Every host process of the sandbox but the monitor: UML's processes, or the
+# VMM. Not kernel threads: KVM of Debian's 6.1 starts one per VM
+# (kvm-nx-lpage-recovery) in the VMM's cgroup.
 guest_pids () {
   local monitor=$1 p
   for p in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$p" != "$monitor" ] && grep -qs "/$ID\$" "/proc/$p/cgroup" && echo "$p"
+    [ "$p" != "$monitor" ] && grep -qs "/$ID\$" "/proc/$p/cgroup" \
+      && [ "$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null)" != 2 ] && echo "$p"
   done
 }
 
@@ -123,7 +126,10 @@ for o in / /.. /../../../../../.. /../../../../../../tmp /../../../../../..$m $m
 done
 cat /esc/secret /esc2/secret 2>/dev/null
 try /rootfs
-d=/mnt/x; [ -e \$d/own ] || d=/mnt/x/rootfs # 9p ignores the aname
+# hostfs (UML) mounts the tree again (9p would ignore the aname); on kvm
+# the virtio-9p tag is busy with the agent's mount (one mount per tag), so
+# every mount above was refused and the guest's own root is the rootfs
+d=/; for c in /mnt/x /mnt/x/rootfs; do [ -e \$c/own ] && d=\$c && break; done
 echo \"OWN:\$(cat \$d/own)\"
 echo from-guest > \$d/from-guest
 umount /mnt/x" || return 1
