@@ -232,7 +232,7 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
   if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
     return -1;
   if (status == SILO_STOPPED)
-    return silo_make_error (err, 0, "container `%s` is not running", id);
+    return silo_make_error (err, 0, "`%s`: container not running", id);
   if (status != SILO_RUNNING && status != SILO_CREATED)
     return silo_make_error (err, 0, "container `%s` is %s: cannot exec", id,
                             silo_status_name (status));
@@ -259,7 +259,7 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
       if (init_dying (st))
         {
           silo_error_release (err);
-          ret = silo_make_error (err, 0, "container `%s` is not running", id);
+          ret = silo_make_error (err, 0, "`%s`: container not running", id);
         }
       goto out;
     }

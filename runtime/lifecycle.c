@@ -112,7 +112,7 @@ signal_pid (const struct container_state *st, int sig, silo_error_t *err)
 
   /* The pidfd pins the process we checked, so a reused pid is never hit. */
   if (pidfd < 0 || !pid_alive (st->pid, st->start_time))
-    return silo_make_error (err, 0, "container `%s` is not running", st->id);
+    return silo_make_error (err, 0, "`%s`: container not running", st->id);
   if (sys_pidfd_send_signal (pidfd, sig, NULL, 0) < 0)
     return silo_make_error (err, errno, "kill container `%s`", st->id);
   return 0;
@@ -130,7 +130,7 @@ silo_container_kill (const struct silo_global *g, const char *id, int sig, bool 
   if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
     return -1;
   if (status == SILO_STOPPED)
-    return silo_make_error (err, 0, "container `%s` is not running", id);
+    return silo_make_error (err, 0, "`%s`: container not running", id);
   if (state_is_vm (st) && !(sig == SIGKILL && all))
     {
       cleanup_free char *dir = state_dir (g, id);

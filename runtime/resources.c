@@ -17,7 +17,7 @@ open_container_cgroup (const struct silo_global *g, const char *id, bool live,
   if (state_read (g, id, &st, err) < 0 || state_status (g, st, status, err) < 0)
     return -1;
   if (live && *status == SILO_STOPPED)
-    return silo_make_error (err, 0, "container `%s` is not running", id);
+    return silo_make_error (err, 0, "`%s`: container not running", id);
   if (open_cgroup (st, h, err) < 0)
     return -1;
   if (*h == NULL)

@@ -231,7 +231,8 @@ state_status (const struct silo_global *g, const struct container_state *st,
     }
   xasprintf (&fifo, "%s/exec.fifo", dir);
   *out = access (fifo, F_OK) == 0 ? SILO_CREATED : SILO_RUNNING;
-  if (*out == SILO_RUNNING && open_cgroup (st, &h, err) == 0 && h)
+  /* A created container can be paused too (runc): frozen, it is paused. */
+  if (open_cgroup (st, &h, err) == 0 && h)
     {
       if (cg_is_frozen (h, &frozen, err) == 0 && frozen)
         *out = SILO_PAUSED;
@@ -263,13 +264,14 @@ state_oci_json (const struct container_state *st, const char *status, bool prett
       json_decref (annotations);
       annotations = json_object ();
     }
-  /* The mode chosen (annotation, --sandbox or silo-vm) and the backend that
-     runs it, for engines and people asking which isolation they got. */
-  if (st->mode)
-    json_object_set_new (annotations, "silo.sandbox", json_string (st->mode));
-  if (st->backend)
-    json_object_set_new (annotations, "silo.sandbox.backend", json_string (st->backend));
+  /* The config's annotations as they are (hooks and engines read them).
+     The mode chosen (annotation, --sandbox or silo-vm) and the backend that
+     runs it have fields of their own, beside runc's rootfs/created/owner. */
   json_object_set_new (o, "annotations", annotations);
+  if (st->mode)
+    json_object_set_new (o, "mode", json_string (st->mode));
+  if (st->backend)
+    json_object_set_new (o, "backend", json_string (st->backend));
   text = json_dumps (o, pretty ? JSON_INDENT (2) : JSON_COMPACT);
   json_decref (o);
   if (text == NULL)

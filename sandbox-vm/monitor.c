@@ -245,14 +245,14 @@ on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto
     case PROTO_CTL_KILL:
       if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
         {
-          client_reply (c, PROTO_ERROR, 0, "container is not running");
+          client_reply (c, PROTO_ERROR, 0, "container not running");
           return 0;
         }
       return send_agent (m, PROTO_SIGNAL, PROTO_ID_MAIN, msg->data, msg->len, c, err);
     case PROTO_CTL_EXEC:
       if (m->phase != PHASE_RUNNING || c->exec_id)
         {
-          client_reply (c, PROTO_ERROR, 0, "container is not running");
+          client_reply (c, PROTO_ERROR, 0, "container not running");
           c->closing = true;
           return 0;
         }

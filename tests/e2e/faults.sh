@@ -233,7 +233,7 @@ test_exec_into_dying_container () {
     out=$(cat "$T/exec.out")
     # 137: the exec'd process ran and died with the container.
     if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then
-      [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && case "$out" in *"is not running"*) true ;; *) false ;; esac \
+      [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && case "$out" in *"container not running"*) true ;; *) false ;; esac \
         || bad+=$'\n'"  rc $rc: $out"
     fi
     $S delete -f "$ID-$i" >/dev/null 2>&1
@@ -242,5 +242,5 @@ test_exec_into_dying_container () {
   run_d "$ID-s" || return 1
   $S kill "$ID-s" KILL || return 1
   wait_for is_status "$ID-s" stopped || return 1
-  expect_fail "container \`$ID-s\` is not running" $S exec "$ID-s" true
+  expect_fail "\`$ID-s\`: container not running" $S exec "$ID-s" true
 }

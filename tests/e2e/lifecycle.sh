@@ -26,7 +26,9 @@ test_create_state_start_stopped () {
   ! pid_gone "$pid" || fail "no process $pid" || return 1
   assert_eq "$(state_of "$ID" id)" "$ID" || return 1
   assert_eq "$(state_of "$ID" bundle)" "$T/b" || return 1
-  assert_contains "$($S state "$ID")" '"silo.sandbox": "container"' || return 1
+  # the mode in a field of its own; the annotations are the config's
+  assert_eq "$(state_of "$ID" mode)" container || return 1
+  assert_eq "$(state_of "$ID" annotations)" "{}" || return 1
   $S start "$ID" || return 1
   assert_eq "$(state_of "$ID" status)" running || return 1
   wait_for is_status "$ID" stopped || fail "never stopped: $($S state "$ID")" || return 1
@@ -34,6 +36,32 @@ test_create_state_start_stopped () {
   expect_fail "not created" $S start "$ID" || return 1
   $S delete "$ID" || return 1
   assert_nothing_left "$ID"
+}
+
+# A created container can be paused (runc): its state is then paused, start
+# refuses it in one line, and after resume it is created again and starts.
+test_pause_created_container () {
+  setup sh -c 'echo started'
+  create_c "$ID" || return 1
+  $S pause "$ID" || return 1
+  assert_contains "$($S state "$ID")" '"status": "paused"' || return 1
+  expect_fail "is paused, not created" $S start "$ID" || return 1
+  $S resume "$ID" || return 1
+  assert_contains "$($S state "$ID")" '"status": "created"' || return 1
+  $S start "$ID" || return 1
+  wait_for is_status "$ID" stopped || fail "never ran: $($S state "$ID")" || return 1
+  $S delete "$ID" || fail "delete"
+}
+
+# kill and exec of a stopped container say "container not running",
+# the words containerd matches (kill of a finished task: not found).
+test_not_running_wording () {
+  setup true
+  run_d "$ID" || return 1
+  wait_for is_status "$ID" stopped || return 1
+  expect_fail "container not running" $S kill "$ID" KILL || return 1
+  expect_fail "container not running" $S exec "$ID" true || return 1
+  expect_fail "does not exist" $S kill "$ID-nosuch" KILL
 }
 
 test_delete_running_needs_force () {

@@ -86,9 +86,12 @@ lifecycle_steps () {
   (cd "$d" && "$VM" create "$id" </dev/null >/dev/null 2>&1) || fail "create" || return 1
   out=$("$VM" state "$id")
   assert_contains "$out" '"created"' || return 1
-  # the mode and backend chosen show in the state's annotations
-  assert_contains "$out" '"silo.sandbox": "vm"' || return 1
-  assert_contains "$out" "\"silo.sandbox.backend\": \"$BACKEND\"" || return 1
+  # the mode and backend chosen have fields of their own; the annotations
+  # are the config's (which names the backend here)
+  assert_contains "$out" '"mode": "vm"' || return 1
+  assert_contains "$out" "\"backend\": \"$BACKEND\"" || return 1
+  assert_eq "$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["annotations"])')" \
+    "{'silo.sandbox.backend': '$BACKEND'}" || return 1
   "$VM" start "$id" || fail "start" || return 1
   assert_contains "$("$VM" state "$id")" '"running"' || return 1
   out=$("$VM" exec "$id" sh -c 'echo in-guest; exit 5'); rc=$?
