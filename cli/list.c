@@ -44,8 +44,10 @@ cli_list (const struct silo_global *g, int argc, char **argv)
         quiet = true;
       else if (c == 'f' && (strcmp (optarg, "json") == 0 || strcmp (optarg, "table") == 0))
         json = strcmp (optarg, "json") == 0;
-      else
+      else if (c == 'f')
         return silo_make_error (&err, 0, "list: --format must be table or json"), cli_fail (&err);
+      else
+        return 1; /* getopt said what was wrong */
     }
   if (silo_container_list (g, &l, &n, &err) < 0)
     return cli_fail (&err);
@@ -62,7 +64,7 @@ cli_list (const struct silo_global *g, int argc, char **argv)
         printf ("%-20s %-8d %-8s %-40s %-30s %s\n", l[i].id,
                 l[i].status == SILO_STOPPED ? 0 : l[i].pid, silo_status_name (l[i].status),
                 l[i].bundle ? l[i].bundle : "", l[i].created ? l[i].created : "",
-                l[i].owner && *l[i].owner ? l[i].owner : "root");
+                l[i].owner);
     }
   silo_list_free (l, n);
   return 0;

@@ -342,5 +342,5 @@ main (int argc, char **argv)
         return verbs[i].handler (&g, argc, argv);
       }
   pr_err ("unknown command `%s` (see silo --help)", argv[optind]);
-  return 1;
+  return 3; /* as runc's */
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -282,6 +283,24 @@ silo_container_delete (const struct silo_global *g, const char *id, bool force,
   return destroy_container (g, st, err);
 }
 
+/* The owner `list` shows: the user owning the container's state dir, by
+ * name (runc), its uid when it has none. */
+static char *
+state_dir_owner (int rootfd, const char *id)
+{
+  char buf[4096];
+  struct passwd pw, *found = NULL;
+  struct stat st;
+  char *name;
+
+  if (fstatat (rootfd, id, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return xstrdup ("");
+  if (getpwuid_r (st.st_uid, &pw, buf, sizeof (buf), &found) == 0 && found)
+    return xstrdup (found->pw_name);
+  xasprintf (&name, "#%u", (unsigned) st.st_uid);
+  return name;
+}
+
 int
 silo_container_list (const struct silo_global *g, struct silo_list_entry **out, size_t *n,
                      silo_error_t *err)
@@ -310,7 +329,7 @@ silo_container_list (const struct silo_global *g, struct silo_list_entry **out, 
                                            .status = status,
                                            .bundle = steal_pointer (&st->bundle),
                                            .created = steal_pointer (&st->created),
-                                           .owner = steal_pointer (&st->owner) };
+                                           .owner = state_dir_owner (dirfd (d), de->d_name) };
       state_free (st);
     }
   *out = l;

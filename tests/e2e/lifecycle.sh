@@ -119,7 +119,14 @@ assert l[sys.argv[1]]["status"] == "running", l
 assert l[sys.argv[1]]["pid"] > 0, l
 assert l[sys.argv[1] + "-b"]["status"] == "created", l
 assert l[sys.argv[1]]["bundle"] == sys.argv[2], l
-' "$ID" "$T/b"
+assert l[sys.argv[1]]["owner"] == "root", l
+' "$ID" "$T/b" || return 1
+  # the table names the same owner; a bad flag or command: one error, runc's status
+  echo "$out" | grep -q "^$ID .* root$" || fail "list owner: $out" || return 1
+  out=$($S list --frob 2>&1); rc=$?
+  [ $rc -ne 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] || fail "list --frob ($rc): $out" || return 1
+  $S frobnicate >/dev/null 2>&1; rc=$?
+  assert_eq "$rc" 3 "unknown command"
 }
 
 test_exec_sees_init_and_propagates_status () {
