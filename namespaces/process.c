@@ -193,6 +193,10 @@ ns_prepare_exec (const struct ns_spawn_config *c, int sync_fd, char **exec_path,
   struct ns_seccomp *filter = NULL;
   int ret = -1;
 
+  /* Its own session and process group, as runc gives every process it
+   * starts (a terminal's made it the leader already). */
+  if (setsid () < 0 && errno != EPERM)
+    return silo_make_error (err, errno, "setsid");
   if (limit_fds (c->preserve_fds, err) < 0 || ns_resolve_exec (p, exec_path, env, err) < 0
       || ns_apply_rlimits (p, err) < 0 || ns_lsm_apply_exec (p, c->lsm, err) < 0)
     return -1;

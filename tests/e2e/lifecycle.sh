@@ -64,6 +64,19 @@ test_not_running_wording () {
   expect_fail "does not exist" $S kill "$ID-nosuch" KILL
 }
 
+# The container process and an exec'd one each lead a session and a
+# process group of their own (pid = pgrp = sid), as runc makes them.
+test_processes_lead_their_own_session () {
+  setup sh -c 'echo $$ $(cut -d" " -f5,6 /proc/$$/stat); sleep 100'
+  run_d "$ID" || return 1
+  wait_for grep -q . "$T/run-d.out" || return 1
+  local init ex
+  init=$(head -1 "$T/run-d.out") ex=$($S exec "$ID" sh -c 'echo $$ $(cut -d" " -f5,6 /proc/$$/stat)')
+  assert_eq "$init" "1 1 1" init || return 1
+  set -- $ex
+  [ "$1" -gt 1 ] && [ "$2" = "$1" ] && [ "$3" = "$1" ] || fail "exec: pid pgrp sid = $ex"
+}
+
 test_delete_running_needs_force () {
   setup sleep 100
   run_d "$ID" || return 1
