@@ -1,5 +1,6 @@
 /* silo exec [options] ID [COMMAND ARGS...] */
 #include "cli.h"
+#include "../util/log.h"
 #include "../util/utils.h"
 
 #include <getopt.h>
@@ -19,7 +20,9 @@ enum
   OPT_CONSOLE,
   OPT_PRESERVE,
   OPT_NNP,
-  OPT_IGNORED,
+  OPT_APPARMOR,
+  OPT_LABEL,
+  OPT_CGROUP,
 };
 
 static const struct option exec_opts[] = {
@@ -34,9 +37,9 @@ static const struct option exec_opts[] = {
   { "console-socket", required_argument, NULL, OPT_CONSOLE },
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
   { "no-new-privs", no_argument, NULL, OPT_NNP },
-  { "apparmor", required_argument, NULL, OPT_IGNORED },
-  { "process-label", required_argument, NULL, OPT_IGNORED },
-  { "cgroup", required_argument, NULL, OPT_IGNORED },
+  { "apparmor", required_argument, NULL, OPT_APPARMOR },
+  { "process-label", required_argument, NULL, OPT_LABEL },
+  { "cgroup", required_argument, NULL, OPT_CGROUP },
   { NULL, 0, NULL, 0 },
 };
 
@@ -76,14 +79,24 @@ parse_exec_opt (int c, struct silo_exec_opts *o)
       return 0;
     case OPT_PRESERVE:
       if (parse_long (optarg, &n) < 0 || n < 0 || n > 65536)
-        return -1;
+        {
+          pr_err ("exec --preserve-fds `%s`: want a number from 0 to 65536", optarg);
+          return -1;
+        }
       o->preserve_fds = (int) n;
       return 0;
     case OPT_NNP:
       o->no_new_privs = true;
       return 0;
-    case OPT_IGNORED:
+    case OPT_APPARMOR:
+      o->apparmor = optarg;
       return 0;
+    case OPT_LABEL:
+      o->process_label = optarg;
+      return 0;
+    case OPT_CGROUP:
+      pr_err ("exec --cgroup `%s`: joining a sub-cgroup is not supported yet", optarg);
+      return -1;
     default:
       return -1;
     }

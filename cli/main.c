@@ -275,8 +275,15 @@ parse_global_opt (int c, struct silo_global *g, struct global_parse *gp)
       gp->version = true;
       return 0;
     case OPT_CRIU:
+      /* Only checkpoint and restore use it, and silo has neither yet. */
+      pr_err ("--criu `%s`: silo does not checkpoint or restore containers yet", optarg);
+      return -2; /* said */
     case OPT_ROOTLESS:
-      return 0; /* accepted for runc compatibility; nothing to configure */
+      /* runc's default is auto (detect); false is what silo does. */
+      if (strcmp (optarg, "auto") == 0 || strcmp (optarg, "false") == 0)
+        return 0;
+      pr_err ("--rootless `%s`: rootless mode is not supported yet (auto or false)", optarg);
+      return -2;
     default:
       return -1;
     }
@@ -304,11 +311,11 @@ main (int argc, char **argv)
         }
       if (c == 'v')
         c = OPT_VERSION;
-      if (parse_global_opt (c, &g, &gp) < 0)
-        {
-          fprintf (stderr, "silo: invalid global option `%s`\n", argv[optind - 1]);
-          return 1;
-        }
+      int r = parse_global_opt (c, &g, &gp);
+      if (r == -1)
+        fprintf (stderr, "silo: invalid global option `%s`\n", argv[optind - 1]);
+      if (r < 0)
+        return 1;
     }
   if (log_init (gp.log_path, gp.json, g.debug) < 0)
     {

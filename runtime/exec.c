@@ -98,6 +98,16 @@ build_process (const struct oci_config *cfg, const struct silo_exec_opts *o,
   p->terminal = o->tty;
   p->console_height = p->console_width = 0;
   p->no_new_privileges = cfg->process->no_new_privileges || o->no_new_privs;
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
   *out = p;
   for (size_t i = 0; o->env && o->env[i]; i++)
     set_env (p, o->env[i]);

@@ -50,6 +50,8 @@ struct silo_exec_opts
   const char *pid_file;
   const char *console_socket;
   int preserve_fds;
+  const char *apparmor;       /* --apparmor: process.apparmorProfile */
+  const char *process_label;  /* --process-label: process.selinuxLabel */
 };
 
 enum silo_status

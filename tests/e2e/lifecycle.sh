@@ -77,6 +77,21 @@ test_processes_lead_their_own_session () {
   [ "$1" -gt 1 ] && [ "$2" = "$1" ] && [ "$3" = "$1" ] || fail "exec: pid pgrp sid = $ex"
 }
 
+# Flags silo cannot honour are refused in one line, never accepted and
+# ignored; exec's --apparmor/--process-label set the process's labels
+# (refused here, where neither LSM is enabled).
+test_unsupported_flags_refused () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  expect_fail "--criu \`/usr/sbin/criu\`: silo does not checkpoint" $S --criu /usr/sbin/criu list || return 1
+  expect_fail "--rootless \`true\`: rootless mode is not supported" $S --rootless true list || return 1
+  $S --rootless false list >/dev/null || fail "--rootless false" || return 1
+  expect_fail "exec --cgroup \`sub\`" $S exec --cgroup sub "$ID" true || return 1
+  [ -e /sys/kernel/security/apparmor ] || [ -e /sys/fs/selinux/enforce ] && return 0
+  expect_fail "process.apparmorProfile \`p\`: AppArmor is not enabled" $S exec --apparmor p "$ID" true || return 1
+  expect_fail "process.selinuxLabel \`l\`: SELinux is not enabled" $S exec --process-label l "$ID" true
+}
+
 test_delete_running_needs_force () {
   setup sleep 100
   run_d "$ID" || return 1
