@@ -92,6 +92,23 @@ test_unsupported_flags_refused () {
   expect_fail "process.selinuxLabel \`l\`: SELinux is not enabled" $S exec --process-label l "$ID" true
 }
 
+# ps passes its arguments to ps(1) (default -ef) and keeps the header and
+# the container's rows, found under the PID column, as runc does.
+test_ps_arguments () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  local out
+  out=$($S ps "$ID" -- -o user,pid,args) || fail "ps: $out" || return 1
+  assert_eq "$(echo "$out" | head -1 | tr -s ' ')" "USER PID COMMAND" || return 1
+  assert_eq "$(echo "$out" | sed 1d | awk '{print $1, $3, $4}')" "root sleep 100" || return 1
+  assert_eq "$(echo "$out" | sed 1d | awk '{print $2}')" "$(cpid)" || return 1
+  out=$($S ps "$ID")
+  assert_contains "$(echo "$out" | head -1)" "UID" || return 1
+  assert_eq "$(echo "$out" | sed 1d | wc -l)" 1 || return 1
+  expect_fail "ps arguments need --format table" $S ps --format json "$ID" -- -o pid || return 1
+  expect_fail "--format must be table or json" $S ps --format yaml "$ID"
+}
+
 test_delete_running_needs_force () {
   setup sleep 100
   run_d "$ID" || return 1
