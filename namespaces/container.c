@@ -34,6 +34,15 @@ make_cwd (int rootfd, const struct oci_process *p, silo_error_t *err)
 }
 
 static int
+set_propagation (const struct oci_config *cfg, const char *path, silo_error_t *err)
+{
+  if (mount (NULL, path, NULL, cfg->linux_.rootfs_propagation_flags, NULL) < 0)
+    return silo_make_error (err, errno, "linux.rootfsPropagation: `%s`",
+                            cfg->linux_.rootfs_propagation);
+  return 0;
+}
+
+static int
 prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
 {
   const struct oci_config *cfg = c->cfg;
@@ -45,9 +54,9 @@ prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
     return silo_make_error (err, errno, "make / rslave");
   if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return silo_make_error (err, errno, "bind rootfs `%s`", c->rootfs);
-  if (prop && mount (NULL, c->rootfs, NULL, prop, NULL) < 0)
-    return silo_make_error (err, errno, "linux.rootfsPropagation: `%s`",
-                            cfg->linux_.rootfs_propagation);
+  /* Shared waits for the pivot: pivot_root refuses a shared new root. */
+  if (prop && !(prop & MS_SHARED) && set_propagation (cfg, c->rootfs, err) < 0)
+    return -1;
   rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return silo_make_error (err, errno, "open rootfs `%s`", c->rootfs);
@@ -204,6 +213,8 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
       < 0)
     return -1;
   if (ns_pivot (c->rootfs, c->no_pivot, err) < 0)
+    return -1;
+  if ((cfg->linux_.rootfs_propagation_flags & MS_SHARED) && set_propagation (cfg, "/", err) < 0)
     return -1;
   if (c->process->terminal && ns_setup_console (c->console_socket_fd, c->process, true, err) < 0)
     return -1;

@@ -290,3 +290,19 @@ process.selinuxLabel|c['process']['selinuxLabel']|system_u:system_r:container_t:
 linux.mountLabel|c['linux']['mountLabel']|system_u:object_r:container_file_t:s0
 CASES
 }
+
+# linux.rootfsPropagation: every value runs (shared failed in pivot_root),
+# and the container's root mount carries it, as crun gives it.
+test_rootfs_propagation_values () {
+  setup sh -c 'awk '"'"'$5 == "/"'"'"' /proc/self/mountinfo | tail -1'
+  local v out
+  for v in shared slave private unbindable; do
+    edit_config "$T/b" "c['linux']['rootfsPropagation'] = '$v'"
+    out=$(cd "$T/b" && $S run "$ID-$v" 2>&1) || fail "$v: $out" || return 1
+    case "$v" in
+      shared) assert_contains "$out" " shared:" "$v" || return 1 ;;
+      unbindable) assert_contains "$out" " unbindable " "$v" || return 1 ;;
+      *) case "$out" in *" shared:"*) fail "$v: root is shared: $out"; return 1 ;; esac ;;
+    esac
+  done
+}
