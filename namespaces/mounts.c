@@ -344,6 +344,39 @@ copy_tree (int src, int dst, silo_error_t *err)
   return 0;
 }
 
+/* A tmpfs given no mode= takes the mode of the directory it covers (runc). */
+static bool
+keeps_covered_mode (const struct oci_mount *m)
+{
+  const char *d = m->data;
+
+  if (m->is_bind || m->type == NULL || strcmp (m->type, "tmpfs") != 0)
+    return false;
+  for (const char *p = d ? strstr (d, "mode=") : NULL; p; p = strstr (p + 1, "mode="))
+    if (p == d || p[-1] == ',')
+      return false;
+  return true;
+}
+
+/* mode= of the covered directory (fd) first, the config's options after:
+ * a mode= there wins, as in runc. */
+static int
+mount_tmpfs_with_mode (const struct oci_mount *m, int fd, const char *target, silo_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  struct oci_mount with_mode = *m;
+  struct stat st;
+
+  if (fstat (fd, &st) < 0)
+    return silo_make_error (err, errno, "mount on `%s`: stat", m->destination);
+  if (m->data && *m->data)
+    xasprintf (&data, "mode=%04o,%s", (unsigned) (st.st_mode & 07777), m->data);
+  else
+    xasprintf (&data, "mode=%04o", (unsigned) (st.st_mode & 07777));
+  with_mode.data = data;
+  return mount_fs (&with_mode, target, err);
+}
+
 static int
 do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, size_t n_cg,
               silo_error_t *err)
@@ -364,6 +397,8 @@ do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, 
     ret = mount_cgroup (rootfd, m, target, cg, n_cg, err);
   else if (m->type == NULL)
     ret = silo_make_error (err, 0, "mount on `%s`: missing type", m->destination);
+  else if (keeps_covered_mode (m))
+    ret = mount_tmpfs_with_mode (m, fd, target, err);
   else
     ret = mount_fs (m, target, err);
   if (ret < 0)
@@ -374,15 +409,15 @@ do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, 
   top = reopen_top (rootfd, m->destination, top_path, err);
   if (top < 0)
     return -1;
-  /* fd still names the directory the tmpfs now covers; like runc, the
-   * tmpfs takes its mode too. */
+  if (m->tmpcopyup && !m->is_bind && ret == 0 && copy_tree (fd, top, err) < 0)
+    return silo_error_wrap (err, "mount on `%s`", m->destination);
+  /* fd still names the directory the tmpfs now covers: like runc, the
+   * tmpfs takes its mode after a copy-up too. */
   if (m->tmpcopyup && !m->is_bind && ret == 0)
     {
       struct stat st;
-      if (copy_tree (fd, top, err) < 0)
-        return silo_error_wrap (err, "mount on `%s`", m->destination);
       if (fstat (fd, &st) < 0 || chmod (top_path, st.st_mode & 07777) < 0)
-        return silo_make_error (err, errno, "tmpcopyup: chmod `%s`", m->destination);
+        return silo_make_error (err, errno, "mount on `%s`: chmod", m->destination);
     }
   /* Bind mounts take their flags (ro, nosuid, ...) only on a remount. */
   if ((m->is_bind || ret == 1) && remount_bind (top_path, m->flags, m->clear_flags, err) < 0)
