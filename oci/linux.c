@@ -90,6 +90,19 @@ parse_idmaps (struct oci_ctx *c, json_t *lnx, const char *base, const char *key,
   return oci_for_each (c, lnx, base, key, idmap_elem, &v);
 }
 
+/* "/dev/foo/" names /dev/foo (runc cleans the path); "/" names no node. */
+static int
+clean_device_path (struct oci_ctx *c, const char *tpath, char *p)
+{
+  size_t n = strlen (p);
+
+  while (n > 1 && p[n - 1] == '/')
+    p[--n] = '\0';
+  if (strcmp (p, "/") == 0)
+    return oci_fail (c, tpath, "\"/\" is not a device path");
+  return 0;
+}
+
 static int
 device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
 {
@@ -107,6 +120,8 @@ device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
   oci_path_key (tpath, path, "path");
   if (ret == 0)
     ret = oci_check_abs_path (c, tpath, d->path);
+  if (ret == 0)
+    ret = clean_device_path (c, tpath, d->path);
   if (ret == 0)
     ret = oci_get_string (c, o, path, "type", true, &type);
   if (ret < 0)

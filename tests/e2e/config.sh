@@ -139,6 +139,17 @@ test_linux_devices_adds_a_device () {
 7:0 666 0:0 block special file"
 }
 
+# A device path with trailing slashes names the node without them (runc
+# cleans it); "/" is refused.
+test_device_path_trailing_slash () {
+  setup stat -c '%t:%T %F' /dev/mydev
+  edit_config "$T/b" "c['linux']['devices'] = [{'path': '/dev/mydev//', 'type': 'c', 'major': 1, 'minor': 5}]"
+  assert_eq "$(run_fg)" "1:5 character special file" || return 1
+  edit_config "$T/b" "c['linux']['devices'] = [{'path': '//', 'type': 'c', 'major': 1, 'minor': 5}]"
+  (cd "$T/b" && expect_fail 'linux.devices[0].path: "/" is not a device path' $S run "$ID") || return 1
+  assert_nothing_left "$ID"
+}
+
 test_default_namespaces_are_new () {
   setup sleep 100
   run_d "$ID" || return 1
