@@ -74,10 +74,8 @@ jail_seccomp (silo_error_t *err)
  * capabilities of the jail's user namespace: they act on the files of the
  * jail's tree and on nothing the host's namespaces own. */
 static int
-drop_caps (silo_error_t *err)
+drop_caps_but (const cap_value_t *keep, size_t n, silo_error_t *err)
 {
-  static const cap_value_t keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
-                                      CAP_FOWNER, CAP_FSETID };
   cap_t caps;
   int c, ret;
 
@@ -85,14 +83,17 @@ drop_caps (silo_error_t *err)
     {
       size_t i;
       bool kept = false;
-      for (i = 0; i < ARRAY_SIZE (keep); i++)
+      for (i = 0; i < n; i++)
         kept |= keep[i] == c;
       if (!kept && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
         return silo_make_error (err, errno, "drop capability %d", c);
     }
   caps = cap_init ();
-  cap_set_flag (caps, CAP_EFFECTIVE, ARRAY_SIZE (keep), keep, CAP_SET);
-  cap_set_flag (caps, CAP_PERMITTED, ARRAY_SIZE (keep), keep, CAP_SET);
+  if (n > 0)
+    {
+      cap_set_flag (caps, CAP_EFFECTIVE, (int) n, keep, CAP_SET);
+      cap_set_flag (caps, CAP_PERMITTED, (int) n, keep, CAP_SET);
+    }
   ret = cap_set_proc (caps);
   cap_free (caps);
   if (ret < 0)
@@ -100,6 +101,22 @@ drop_caps (silo_error_t *err)
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return silo_make_error (err, errno, "prctl NO_NEW_PRIVS");
   return 0;
+}
+
+static int
+drop_caps (silo_error_t *err)
+{
+  static const cap_value_t keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+                                      CAP_FOWNER, CAP_FSETID };
+  return drop_caps_but (keep, ARRAY_SIZE (keep), err);
+}
+
+int
+sandbox_jail_monitor (silo_error_t *err)
+{
+  if (drop_caps_but (NULL, 0, err) < 0)
+    return silo_error_wrap (err, "monitor");
+  return jail_seccomp (err);
 }
 
 /* Nothing the monitor set up for itself (blocked signals for its signalfd,

@@ -58,6 +58,12 @@ int sandbox_jail_release (pid_t pid, int sync_fd, silo_error_t *err);
 /* Child: confine the calling process as described above. Closes sync_fd. */
 int sandbox_jail_enter (const struct jail_spec *spec, int sync_fd, silo_error_t *err);
 
+/* The monitor, once its guest runs: what it does from then on (relay the
+ * agent's channel and its clients, signal and reap its children, write its
+ * log) needs no privilege, so it keeps none: every capability dropped,
+ * bounding set included, no_new_privs, and the jail's seccomp filter. */
+int sandbox_jail_monitor (silo_error_t *err);
+
 /* The interpreter and libraries exe needs (host paths, NULL-terminated). */
 int jail_elf_deps (const char *exe, char ***paths, silo_error_t *err);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../cgroups/cgroups.h"
+#include "jail.h"
 #include "../util/utils.h"
 #include "monitor.h"
 
@@ -191,7 +192,8 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
     return silo_error_wrap (err, "sandbox guest tree");
   if (listen_control (m, err) < 0 || open_log (m, err) < 0)
     return -1;
-  if (ops->launch (m->req, guest_dir, mem, m->log_fd, &m->guest, &m->chan, err) < 0)
+  if (ops->launch (m->req, guest_dir, mem, m->log_fd, &m->guest, &m->chan, err) < 0
+      || sandbox_jail_monitor (err) < 0)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
   proto_outq_init (&m->out, m->chan, PROTO_WINDOW);

@@ -1,8 +1,9 @@
 # The host-side processes of a sandbox (issue 11): the guest process (UML's
 # process tree, or the VMM) is pivoted into a jail that holds the guest tree
 # and little else, in a user namespace of its own, with no_new_privs, a
-# seccomp filter and only the file capabilities hostfs/9p need; a guest
-# root with every capability reaches no host file outside its tree.
+# seccomp filter and only the file capabilities hostfs/9p need; the monitor
+# keeps no capability once the guest runs; a guest root with every
+# capability reaches no host file outside its tree.
 # SILO_TEST_SANDBOX_BACKEND=uml (default) or kvm, as sandbox_vm.sh.
 VM=${SILO}-vm
 [ -x "$VM" ] || VM="$(dirname "$SILO")/silo-vm"
@@ -90,6 +91,15 @@ test_guest_processes_are_confined () {
     [ $((sigign & (1 << 12 | 1 << 20 | 1 << 21))) -eq 0 ] || fail "$p ignores $sigign" || return 1
     [ $((sigblk & (1 << 16 | 1 << 14))) -eq 0 ] || fail "$p blocks $sigblk" || return 1
   done
+  # the monitor, once the guest runs: no capability at all, no_new_privs,
+  # the same seccomp filter
+  st=/proc/$monitor/status
+  assert_eq "$(awk '/^Seccomp:/ {print $2}' $st)" "2" "Seccomp of the monitor" || return 1
+  assert_eq "$(awk '/^NoNewPrivs:/ {print $2}' $st)" "1" "NoNewPrivs of the monitor" || return 1
+  assert_eq "$(awk '/^CapEff:/ {print $2}' $st)" "0000000000000000" "CapEff of the monitor" || return 1
+  assert_eq "$(awk '/^CapBnd:/ {print $2}' $st)" "0000000000000000" "CapBnd of the monitor" || return 1
+  # and it still serves: exec, kill
+  assert_eq "$($S exec "$ID" echo served)" "served" "exec after the monitor dropped its privileges"
 }
 
 # The guest's mount of the host side of its share: hostfs (UML) takes a
