@@ -73,7 +73,9 @@ prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
 static bool
 needs_state (const struct oci_config *cfg)
 {
-  return cfg->hooks[OCI_HOOK_PRESTART].len || cfg->hooks[OCI_HOOK_CREATE_RUNTIME].len
+  /* The runtime acts at that point: hooks, and linux.netDevices. */
+  return cfg->linux_.n_net_devices || cfg->hooks[OCI_HOOK_PRESTART].len
+         || cfg->hooks[OCI_HOOK_CREATE_RUNTIME].len
          || cfg->hooks[OCI_HOOK_CREATE_CONTAINER].len || cfg->hooks[OCI_HOOK_START_CONTAINER].len;
 }
 

@@ -112,6 +112,11 @@ int ns_create_devices (int rootfd, const struct oci_config *cfg, bool in_userns,
 /* --- network (namespaces/net.c), also the sandbox guest's --- */
 /* Bring lo up in the caller's network namespace, over netlink. */
 int ns_loopback_up (silo_error_t *err);
+/* Runtime side, once pid has its network namespace: move each of
+ * linux.netDevices into it, renamed, with its addresses and up state; a
+ * device whose checks fail (none on the host, name taken) stays where it
+ * was. */
+int ns_move_net_devices (pid_t pid, const struct oci_linux *l, silo_error_t *err);
 
 /* --- the container process (namespaces/spawn.c, namespaces/process.c) --- */
 #include "../cgroups/cgroups.h"

@@ -163,6 +163,60 @@ parse_time_offset (struct oci_ctx *c, json_t *to, const char *base, const char *
   return ret;
 }
 
+/* An interface name the kernel takes: 1 to IFNAMSIZ-1 bytes, no '/', no
+ * blank, not "." or "..". */
+static int
+check_ifname (struct oci_ctx *c, const char *path, const char *name)
+{
+  size_t n = strlen (name);
+
+  if (n == 0 || n >= 16 || strcmp (name, ".") == 0 || strcmp (name, "..") == 0
+      || strpbrk (name, "/: \t\n") != NULL)
+    return oci_fail (c, path, "\"%.64s\" is not an interface name", name);
+  return 0;
+}
+
+static int
+parse_net_devices (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
+{
+  char path[OCI_PATH_LEN], dpath[OCI_PATH_LEN];
+  json_t *devs = NULL, *v;
+  const char *key;
+  int ret;
+
+  ret = oci_get_object (c, lnx, base, "netDevices", false, &devs);
+  if (ret < 0 || devs == NULL)
+    return ret;
+  oci_path_key (path, base, "netDevices");
+  l->net_devices = xmalloc0 ((json_object_size (devs) + 1) * sizeof (*l->net_devices));
+  json_object_foreach (devs, key, v)
+    {
+      struct oci_net_device *d = &l->net_devices[l->n_net_devices++];
+      d->host_name = xstrdup (key);
+      oci_path_key (dpath, path, key);
+      if (!json_is_object (v))
+        return oci_fail (c, dpath, "must be an object");
+      ret = check_ifname (c, dpath, key);
+      if (ret == 0)
+        ret = oci_get_string (c, v, dpath, "name", false, &d->name);
+      if (ret == 0 && d->name == NULL)
+        d->name = xstrdup (key);
+      if (ret == 0)
+        {
+          char npath[OCI_PATH_LEN];
+          oci_path_key (npath, dpath, "name");
+          ret = check_ifname (c, npath, d->name);
+        }
+      for (size_t i = 0; ret == 0 && i + 1 < l->n_net_devices; i++)
+        if (strcmp (l->net_devices[i].name, d->name) == 0)
+          ret = oci_fail (c, dpath, "\"%s\" is also the name of \"%s\" in the container",
+                          d->name, l->net_devices[i].host_name);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
 static int
 parse_time_offsets (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
 {
@@ -276,6 +330,8 @@ oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_li
   if (ret == 0)
     ret = parse_time_offsets (c, lnx, base, l);
   if (ret == 0)
+    ret = parse_net_devices (c, lnx, base, l);
+  if (ret == 0)
     ret = parse_sub_objects (c, lnx, base, l);
   return ret;
 }
@@ -293,6 +349,12 @@ oci_linux_free (struct oci_linux *l)
   for (i = 0; i < l->n_devices; i++)
     free (l->devices[i].path);
   free (l->devices);
+  for (i = 0; i < l->n_net_devices; i++)
+    {
+      free (l->net_devices[i].host_name);
+      free (l->net_devices[i].name);
+    }
+  free (l->net_devices);
   free (l->cgroups_path);
   oci_resources_free (l->resources);
   free (l->rootfs_propagation);

@@ -254,6 +254,14 @@ struct oci_seccomp
   size_t n_rules;
 };
 
+/* linux.netDevices: the host interface host_name moves into the
+ * container's network namespace as name (host_name when not given). */
+struct oci_net_device
+{
+  char *host_name;
+  char *name;
+};
+
 struct oci_linux
 {
   struct oci_namespace *namespaces;
@@ -276,6 +284,8 @@ struct oci_linux
     bool set;
     int64_t monotonic_secs, monotonic_nanosecs, boottime_secs, boottime_nanosecs;
   } time_offsets;
+  struct oci_net_device *net_devices; /* linux.netDevices (runtime-spec 1.3) */
+  size_t n_net_devices;
 };
 
 struct oci_config

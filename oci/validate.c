@@ -139,6 +139,12 @@ oci_validate_config (struct oci_ctx *c, struct oci_config *cfg)
       return -1;
   if (check_time_offsets (c, cfg) < 0)
     return -1;
+  if (cfg->linux_.n_net_devices)
+    {
+      const struct oci_namespace *ns = oci_config_namespace (cfg, CLONE_NEWNET);
+      if (ns == NULL)
+        return oci_fail (c, "linux.netDevices", "needs a network namespace in linux.namespaces");
+    }
   if (cfg->hostname && *cfg->hostname && !oci_config_namespace (cfg, CLONE_NEWUTS))
     return oci_fail (c, "hostname", "needs a UTS namespace in linux.namespaces");
   if (cfg->domainname && *cfg->domainname && !oci_config_namespace (cfg, CLONE_NEWUTS))

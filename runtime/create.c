@@ -251,7 +251,9 @@ drive_setup (struct create_ctx *c, silo_error_t *err)
           {
             cleanup_free char *s = creating_state (c);
             cleanup_free char *created = state_oci_json (&c->st, "created", false);
-            ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_PRESTART], s, "prestart", err);
+            ret = ns_move_net_devices (c->st.pid, &c->cfg->linux_, err);
+            if (ret == 0)
+              ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_PRESTART], s, "prestart", err);
             if (ret == 0)
               ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err);
             if (ret == 0
@@ -446,6 +448,8 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
   if (state_validate_id (c->id, err) < 0 || load_bundle (c, o, err) < 0
       || mode_is_vm (c->g, c->cfg, &vm, err) < 0)
     return -1;
+  if (vm && c->cfg->linux_.n_net_devices)
+    return silo_make_error (err, 0, "linux.netDevices: not supported in sandbox mode yet");
   c->lsm = ns_lsm_detect ();
   if (c->cfg->process && ns_lsm_check (c->cfg, c->cfg->process, c->lsm, vm, err) < 0)
     return -1;

@@ -261,6 +261,7 @@ assert "SCMP_ACT_ERRNO" in f["linux"]["seccomp"]["actions"], f
 caps = f["linux"]["capabilities"]
 assert isinstance(caps, list) and "CAP_SYS_ADMIN" in caps and "CAP_CHOWN" in caps, caps
 assert all(c.startswith("CAP_") and c.isupper() for c in caps), caps
+assert f["linux"]["netDevices"]["enabled"] is True, f
 a = f["annotations"]
 assert a["io.github.seccomp.libseccomp.version"].count(".") == 2, a
 for k in ("silo.sandbox", "silo.sandbox.backend", "silo.vm.kernel", "silo.sandbox.ready_timeout"):
