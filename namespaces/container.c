@@ -139,20 +139,26 @@ set_oom_score (const struct oci_process *p, silo_error_t *err)
   return 0;
 }
 
-/* Block until `silo start` opens the fifo for reading. */
+/* Block until `silo start` opens the fifo for reading. The writing end
+ * stays open until exec closes it (close-on-exec): `silo start` waits for
+ * that EOF, so poststart runs after startContainer and the exec, as the
+ * runtime-spec orders them. */
 static int
 wait_for_start (int fifo_fd, silo_error_t *err)
 {
   char path[64];
-  cleanup_close int fd = -1;
+  int fd;
 
   ns_fd_path (fifo_fd, path);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return silo_make_error (err, errno, "open exec fifo");
   if (write_all (fd, "0", 1) < 0)
-    return silo_make_error (err, errno, "write exec fifo");
-  return 0;
+    {
+      close (fd);
+      return silo_make_error (err, errno, "write exec fifo");
+    }
+  return 0; /* fd: left open on purpose */
 }
 
 /* Past READY the runtime that created us is gone: failures can only be

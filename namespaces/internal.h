@@ -11,14 +11,9 @@
 /* "/proc/self/fd/N" for mounting on an fd opened by ns_open_in_root. */
 void ns_fd_path (int fd, char buf[static 64]);
 
-/* Mount every entry of config.json mounts[] under the rootfs. */
-int ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
-                  const struct cg_mount *cg_mounts, size_t n_cg_mounts, silo_error_t *err);
 /* Flags a bind mount must keep on remount (locked in a user namespace). */
 unsigned long ns_mount_locked_flags (const char *path);
 
-/* After pivot: masked and read-only paths, sysctl, read-only root. */
-int ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err);
 int ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err);
 
 /* Final steps before exec, shared by create and exec. *env is the

@@ -54,6 +54,16 @@ int ns_hooks_run_in (pid_t pid, const struct oci_hook_list *hooks, const char *s
 int ns_open_in_root (int rootfd, const char *path, bool create, bool as_file,
                      silo_error_t *err);
 
+struct cg_mount;
+/* Mount every entry of config.json mounts[] below rootfd (the rootfs),
+ * resolving each destination inside it. A "cgroup" mount binds cg_mounts
+ * (one entry named "" for a v2 tree, else one per v1 hierarchy). Also the
+ * sandbox guest's, with its bind sources rewritten to the guest's share. */
+int ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
+                  const struct cg_mount *cg_mounts, size_t n_cg_mounts, silo_error_t *err);
+/* After pivot: sysctl, masked and read-only paths, read-only root. */
+int ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err);
+
 /* --- the program (namespaces/process.c) --- */
 /* In the container's root, before the credentials change: chdir to
  * process.cwd (refused unless inside the root), resolve args[0] in the

@@ -27,12 +27,14 @@ open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_
   return cg_open (st->cgroup_path, h, err);
 }
 
-/* Wait until the fifo shows the container process has passed it; give up
- * if that process dies first. */
+/* Wait until the fifo shows the container process has passed it (its
+ * byte), then until it has exec'd (EOF: its writing end is close-on-exec)
+ * or died; give up if it dies before passing. */
 static int
 release_fifo (const struct container_state *st, const char *fifo, silo_error_t *err)
 {
   cleanup_close int fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  bool passed = false;
   char c;
 
   if (fd < 0)
@@ -41,12 +43,17 @@ release_fifo (const struct container_state *st, const char *fifo, silo_error_t *
     {
       struct pollfd p = { .fd = fd, .events = POLLIN };
       int r = poll (&p, 1, 100);
-      if (r > 0 && read (fd, &c, 1) == 1)
+      ssize_t n = r > 0 ? read (fd, &c, 1) : -1;
+      if (n == 1)
+        passed = true;
+      else if (n == 0 && passed)
         return 0;
       if (r < 0 && errno != EINTR)
         return silo_make_error (err, errno, "poll exec fifo");
       if (!pid_alive (st->pid, st->start_time))
-        return silo_make_error (err, 0, "container `%s`: process exited before start", st->id);
+        return passed ? 0
+                      : silo_make_error (err, 0, "container `%s`: process exited before start",
+                                         st->id);
     }
 }
 

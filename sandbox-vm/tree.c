@@ -2,7 +2,7 @@
  * nothing of it is visible on the host or outlives the monitor:
  *   <state_dir>/guest/          private tmpfs; the guest's root (UML) or share
  *     init                      the agent
- *     dev proc share            mount points the agent uses
+ *     dev proc share cgroup     mount points the agent uses
  *     rootfs/                   bind of the container root (ro if root.readonly)
  *     binds/N                   bind of mounts[N].source for every bind mount
  * Only this tree is reachable from the guest's hostfs/9p mounts. */
@@ -93,7 +93,7 @@ bind_sources (const struct sandbox_request *req, const char *dir, silo_error_t *
 int
 sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err)
 {
-  static const char *const dirs[] = { "dev", "proc", "share" };
+  static const char *const dirs[] = { "dev", "proc", "share", "cgroup" };
   cleanup_free char *dir = NULL, *path = NULL;
   size_t i;
 

@@ -1,7 +1,9 @@
 /* Guest-side setup: the agent as /init mounts the share from the host (the
- * monitor's guest tree: rootfs/ and binds/N); the container's main process,
- * in its own mount and PID namespaces, mounts the config's mounts, devices,
- * masked and read-only paths, sets the hostname, and pivots into the rootfs. */
+ * monitor's guest tree: rootfs/ and binds/N) and the guest's cgroup2 tree;
+ * the container's main process, in its own mount and PID namespaces, mounts
+ * the config's mounts and devices with container mode's code, sets the
+ * hostname, pivots into the rootfs, then applies sysctl, masked and
+ * read-only paths and the read-only root, again with container mode's code. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -19,6 +21,9 @@
 
 #define SHARE "/share"
 #define ROOT SHARE "/rootfs"
+/* The guest's cgroup2 tree, mounted once by the agent; a container's
+ * "cgroup" mount binds it. */
+#define GUEST_CGROUP "/cgroup"
 
 /* pivot_root needs a root with a parent mount, which the initramfs (the
  * kvm guest's root) is not: move the root onto a bind mount of itself,
@@ -54,6 +59,9 @@ agent_guest_early (silo_error_t *err)
     return silo_make_error (err, errno, "mount devtmpfs on /dev");
   if (mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
     return silo_make_error (err, errno, "mount proc on /proc");
+  if ((mkdir (GUEST_CGROUP, 0755) < 0 && errno != EEXIST)
+      || mount ("cgroup2", GUEST_CGROUP, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+    return silo_make_error (err, errno, "mount cgroup2 on " GUEST_CGROUP);
   return 0;
 }
 
@@ -73,114 +81,44 @@ mount_share (const char *fs_type, silo_error_t *err)
   return 0;
 }
 
-/* Make the mount point: a directory, or an empty file for a file bind. */
-static int
-make_target (const char *path, bool as_file, silo_error_t *err)
-{
-  cleanup_free char *dir = xstrdup (path);
-  char *slash = strrchr (dir, '/');
-  int fd;
-
-  if (!as_file)
-    return mkdir_p (path, 0755, err);
-  if (slash && slash != dir)
-    {
-      *slash = '\0';
-      if (mkdir_p (dir, 0755, err) < 0)
-        return -1;
-    }
-  fd = open (path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0 && errno != EISDIR)
-    return silo_make_error (err, errno, "create mount point `%s`", path);
-  if (fd >= 0)
-    close (fd);
-  return 0;
-}
-
-static int
-bind_ro (const char *src, const char *dst, unsigned long flags, silo_error_t *err)
-{
-  if (mount (src, dst, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
-    return silo_make_error (err, errno, "bind `%s` on `%s`", src, dst);
-  flags &= MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_RELATIME;
-  if (flags && mount (NULL, dst, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
-    return silo_make_error (err, errno, "remount `%s`", dst);
-  return 0;
-}
-
-static int
-do_mount (const struct oci_mount *m, size_t idx, silo_error_t *err)
-{
-  cleanup_free char *dst = NULL, *src = NULL;
-  const char *type = m->type;
-  unsigned long flags = m->flags & ~(MS_BIND | MS_REC);
-  struct stat st;
-
-  xasprintf (&dst, ROOT "%s", m->destination);
-  if (m->is_bind)
-    {
-      xasprintf (&src, SHARE "/binds/%zu", idx);
-      if (stat (src, &st) < 0)
-        return silo_make_error (err, errno, "mounts[%zu]: bind source", idx);
-      if (make_target (dst, !S_ISDIR (st.st_mode), err) < 0)
-        return -1;
-      return bind_ro (src, dst, m->flags, err);
-    }
-  if (make_target (dst, false, err) < 0)
-    return -1;
-  if (type && (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0))
-    type = "cgroup2"; /* the guest's own hierarchy */
-  if (mount (m->source ? m->source : type, dst, type, flags, m->data) < 0)
-    return silo_make_error (err, errno, "mounts[%zu]: mount %s on `%s`", idx,
-                            type ? type : "(none)", m->destination);
-  return 0;
-}
-
-static int
-mask_paths (const struct oci_config *cfg, silo_error_t *err)
-{
-  char **p;
-  cleanup_free char *path = NULL;
-  struct stat st;
-
-  for (p = cfg->linux_.masked_paths; p && *p; p++)
-    {
-      free (path);
-      xasprintf (&path, ROOT "%s", *p);
-      if (stat (path, &st) < 0)
-        continue; /* nothing to mask */
-      if (S_ISDIR (st.st_mode) ? mount ("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0
-                               : mount (ROOT "/dev/null", path, NULL, MS_BIND, NULL) < 0)
-        return silo_make_error (err, errno, "mask `%s`", *p);
-    }
-  for (p = cfg->linux_.readonly_paths; p && *p; p++)
-    {
-      free (path);
-      xasprintf (&path, ROOT "%s", *p);
-      if (stat (path, &st) < 0)
-        continue;
-      if (bind_ro (path, path, MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV, err) < 0)
-        return -1;
-    }
-  return 0;
-}
-
+/* The config's mounts with container mode's code (ns_do_mounts: each
+ * destination resolved inside the rootfs), a bind's source being its copy
+ * in the share (binds/N, which the monitor bound from the host) and a
+ * "cgroup" mount the guest's own cgroup2 tree. */
 static int
 setup_mounts (const struct oci_config *cfg, silo_error_t *err)
 {
+  struct cg_mount guest_cg = { .name = (char *) "", .host_path = (char *) GUEST_CGROUP };
+  struct oci_config guest = *cfg;
   cleanup_close int rootfd = -1;
-  size_t i;
+  char **sources = xmalloc0 ((cfg->n_mounts + 1) * sizeof (*sources));
+  int ret;
 
-  for (i = 0; i < cfg->n_mounts; i++)
-    if (do_mount (&cfg->mounts[i], i, err) < 0)
-      return -1;
-  /* Devices as in container mode, by the same code. */
+  guest.mounts = xmalloc0 ((cfg->n_mounts + 1) * sizeof (*guest.mounts));
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      guest.mounts[i] = cfg->mounts[i];
+      if (cfg->mounts[i].is_bind)
+        {
+          xasprintf (&sources[i], SHARE "/binds/%zu", i);
+          guest.mounts[i].source = sources[i];
+        }
+    }
   rootfd = open (ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return silo_make_error (err, errno, "open " ROOT);
-  if (ns_create_devices (rootfd, cfg, false, err) < 0)
-    return silo_error_wrap (err, "config.json");
-  return mask_paths (cfg, err);
+    ret = silo_make_error (err, errno, "open " ROOT);
+  else
+    ret = ns_do_mounts (rootfd, ROOT, &guest, &guest_cg, 1, err);
+  if (ret < 0)
+    silo_error_wrap (err, "config.json");
+  /* Devices as in container mode, by the same code. */
+  if (ret == 0 && (ret = ns_create_devices (rootfd, cfg, false, err)) < 0)
+    silo_error_wrap (err, "config.json");
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    free (sources[i]);
+  free (sources);
+  free (guest.mounts);
+  return ret;
 }
 
 int
@@ -225,14 +163,18 @@ agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err)
 {
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return silo_make_error (err, errno, "make the guest's mounts private");
-  /* A mount of its own, so the read-only flag applies to the root only. */
-  if (bind_ro (ROOT, ROOT, cfg->root_readonly ? MS_RDONLY : 0, err) < 0)
-    return -1;
+  /* A mount of its own: the root's flags (root.readonly, after the pivot
+   * as in container mode) apply to it alone. */
+  if (mount (ROOT, ROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return silo_make_error (err, errno, "bind " ROOT);
   if (setup_mounts (cfg, err) < 0 || make_cwd (cfg, err) < 0)
     return -1;
   if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
     return silo_make_error (err, errno, "sethostname `%s`", cfg->hostname);
   if (cfg->domainname && setdomainname (cfg->domainname, strlen (cfg->domainname)) < 0)
     return silo_make_error (err, errno, "setdomainname `%s`", cfg->domainname);
-  return enter_root (err);
+  if (enter_root (err) < 0)
+    return -1;
+  /* sysctl, masked and read-only paths, read-only root: container mode's */
+  return ns_finish_rootfs (cfg, err) < 0 ? silo_error_wrap (err, "config.json") : 0;
 }

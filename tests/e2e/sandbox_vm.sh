@@ -257,6 +257,30 @@ test_vm_failing_hook_fails_create () {
   ! grep -qs "/$id\$" /proc/[0-9]*/cgroup || fail "processes left in the container cgroup"
 }
 
+# The guest mounts the config's mounts with container mode's code: a
+# destination through an absolute symlink lands inside the rootfs, a tmpfs
+# without mode= keeps the covered directory's mode, read-only paths and
+# root; the same output in both modes.
+test_vm_mounts_as_in_container_mode () {
+  backend_ready
+  local d out_c out_v
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'cat /evil/marker; stat -c "%a" /data; touch /x 2>&1 | grep -o "Read-only file system"
+awk '"'"'$5 == "/proc/sys" {print substr($6, 1, 2)}'"'"' /proc/self/mountinfo'
+  mkdir -p "$d/src" "$d/rootfs/data" "$d/rootfs/real"; echo inside > "$d/src/marker"
+  chmod 0750 "$d/rootfs/data"
+  ln -s /real "$d/rootfs/evil"
+  edit_config "$d" "c['mounts'] += [{'destination': '/evil', 'type': 'bind', 'source': '$d/src', 'options': ['rbind', 'ro']},
+  {'destination': '/data', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid']}]"
+  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
+  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
+  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  assert_eq "$out_v" "inside
+750
+Read-only file system
+ro"
+}
+
 test_vm_signal_exit_status () {
   backend_ready
   local d id rc
