@@ -1,6 +1,5 @@
 /* silo features: the OCI runtime features document (runtime-spec features.md). */
 #include "cli.h"
-#include "../sandbox-vm/sandbox.h"
 #include "../util/utils.h"
 
 #include <ctype.h>
@@ -103,7 +102,7 @@ cli_features (const struct silo_global *g, int argc, char **argv)
                  "silo.vm.kernel", "guest kernel for sandbox mode: a file in /usr/local/lib/silo or SILO_VM_KERNEL_DIRS",
                  "silo.vm.ksm", "true|false: let KSM merge the guest's RAM (kvm; default false)",
                  "silo.sandbox.ready_timeout", "seconds the guest agent has to start (default 30)",
-                 "silo.sandbox.backends", sandbox_backends ());
+                 "silo.sandbox.backends", silo_sandbox_backends ());
   text = json_dumps (o, JSON_INDENT (2));
   printf ("%s\n", text);
   free (text);

@@ -1,7 +1,6 @@
 /* silo's entry point: global options, the verb table, and the sealed copy
  * of the binary that every process entering a container runs from. */
 #include "cli.h"
-#include "../sandbox-vm/sandbox.h"
 #include "../util/log.h"
 #include "../util/utils.h"
 
@@ -138,7 +137,7 @@ reexec_from_sealed_copy (char **argv)
     if (n > 0)
       {
         self[n] = '\0';
-        setenv (SILO_BINARY_ENV, self, 1);
+        silo_record_binary (self);
       }
   }
   mfd = memfd_create ("silo", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -203,7 +202,7 @@ print_version (const struct silo_global *g)
 {
   printf ("silo version %s\nspec: 1.0.2\n", SILO_VERSION);
   printf ("mode: %s\n", g->mode == SILO_MODE_VM ? "vm (sandbox)" : "container");
-  printf ("sandbox backends: %s\n", sandbox_backends ());
+  printf ("sandbox backends: %s\n", silo_sandbox_backends ());
 }
 
 enum

@@ -111,8 +111,6 @@ int ns_apply_user_caps (const struct oci_process *p, silo_error_t *err);
 /* CAP_* number for "CAP_SYS_ADMIN"; -1 when unknown. */
 int ns_cap_from_name (const char *name);
 
-#endif
-
 /* --- /dev (namespaces/devices.c), also the sandbox guest's --- */
 /* Under the root rootfd (an O_PATH fd): default and configured devices,
  * the /dev/fd, stdin, stdout, stderr and core links, ptmx. */
@@ -167,3 +165,5 @@ int ns_write_id_maps (pid_t pid, const struct oci_linux *l, silo_error_t *err);
  * read-only root, and process.cwd unless a mount covers it. Resolution
  * never leaves rootfs. */
 int ns_make_mount_points (const char *rootfs, const struct oci_config *cfg, silo_error_t *err);
+
+#endif

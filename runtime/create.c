@@ -1,10 +1,9 @@
-/* `create` and `run`: state directory, cgroup, the container process (or the
- * sandbox in vm mode), hooks, state.json. On any failure everything made so
- * far is undone: no state dir, cgroup, mount or process remains. */
+/* `create` and `run`: state directory, cgroup, the workload through its
+ * mode (struct silo_mode_ops: the container process, or the sandbox),
+ * state.json. On any failure everything made so far is undone: no state
+ * dir, cgroup, mount or process remains. */
 #include "internal.h"
 #include "../namespaces/namespaces.h"
-#include "../namespaces/sync.h"
-#include "../sandbox-vm/sandbox.h"
 #include "../util/log.h"
 #include "../util/utils.h"
 
@@ -19,25 +18,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
-
-/* Everything a create in progress owns, released by undo_create on failure. */
-struct create_ctx
-{
-  const struct silo_global *g;
-  const char *id;
-  char *dir;
-  struct oci_config *cfg;
-  char *config_text; /* the bytes cfg was parsed from, saved in the state dir */
-  struct container_state st;
-  struct ns_lsm lsm; /* the host's enabled LSMs */
-  struct cg_handle *cg;
-  struct cg_mount *cg_mounts;
-  size_t n_cg_mounts;
-  int fifo_fd;
-  int console_fd;
-  int sync_fd;
-  bool dir_created;
-};
 
 int
 mode_is_vm (const struct silo_global *g, const struct oci_config *cfg, bool *vm,
@@ -136,12 +116,8 @@ static const struct oci_device_rule default_allowed[] = {
   { true, 'c', 5, 2, "rwm" },  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
 };
 
-/* In sandbox mode the host cgroup holds the VMM, not the workload: the
- * device policy is the guest's, and the VMM needs /dev/kvm. */
-static const struct oci_device_rule sandbox_allowed = { true, 'c', 10, 232, "rwm" };
-
 static void
-add_device_rules (struct oci_config *cfg, bool vm)
+add_device_rules (struct oci_config *cfg, const struct oci_device_rule *mode_rule)
 {
   struct oci_resources *r = cfg->linux_.resources;
   size_t extra = ARRAY_SIZE (default_allowed) + cfg->linux_.n_devices + 1, i;
@@ -151,8 +127,8 @@ add_device_rules (struct oci_config *cfg, bool vm)
   r->devices = xrealloc (r->devices, (r->n_devices + extra) * sizeof (*r->devices));
   for (i = 0; i < ARRAY_SIZE (default_allowed); i++)
     r->devices[r->n_devices++] = default_allowed[i];
-  if (vm)
-    r->devices[r->n_devices++] = sandbox_allowed;
+  if (mode_rule)
+    r->devices[r->n_devices++] = *mode_rule;
   for (i = 0; i < cfg->linux_.n_devices; i++)
     {
       const struct oci_device *d = &cfg->linux_.devices[i];
@@ -167,9 +143,9 @@ add_device_rules (struct oci_config *cfg, bool vm)
 /* The cgroup path is in state.json (record_intent) before the cgroup is
  * made: a create killed inside cg_create leaves what delete -f removes. */
 static int
-make_cgroup (struct create_ctx *c, bool vm, silo_error_t *err)
+make_cgroup (struct create_ctx *c, silo_error_t *err)
 {
-  add_device_rules (c->cfg, vm);
+  add_device_rules (c->cfg, c->mode->device_rule);
   if (cg_create (c->st.cgroup_path, c->cfg->linux_.resources, &c->cg, err) < 0)
     return -1;
   return cg_mounts (c->cg, &c->cg_mounts, &c->n_cg_mounts, err);
@@ -185,15 +161,10 @@ record_intent (struct create_ctx *c, silo_error_t *err)
   return state_write (c->g, &c->st, err);
 }
 
-/* The sandbox monitor, before it enters the cgroup or starts a guest. */
-static int
-record_monitor (void *arg, pid_t pid, silo_error_t *err)
+char *
+creating_state (struct create_ctx *c)
 {
-  struct create_ctx *c = arg;
-
-  c->st.pid = pid;
-  c->st.start_time = proc_start_time (pid);
-  return state_write (c->g, &c->st, err);
+  return state_oci_json (&c->st, "creating", false);
 }
 
 int
@@ -221,184 +192,6 @@ make_fifo (struct create_ctx *c, silo_error_t *err)
   if (c->fifo_fd < 0)
     return silo_make_error (err, errno, "open `%s`", path);
   return 0;
-}
-
-static char *
-creating_state (struct create_ctx *c)
-{
-  return state_oci_json (&c->st, "creating", false);
-}
-
-/* Serve the container process until it reports READY. */
-static int
-drive_setup (struct create_ctx *c, silo_error_t *err)
-{
-  for (;;)
-    {
-      struct ns_sync_msg msg;
-      int ret = ns_sync_recv (c->sync_fd, &msg, err);
-      if (ret < 0)
-        return ret;
-      switch (msg.type)
-        {
-        case NS_SYNC_READY:
-          ns_sync_msg_clear (&msg);
-          return 0;
-        case NS_SYNC_ERROR:
-          ret = silo_error_from_msg (err, msg.value, msg.payload);
-          break;
-        case NS_SYNC_HOOKS:
-          {
-            cleanup_free char *s = creating_state (c);
-            cleanup_free char *created = state_oci_json (&c->st, "created", false);
-            ret = ns_move_net_devices (c->st.pid, &c->cfg->linux_, err);
-            if (ret == 0)
-              ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_PRESTART], s, "prestart", err);
-            if (ret == 0)
-              ret = ns_hooks_run (&c->cfg->hooks[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err);
-            if (ret == 0
-                && (ns_sync_send (c->sync_fd, NS_SYNC_STATE, 0, s, -1) < 0
-                    || ns_sync_send (c->sync_fd, NS_SYNC_STATE, 0, created, -1) < 0))
-              ret = silo_make_error (err, errno, "sync with container process");
-            break;
-          }
-        case NS_SYNC_SECCOMP_FD:
-          {
-            cleanup_free char *s = creating_state (c);
-            ret = ns_seccomp_send_listener (c->cfg->linux_.seccomp, msg.fd, c->st.pid, s, err);
-            break;
-          }
-        default:
-          ret = silo_make_error (err, 0, "unexpected message %u from container process", msg.type);
-        }
-      ns_sync_msg_clear (&msg);
-      if (ret < 0)
-        return ret;
-    }
-}
-
-static int
-spawn_container (struct create_ctx *c, const struct silo_create_opts *o, silo_error_t *err)
-{
-  struct ns_spawn_config sc = {
-    .lsm = c->lsm,
-    .cfg = c->cfg,
-    .process = c->cfg->process,
-    .id = c->id,
-    .rootfs = c->st.rootfs,
-    .exec_fifo_fd = c->fifo_fd,
-    .console_socket_fd = c->console_fd,
-    .preserve_fds = o->preserve_fds,
-    .no_pivot = o->no_pivot,
-    .no_new_keyring = o->no_new_keyring,
-    .cg_mounts = c->cg_mounts,
-    .n_cg_mounts = c->n_cg_mounts,
-  };
-  const struct oci_namespace *userns = oci_config_namespace (c->cfg, CLONE_NEWUSER);
-  int *tasks_fds = NULL;
-  size_t n_tasks_fds = 0;
-  int ret;
-
-  /* In a user namespace the process may lack the rights to move itself on
-   * older kernels: the runtime moves it (cg_enter) there. */
-  sc.cg_self_join = c->cg && userns == NULL;
-  sc.cg_v2_fd = -1;
-  if (sc.cg_self_join && cg_join_fds (c->cg, &sc.cg_v2_fd, &tasks_fds, &n_tasks_fds, err) < 0)
-    return -1;
-  sc.cg_tasks_fds = tasks_fds;
-  sc.n_cg_tasks_fds = n_tasks_fds;
-  ret = ns_spawn (&sc, &c->st.pid, &c->sync_fd, err);
-  cg_join_fds_close (&sc.cg_v2_fd, tasks_fds, n_tasks_fds);
-  if (ret < 0)
-    return -1;
-  c->st.start_time = proc_start_time (c->st.pid);
-  if (userns && userns->path == NULL && ns_write_id_maps (c->st.pid, &c->cfg->linux_, err) < 0)
-    return -1;
-  if (c->cg && !sc.cg_self_join && cg_enter (c->cg, c->st.pid, err) < 0)
-    return -1;
-  if (ns_sync_send (c->sync_fd, NS_SYNC_GO, 0, NULL, -1) < 0)
-    return silo_make_error (err, errno, "sync with container process");
-  return drive_setup (c, err);
-}
-
-/* A process that dies in setup for lack of memory says nothing itself:
- * when the cgroup saw an OOM kill (or hit its limit), the memory limit is
- * the field to blame. */
-static int
-blame_memory_limit (struct create_ctx *c, silo_error_t *err)
-{
-  const struct oci_resources *r = c->cfg->linux_.resources;
-  silo_error_t ignored = NULL;
-  struct cg_stats stats;
-
-  if (c->cg == NULL || r == NULL || !r->memory.limit.set || r->memory.limit.value < 0)
-    return -1;
-  /* Only a death without a word: a message from the process stands. */
-  if (*err == NULL || (strstr ((*err)->msg, "container process exited") == NULL
-                       && strstr ((*err)->msg, "sync with container process") == NULL))
-    return -1;
-  memset (&stats, 0, sizeof (stats));
-  if (cg_stats (c->cg, &stats, &ignored) < 0)
-    {
-      silo_error_release (&ignored);
-      return -1;
-    }
-  if (stats.oom_kill_count == 0 && stats.mem_failcnt == 0)
-    return -1;
-  silo_error_release (err);
-  return silo_make_error (err, 0,
-                          "linux.resources.memory.limit: the container process ran out of "
-                          "memory during setup; %lld bytes is too small",
-                          (long long) r->memory.limit.value);
-}
-
-/* Once the guest holds the prepared workload: prestart and createRuntime
- * in the runtime's namespaces, createContainer in the sandbox's host-side
- * ones (its monitor's), all with the "creating" state, as container mode
- * runs them; startContainer runs in the guest at start. */
-static int
-sandbox_hooks (struct create_ctx *c, silo_error_t *err)
-{
-  const struct oci_hook_list *h = c->cfg->hooks;
-  cleanup_free char *s = creating_state (c);
-
-  if (ns_hooks_run (&h[OCI_HOOK_PRESTART], s, "prestart", err) < 0
-      || ns_hooks_run (&h[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err) < 0)
-    return -1;
-  return ns_hooks_run_in (c->st.pid, &h[OCI_HOOK_CREATE_CONTAINER], s, "createContainer", err);
-}
-
-static int
-spawn_sandbox (struct create_ctx *c, silo_error_t *err)
-{
-  const char *backend = NULL;
-  struct sandbox_request req = {
-    .id = c->id,
-    .state_dir = c->dir,
-    .bundle = c->st.bundle,
-    .rootfs = c->st.rootfs,
-    .cfg = c->cfg,
-    .config_text = c->config_text,
-    .console_socket_fd = c->console_fd,
-    .cgroup_path = c->st.cgroup_path,
-    .debug = c->g->debug,
-    .record_pid = record_monitor,
-    .record_arg = c,
-  };
-
-  if (sandbox_pick_backend (oci_kv_get (&c->cfg->annotations, "silo.sandbox.backend"), &backend,
-                            err)
-      < 0)
-    return -1;
-  req.backend = backend;
-  c->st.backend = xstrdup (backend);
-  if (sandbox_create (&req, &c->st.pid, err) < 0)
-    {
-      c->st.pid = 0; /* reaped there */
-      return -1;
-    }
-  c->st.start_time = proc_start_time (c->st.pid);
-  return sandbox_hooks (c, err);
 }
 
 static void
@@ -448,13 +241,12 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
   if (state_validate_id (c->id, err) < 0 || load_bundle (c, o, err) < 0
       || mode_is_vm (c->g, c->cfg, &vm, err) < 0)
     return -1;
-  if (vm && c->cfg->linux_.n_net_devices)
-    return silo_make_error (err, 0, "linux.netDevices: not supported in sandbox mode yet");
+  c->mode = vm ? &silo_mode_sandbox : &silo_mode_container;
   c->lsm = ns_lsm_detect ();
-  if (c->cfg->process && ns_lsm_check (c->cfg, c->cfg->process, c->lsm, vm, err) < 0)
+  if (c->cfg->process && c->mode->check (c->cfg, c->cfg->process, c->lsm, err) < 0)
     return -1;
   c->st.id = (char *) c->id;
-  c->st.mode = vm ? "vm" : "container";
+  c->st.mode = (char *) c->mode->name;
   c->st.created = rfc3339_now ();
   c->st.owner = "";
   c->st.annotations_json = annotations_json (c->cfg);
@@ -463,15 +255,15 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
       < 0)
     return -1;
   if (make_state_dir (c, err) < 0 || record_intent (c, err) < 0
-      || state_save_config (c->g, c->id, c->config_text, err) < 0 || make_cgroup (c, vm, err) < 0)
+      || state_save_config (c->g, c->id, c->config_text, err) < 0 || make_cgroup (c, err) < 0)
     return -1;
   if (c->console_fd < 0 && connect_console (o->console_socket, &c->console_fd, err) < 0)
     return -1;
   /* exec.fifo also marks "created" until start, in both modes. */
   if (make_fifo (c, err) < 0)
     return -1;
-  if (vm ? spawn_sandbox (c, err) < 0 : spawn_container (c, o, err) < 0)
-    return vm ? -1 : blame_memory_limit (c, err);
+  if (c->mode->spawn (c, o, err) < 0)
+    return -1;
   c->st.creating = false;
   if (state_write (c->g, &c->st, err) < 0 || write_pid_file (o->pid_file, c->st.pid, err) < 0)
     return -1;

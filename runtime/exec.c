@@ -1,19 +1,14 @@
-/* `exec`: a new process in a running container's namespaces and cgroup,
- * with the container's seccomp profile and the credentials asked for. */
+/* `exec`: the process to run (the create-time config's, with the command
+ * line's overrides), run by the container's mode (struct silo_mode_ops,
+ * runtime/internal.h). */
 #include "internal.h"
 #include "../namespaces/namespaces.h"
-#include "../namespaces/sync.h"
-#include "../sandbox-vm/sandbox.h"
 #include "../util/syscalls.h"
 #include "../util/utils.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 static void
 set_env (struct oci_process *p, const char *kv)
@@ -116,126 +111,14 @@ build_process (const struct oci_config *cfg, const struct silo_exec_opts *o,
   return add_caps (p, o->caps, err);
 }
 
-/* Serve the process until it execs (EOF on the sync socket) or fails. */
-static int
-drive_exec (int sync_fd, const struct oci_config *cfg, const struct container_state *st,
-            pid_t pid, silo_error_t *err)
-{
-  for (;;)
-    {
-      struct ns_sync_msg msg;
-      int ret = ns_sync_recv (sync_fd, &msg, err);
-      if (ret < 0)
-        {
-          /* EOF: close-on-exec closed the socket, the process runs. */
-          silo_error_release (err);
-          return 0;
-        }
-      if (msg.type == NS_SYNC_ERROR)
-        ret = silo_error_from_msg (err, msg.value, msg.payload);
-      else if (msg.type == NS_SYNC_SECCOMP_FD)
-        {
-          cleanup_free char *s = state_oci_json (st, "running", false);
-          ret = ns_seccomp_send_listener (cfg->linux_.seccomp, msg.fd, pid, s, err);
-        }
-      ns_sync_msg_clear (&msg);
-      if (ret < 0)
-        return ret;
-    }
-}
-
-static int
-spawn_exec (const struct oci_config *cfg, const struct container_state *st,
-            const struct oci_process *p, const struct silo_exec_opts *o, int console_fd,
-            pid_t *pid, silo_error_t *err)
-{
-  struct ns_spawn_config sc = { .cfg = cfg, .process = p, .id = st->id, .exec_fifo_fd = -1,
-                                .console_socket_fd = console_fd,
-                                .preserve_fds = o->preserve_fds,
-                                .join_pid = st->pid, .lsm = ns_lsm_detect () };
-  cleanup_close int sync_fd = -1;
-  struct cg_handle *h = NULL;
-  int *tasks_fds = NULL;
-  size_t n_tasks_fds = 0;
-  int ret;
-
-  if (open_cgroup (st, &h, err) < 0)
-    return -1;
-  /* See create.c: in a user namespace the runtime moves the process. */
-  sc.cg_self_join = h && oci_config_namespace (cfg, CLONE_NEWUSER) == NULL;
-  sc.cg_v2_fd = -1;
-  if (sc.cg_self_join && cg_join_fds (h, &sc.cg_v2_fd, &tasks_fds, &n_tasks_fds, err) < 0)
-    {
-      cg_handle_free (h);
-      return -1;
-    }
-  sc.cg_tasks_fds = tasks_fds;
-  sc.n_cg_tasks_fds = n_tasks_fds;
-  ret = ns_spawn (&sc, pid, &sync_fd, err);
-  cg_join_fds_close (&sc.cg_v2_fd, tasks_fds, n_tasks_fds);
-  if (ret < 0)
-    {
-      cg_handle_free (h);
-      return -1;
-    }
-  if (h && !sc.cg_self_join)
-    ret = cg_enter (h, *pid, err);
-  cg_handle_free (h);
-  if (ret == 0 && ns_sync_send (sync_fd, NS_SYNC_GO, 0, NULL, -1) < 0)
-    ret = silo_make_error (err, errno, "sync with exec process");
-  if (ret == 0)
-    ret = drive_exec (sync_fd, cfg, st, *pid, err);
-  if (ret < 0)
-    {
-      kill (*pid, SIGKILL);
-      waitpid (*pid, NULL, 0);
-    }
-  return ret;
-}
-
-/* Is the container's init dead or dying? An exec that lost the race with
- * a kill or delete fails in setns or on the sync socket; the error the user
- * gets is that the container is not running. */
-static bool
-init_dying (const struct container_state *st)
-{
-  cleanup_close int pidfd = sys_pidfd_open (st->pid, 0);
-  struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-  if (pidfd < 0 || !pid_alive (st->pid, st->start_time))
-    return true;
-  /* A SIGKILL being delivered: readable once it has exited. */
-  return poll (&p, 1, 100) > 0;
-}
-
-static int
-exec_in_sandbox (const struct silo_global *g, const struct container_state *st,
-                 const struct oci_process *p, const struct silo_exec_opts *o, int *exit_status,
-                 silo_error_t *err)
-{
-  cleanup_free char *dir = state_dir (g, st->id);
-  cleanup_close int console_fd = -1;
-  pid_t pid = 0;
-
-  if (o->console_socket && connect_console (o->console_socket, &console_fd, err) < 0)
-    return -1;
-  if (sandbox_exec (dir, p, console_fd, o->detach, &pid, exit_status, err) < 0)
-    return -1;
-  return write_pid_file (o->pid_file, pid, err);
-}
-
 int
 silo_container_exec (const struct silo_global *g, const char *id, const struct silo_exec_opts *o,
                      int *exit_status, silo_error_t *err)
 {
   cleanup_state struct container_state *st = NULL;
-  cleanup_close int console_fd = -1;
-  cleanup_close int ours = -1;
-  cleanup_close int master = -1;
   struct oci_config *cfg = NULL;
   struct oci_process *p = NULL;
   enum silo_status status;
-  pid_t pid;
   int ret = -1;
 
   *exit_status = 0;
@@ -248,37 +131,9 @@ silo_container_exec (const struct silo_global *g, const char *id, const struct s
                             silo_status_name (status));
   if (state_load_config (g, st, &cfg, err) < 0)
     return -1;
-  if (build_process (cfg, o, &p, err) < 0
-      || ns_lsm_check (NULL, p, ns_lsm_detect (), state_is_vm (st), err) < 0)
-    goto out;
-  if (state_is_vm (st))
-    {
-      ret = exec_in_sandbox (g, st, p, o, exit_status, err);
-      goto out;
-    }
-  if (o->console_socket)
-    ret = connect_console (o->console_socket, &console_fd, err);
-  else if (p->terminal && o->detach)
-    ret = silo_make_error (err, 0, "exec -t -d needs --console-socket");
-  else
-    ret = p->terminal ? console_local_socket (&ours, &console_fd, err) : 0;
-  if (ret < 0)
-    goto out;
-  if ((ret = spawn_exec (cfg, st, p, o, console_fd, &pid, err)) < 0)
-    {
-      if (init_dying (st))
-        {
-          silo_error_release (err);
-          ret = silo_make_error (err, 0, "`%s`: container not running", id);
-        }
-      goto out;
-    }
-  if ((ret = write_pid_file (o->pid_file, pid, err)) < 0 || o->detach)
-    goto out;
-  if (ours >= 0 && (ret = console_recv_master (ours, &master, err)) < 0)
-    goto out;
-  ret = wait_forward (pid, master, exit_status, err);
-out:
+  if (build_process (cfg, o, &p, err) == 0
+      && mode_of (st)->check (NULL, p, ns_lsm_detect (), err) == 0)
+    ret = mode_of (st)->exec (g, st, cfg, p, o, exit_status, err);
   oci_process_free (p);
   oci_config_free (cfg);
   return ret;

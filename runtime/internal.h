@@ -4,6 +4,7 @@
 
 #include "runtime.h"
 #include "../oci/oci.h"
+#include "../namespaces/namespaces.h"
 
 /* What silo keeps in <root>/<id>/state.json. */
 struct container_state
@@ -40,8 +41,6 @@ int state_save_config (const struct silo_global *g, const char *id, const char *
                        silo_error_t *err);
 int state_load_config (const struct silo_global *g, const struct container_state *st,
                        struct oci_config **cfg, silo_error_t *err);
-/* A sandbox-mode container? */
-bool state_is_vm (const struct container_state *st);
 void state_free (struct container_state *st);
 void state_freep (struct container_state **st);
 #define cleanup_state __attribute__ ((cleanup (state_freep)))
@@ -73,6 +72,68 @@ int destroy_container (const struct silo_global *g, struct container_state *st,
 int start_created (const struct silo_global *g, struct container_state *st, silo_error_t *err);
 
 int write_pid_file (const char *path, pid_t pid, silo_error_t *err);
+
+/* --- modes (runtime/mode_container.c, runtime/mode_sandbox.c) --- */
+/* What differs between container mode and sandbox mode lives behind this
+ * one interface (crun's custom handlers, which run krun, are the model);
+ * runtime/ dispatches through it, in no `if` on the mode elsewhere. */
+struct create_ctx;
+struct silo_mode_ops
+{
+  const char *name; /* state.json's "mode" */
+  /* The one device rule the mode's own host processes need in the cgroup
+   * (the VMM's /dev/kvm), or NULL. */
+  const struct oci_device_rule *device_rule;
+  /* Before anything is made, at create (cfg, p = cfg->process) and at exec
+   * (cfg NULL): refuse what the mode cannot apply. */
+  int (*check) (const struct oci_config *cfg, const struct oci_process *p, struct ns_lsm lsm,
+                silo_error_t *err);
+  /* Make the workload (or the monitor that stands for it) and leave it
+   * waiting at "created", with prestart, createRuntime and createContainer
+   * run; c->st.pid set. */
+  int (*spawn) (struct create_ctx *c, const struct silo_create_opts *o, silo_error_t *err);
+  /* Let it run; returns once the program has been exec'd (startContainer
+   * run), so that poststart comes after. */
+  int (*start) (const struct silo_global *g, struct container_state *st, silo_error_t *err);
+  /* A signal to the workload; all: every process of it. */
+  int (*kill) (const struct silo_global *g, struct container_state *st, enum silo_status status,
+               int sig, bool all, silo_error_t *err);
+  /* Another process in it, with the caller's stdio or a terminal. */
+  int (*exec) (const struct silo_global *g, struct container_state *st,
+               const struct oci_config *cfg, const struct oci_process *p,
+               const struct silo_exec_opts *o, int *exit_status, silo_error_t *err);
+};
+extern const struct silo_mode_ops silo_mode_container, silo_mode_sandbox;
+/* The mode a created container runs in. */
+const struct silo_mode_ops *mode_of (const struct container_state *st);
+
+/* Everything a create in progress owns, released by undo_create on failure. */
+struct create_ctx
+{
+  const struct silo_global *g;
+  const char *id;
+  char *dir;
+  struct oci_config *cfg;
+  char *config_text; /* the bytes cfg was parsed from, saved in the state dir */
+  struct container_state st;
+  const struct silo_mode_ops *mode;
+  struct ns_lsm lsm; /* the host's enabled LSMs */
+  struct cg_handle *cg;
+  struct cg_mount *cg_mounts;
+  size_t n_cg_mounts;
+  int fifo_fd;
+  int console_fd;
+  int sync_fd;
+  bool dir_created;
+};
+
+/* The "creating" state JSON of a create in progress (hooks). */
+char *creating_state (struct create_ctx *c);
+/* Signal the container's process (its pid checked against reuse), or with
+ * all every process of its cgroup. */
+int signal_pid (const struct container_state *st, int sig, silo_error_t *err);
+int kill_on_host (const struct container_state *st, int sig, bool all, silo_error_t *err);
+
 int mode_is_vm (const struct silo_global *g, const struct oci_config *cfg, bool *vm,
                 silo_error_t *err);
 

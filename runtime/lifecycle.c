@@ -2,7 +2,6 @@
  * `create` made, possibly from another silo process. */
 #include "internal.h"
 #include "../namespaces/namespaces.h"
-#include "../sandbox-vm/sandbox.h"
 #include "../util/log.h"
 #include "../util/syscalls.h"
 #include "../util/utils.h"
@@ -27,36 +26,6 @@ open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_
   return cg_open (st->cgroup_path, h, err);
 }
 
-/* Wait until the fifo shows the container process has passed it (its
- * byte), then until it has exec'd (EOF: its writing end is close-on-exec)
- * or died; give up if it dies before passing. */
-static int
-release_fifo (const struct container_state *st, const char *fifo, silo_error_t *err)
-{
-  cleanup_close int fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  bool passed = false;
-  char c;
-
-  if (fd < 0)
-    return silo_make_error (err, errno, "open `%s`", fifo);
-  for (;;)
-    {
-      struct pollfd p = { .fd = fd, .events = POLLIN };
-      int r = poll (&p, 1, 100);
-      ssize_t n = r > 0 ? read (fd, &c, 1) : -1;
-      if (n == 1)
-        passed = true;
-      else if (n == 0 && passed)
-        return 0;
-      if (r < 0 && errno != EINTR)
-        return silo_make_error (err, errno, "poll exec fifo");
-      if (!pid_alive (st->pid, st->start_time))
-        return passed ? 0
-                      : silo_make_error (err, 0, "container `%s`: process exited before start",
-                                         st->id);
-    }
-}
-
 int
 start_created (const struct silo_global *g, struct container_state *st, silo_error_t *err)
 {
@@ -67,14 +36,7 @@ start_created (const struct silo_global *g, struct container_state *st, silo_err
   int ret;
 
   xasprintf (&fifo, "%s/exec.fifo", dir);
-  if (state_is_vm (st))
-    {
-      /* for startContainer, as the container process gets it in container mode */
-      cleanup_free char *created = state_oci_json (st, "created", false);
-      ret = sandbox_start (dir, created, err);
-    }
-  else
-    ret = release_fifo (st, fifo, err);
+  ret = mode_of (st)->start (g, st, err);
   if (ret < 0)
     return ret;
   unlink (fifo);
@@ -113,7 +75,7 @@ silo_container_state (const struct silo_global *g, const char *id, char **json,
   return 0;
 }
 
-static int
+int
 signal_pid (const struct container_state *st, int sig, silo_error_t *err)
 {
   cleanup_close int pidfd = sys_pidfd_open (st->pid, 0);
@@ -131,21 +93,21 @@ silo_container_kill (const struct silo_global *g, const char *id, int sig, bool 
                      silo_error_t *err)
 {
   cleanup_state struct container_state *st = NULL;
-  struct cg_handle *h = NULL;
   enum silo_status status;
-  int ret;
 
   if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
     return -1;
   if (status == SILO_STOPPED)
     return silo_make_error (err, 0, "`%s`: container not running", id);
-  if (state_is_vm (st) && !(sig == SIGKILL && all))
-    {
-      cleanup_free char *dir = state_dir (g, id);
-      if (status == SILO_CREATED && sig == SIGKILL)
-        return signal_pid (st, sig, err);
-      return sandbox_kill (dir, sig, all, err);
-    }
+  return mode_of (st)->kill (g, st, status, sig, all, err);
+}
+
+int
+kill_on_host (const struct container_state *st, int sig, bool all, silo_error_t *err)
+{
+  struct cg_handle *h = NULL;
+  int ret;
+
   if (!all)
     return signal_pid (st, sig, err);
   if (open_cgroup (st, &h, err) < 0)

@@ -101,6 +101,13 @@ int silo_container_ps (const struct silo_global *g, const char *id, pid_t **pids
 int silo_container_stats (const struct silo_global *g, const char *id, struct cg_stats *st,
                           silo_error_t *err);
 
+/* Sandbox mode, as the command line sees it: the backends this host can
+ * run ("kvm, uml", or why none), and where silo itself lives (recorded by
+ * main before it re-executes from a sealed copy, so that files installed
+ * beside it, the guest agent among them, are still found). */
+const char *silo_sandbox_backends (void);
+void silo_record_binary (const char *path);
+
 const char *silo_status_name (enum silo_status s);
 /* Signal by name ("KILL", "SIGKILL") or number. */
 int silo_parse_signal (const char *s, int *sig, silo_error_t *err);

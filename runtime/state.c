@@ -20,10 +20,12 @@ state_dir (const struct silo_global *g, const char *id)
   return p;
 }
 
-bool
-state_is_vm (const struct container_state *st)
+const struct silo_mode_ops *
+mode_of (const struct container_state *st)
 {
-  return st->mode && strcmp (st->mode, "vm") == 0;
+  if (st->mode && strcmp (st->mode, silo_mode_sandbox.name) == 0)
+    return &silo_mode_sandbox;
+  return &silo_mode_container;
 }
 
 int

@@ -1,0 +1,148 @@
+/* Sandbox mode: the workload runs in a guest kernel; on the host, a
+ * monitor stands for it (sandbox-vm/, the only place runtime/ reaches it
+ * from). */
+#include "internal.h"
+#include "../sandbox-vm/sandbox.h"
+#include "../util/utils.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* In sandbox mode the host cgroup holds the VMM, not the workload: the
+ * device policy is the guest's, and the VMM needs /dev/kvm. */
+static const struct oci_device_rule dev_kvm = { true, 'c', 10, 232, "rwm" };
+
+static int
+sandbox_check (const struct oci_config *cfg, const struct oci_process *p, struct ns_lsm lsm,
+               silo_error_t *err)
+{
+  if (cfg && cfg->linux_.n_net_devices)
+    return silo_make_error (err, 0, "linux.netDevices: not supported in sandbox mode yet");
+  return ns_lsm_check (cfg, p, lsm, true, err);
+}
+
+/* The sandbox monitor, before it enters the cgroup or starts a guest. */
+static int
+record_monitor (void *arg, pid_t pid, silo_error_t *err)
+{
+  struct create_ctx *c = arg;
+
+  c->st.pid = pid;
+  c->st.start_time = proc_start_time (pid);
+  return state_write (c->g, &c->st, err);
+}
+
+/* Once the guest holds the prepared workload: prestart and createRuntime
+ * in the runtime's namespaces, createContainer in the sandbox's host-side
+ * ones (its monitor's), all with the "creating" state, as container mode
+ * runs them; startContainer runs in the guest at start. */
+static int
+sandbox_hooks (struct create_ctx *c, silo_error_t *err)
+{
+  const struct oci_hook_list *h = c->cfg->hooks;
+  cleanup_free char *s = creating_state (c);
+
+  if (ns_hooks_run (&h[OCI_HOOK_PRESTART], s, "prestart", err) < 0
+      || ns_hooks_run (&h[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err) < 0)
+    return -1;
+  return ns_hooks_run_in (c->st.pid, &h[OCI_HOOK_CREATE_CONTAINER], s, "createContainer", err);
+}
+
+static int
+sandbox_spawn (struct create_ctx *c, const struct silo_create_opts *o, silo_error_t *err)
+{
+  const char *backend = NULL;
+  struct sandbox_request req = {
+    .id = c->id,
+    .state_dir = c->dir,
+    .bundle = c->st.bundle,
+    .rootfs = c->st.rootfs,
+    .cfg = c->cfg,
+    .config_text = c->config_text,
+    .console_socket_fd = c->console_fd,
+    .cgroup_path = c->st.cgroup_path,
+    .debug = c->g->debug,
+    .record_pid = record_monitor,
+    .record_arg = c,
+  };
+
+  if (sandbox_pick_backend (oci_kv_get (&c->cfg->annotations, "silo.sandbox.backend"), &backend,
+                            err)
+      < 0)
+    return -1;
+  req.backend = backend;
+  c->st.backend = xstrdup (backend);
+  if (sandbox_create (&req, &c->st.pid, err) < 0)
+    {
+      c->st.pid = 0; /* reaped there */
+      return -1;
+    }
+  c->st.start_time = proc_start_time (c->st.pid);
+  return sandbox_hooks (c, err);
+}
+
+static int
+sandbox_start_ (const struct silo_global *g, struct container_state *st, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  /* for startContainer, as the container process gets it in container mode */
+  cleanup_free char *created = state_oci_json (st, "created", false);
+
+  return sandbox_start (dir, created, err);
+}
+
+/* Signals go to the workload in the guest; SIGKILL to every process is the
+ * host's (the monitor and the guest process die with their cgroup), and
+ * SIGKILL of a sandbox not started yet ends its monitor. */
+static int
+sandbox_kill_ (const struct silo_global *g, struct container_state *st, enum silo_status status,
+               int sig, bool all, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+
+  if (sig == SIGKILL && all)
+    return kill_on_host (st, sig, all, err);
+  if (status == SILO_CREATED && sig == SIGKILL)
+    return signal_pid (st, sig, err);
+  return sandbox_kill (dir, sig, all, err);
+}
+
+static int
+sandbox_exec_ (const struct silo_global *g, struct container_state *st,
+               const struct oci_config *cfg, const struct oci_process *p,
+               const struct silo_exec_opts *o, int *exit_status, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  cleanup_close int console_fd = -1;
+  pid_t pid = 0;
+
+  if (o->console_socket && connect_console (o->console_socket, &console_fd, err) < 0)
+    return -1;
+  if (sandbox_exec (dir, p, console_fd, o->detach, &pid, exit_status, err) < 0)
+    return -1;
+  return write_pid_file (o->pid_file, pid, err);
+}
+
+const char *
+silo_sandbox_backends (void)
+{
+  return sandbox_backends ();
+}
+
+void
+silo_record_binary (const char *path)
+{
+  setenv (SILO_BINARY_ENV, path, 1);
+}
+
+const struct silo_mode_ops silo_mode_sandbox = {
+  .name = "vm",
+  .device_rule = &dev_kvm,
+  .check = sandbox_check,
+  .spawn = sandbox_spawn,
+  .start = sandbox_start_,
+  .kill = sandbox_kill_,
+  .exec = sandbox_exec_,
+};
