@@ -18,15 +18,6 @@
 #include <sys/wait.h>
 
 int
-open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_t *err)
-{
-  *h = NULL;
-  if (st->cgroup_path == NULL)
-    return 0;
-  return cg_open (st->cgroup_path, h, err);
-}
-
-int
 start_created (const struct silo_global *g, struct container_state *st, silo_error_t *err)
 {
   cleanup_free char *dir = state_dir (g, st->id);

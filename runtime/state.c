@@ -213,6 +213,15 @@ pid_alive (pid_t pid, unsigned long long start_time)
 }
 
 int
+open_cgroup (const struct container_state *st, struct cg_handle **h, silo_error_t *err)
+{
+  *h = NULL;
+  if (st->cgroup_path == NULL)
+    return 0;
+  return cg_open (st->cgroup_path, h, err);
+}
+
+int
 state_status (const struct silo_global *g, const struct container_state *st,
               enum silo_status *out, silo_error_t *err)
 {
