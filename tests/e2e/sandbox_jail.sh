@@ -142,7 +142,7 @@ try /rootfs
 d=/; for c in /mnt/x /mnt/x/rootfs; do [ -e \$c/own ] && d=\$c && break; done
 echo \"OWN:\$(cat \$d/own)\"
 echo from-guest > \$d/from-guest
-umount /mnt/x" || return 1
+umount /mnt/x 2>/dev/null; true" || return 1
   echo "$own" > "$T/b/rootfs/own"
   ln -s "$m" "$T/b/rootfs/esc"
   ln -s "../../../../../../../../..$m" "$T/b/rootfs/esc2"
