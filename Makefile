@@ -42,7 +42,7 @@ CLI_SRCS :=
 EXTRA_BINS :=
 include $(sort $(wildcard */module.mk))
 # The VMM lives one level down; it must join LIB_SRCS before LIB_OBJS is expanded.
-include sandbox-vm/kvm/kvm.mk
+include sandbox-vm/vmm/vmm.mk
 # libFuzzer harnesses (clang, own build dir): `make fuzz`, docs/fuzzing.md.
 include tests/fuzz/fuzz.mk
 

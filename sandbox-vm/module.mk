@@ -1,8 +1,8 @@
 # Sandbox mode: the host side (monitor, backends, control socket) and the
 # guest agent. The agent's objects -> its own archive -> silo-agent (static),
-# placed beside silo, where sandbox-vm/agent_image.c looks for it.
+# placed beside silo, where sandbox-vm/monitor/agent_image.c looks for it.
 # The agent links a private archive, not libsilo.a, which would be circular.
-LIB_SRCS += $(wildcard sandbox-vm/*.c) $(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
+LIB_SRCS += $(wildcard sandbox-vm/*.c sandbox-vm/monitor/*.c sandbox-vm/backends/*.c) $(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
 
 SILO_AGENT := $(BUILD)/silo-agent
 AGENT_SRCS := $(wildcard util/*.c oci/*.c namespaces/*.c) sandbox-vm/protocol.c \

@@ -20,7 +20,7 @@ struct agent_opts
   int marker_port;     /* VMM boot-time marker port (KVM), 0 = none */
 };
 
-/* Boot-time markers for the VMM's --debug breakdown (sandbox-vm/kvm/vmm.h:
+/* Boot-time markers for the VMM's --debug breakdown (sandbox-vm/vmm/vmm.h:
  * the values written to VMM_MARKER_PORT). */
 enum agent_marker
 {

@@ -7,8 +7,8 @@ FUZZ_CFLAGS = $(CPPFLAGS) -Wall -Wno-unused-parameter $(PKG_CFLAGS) -O1 -g -fno-
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 # Only what the harnesses reach: util, oci, the protocol and the VMM's parsers.
 FUZZ_LIB_SRCS := $(wildcard util/*.c oci/*.c) sandbox-vm/protocol.c \
-	sandbox-vm/kvm/virtio/9p-server.c sandbox-vm/kvm/virtio/9p-ops.c \
-	sandbox-vm/kvm/virtio/core.c sandbox-vm/kvm/x86/boot.c sandbox-vm/kvm/vm.c sandbox-vm/kvm/trap.c
+	sandbox-vm/vmm/virtio/9p-server.c sandbox-vm/vmm/virtio/9p-ops.c \
+	sandbox-vm/vmm/virtio/core.c sandbox-vm/vmm/x86/boot.c sandbox-vm/vmm/vm.c sandbox-vm/vmm/trap.c
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/obj/%.o: %.c

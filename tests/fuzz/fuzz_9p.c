@@ -1,4 +1,4 @@
-/* libFuzzer harness: the VMM's 9P2000.L server (sandbox-vm/kvm/virtio).
+/* libFuzzer harness: the VMM's 9P2000.L server (sandbox-vm/vmm/virtio).
  * Input: 9P T-messages back to back, each with its own size[4] header, as
  * they arrive from the guest. Every run starts from a fresh share (a file, a
  * directory with a file, a symlink to /etc) and a server that has already
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sandbox-vm/kvm/virtio/9p.h"
+#include "sandbox-vm/vmm/virtio/9p.h"
 #include "util/utils.h"
 
 #define RESP_CAP 8192

@@ -1,4 +1,4 @@
-/* libFuzzer harness: the kernel loaders (sandbox-vm/kvm/x86/boot.c). Input:
+/* libFuzzer harness: the kernel loaders (sandbox-vm/vmm/x86/boot.c). Input:
  * a kernel image, ELF vmlinux or bzImage, loaded into 3 MiB of guest RAM
  * held in a plain buffer (no /dev/kvm): every header, note and segment is
  * checked against the file and the RAM. */
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox-vm/kvm/internal.h"
+#include "sandbox-vm/vmm/internal.h"
 #include "util/utils.h"
 
 #define RAM (3u << 20)

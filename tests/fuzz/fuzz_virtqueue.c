@@ -1,4 +1,4 @@
-/* libFuzzer harness: the split-virtqueue walker (sandbox-vm/kvm/virtio/core.c)
+/* libFuzzer harness: the split-virtqueue walker (sandbox-vm/vmm/virtio/core.c)
  * over 64 KiB of fake guest memory. Input: 8 bytes of queue layout (log2 of
  * the size, the ring indices, and where desc/avail/used lie), then the
  * memory image (zero-padded). Queues that vq_valid refuses are never used,
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox-vm/kvm/virtio/virtio.h"
+#include "sandbox-vm/vmm/virtio/virtio.h"
 #include "util/utils.h"
 
 #define MEM (64u << 10)

@@ -1,8 +1,8 @@
-/* The jail of the sandbox's guest process (sandbox-vm/jail.c): pivoted into
+/* The jail of the sandbox's guest process (sandbox-vm/monitor/jail.c): pivoted into
  * a root holding only the guest tree, in a user namespace of its own, with
  * a seccomp filter that denies what reconfigures the host. */
 #include "unit.h"
-#include "../../sandbox-vm/jail.h"
+#include "../../sandbox-vm/monitor/jail.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,11 +1,11 @@
-/* Sandbox sizing from config.json (sandbox-vm/backend.c): guest memory from
+/* Sandbox sizing from config.json (sandbox-vm/backends/backend.c): guest memory from
  * the memory limit, vCPUs from the CPU quota or the cpuset. */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "oci/oci.h"
 #include "sandbox-vm/internal.h"
-#include "sandbox-vm/monitor.h"
+#include "sandbox-vm/monitor/monitor.h"
 #include "util/utils.h"
 #include "unit.h"
 

@@ -20,10 +20,10 @@
 #ifdef SILO_HAVE_VMM
 #include <elf.h>
 
-#include "sandbox-vm/kvm/internal.h"
-#include "sandbox-vm/kvm/vmm.h"
-#include "sandbox-vm/kvm/virtio/virtio.h"
-#include "sandbox-vm/kvm/virtio/9p.h"
+#include "sandbox-vm/vmm/internal.h"
+#include "sandbox-vm/vmm/vmm.h"
+#include "sandbox-vm/vmm/virtio/virtio.h"
+#include "sandbox-vm/vmm/virtio/9p.h"
 #include "util/utils.h"
 
 static const char *
@@ -1025,7 +1025,7 @@ main (void)
   RUN_TEST (test_boot_linux);
   printf ("  hardware virtualization: %s\n", vmm_hw_virt_available () ? "yes" : "no (PVM or none)");
 #else
-  printf ("SKIP: test_vmm\n  skip reason: VMM not in this build (include sandbox-vm/kvm/kvm.mk)\n");
+  printf ("SKIP: test_vmm\n  skip reason: VMM not in this build (include sandbox-vm/vmm/vmm.mk)\n");
 #endif
   UNIT_EXIT ();
 }

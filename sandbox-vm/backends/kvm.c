@@ -1,7 +1,7 @@
-/* The "kvm" backend: silo's own VMM (sandbox-vm/kvm/, vmm_run) in a child of
+/* The "kvm" backend: silo's own VMM (sandbox-vm/vmm/, vmm_run) in a child of
  * the monitor, with the agent channel on a socketpair, the agent as /init of
  * an initramfs written at launch, and the guest tree shared over virtio-9p
- * (tag silo-root). Built with -DSILO_HAVE_VMM when sandbox-vm/kvm/kvm.mk is
+ * (tag silo-root). Built with -DSILO_HAVE_VMM when sandbox-vm/vmm/vmm.mk is
  * part of the build; otherwise launching fails and says so. */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../util/utils.h"
-#include "internal.h"
+#include "../../util/utils.h"
+#include "../internal.h"
 
 #ifdef SILO_HAVE_VMM
 #include <signal.h>
@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "jail.h"
-#include "../util/log.h"
-#include "kvm/vmm.h"
+#include "../monitor/jail.h"
+#include "../../util/log.h"
+#include "../vmm/vmm.h"
 #endif
 
 static int

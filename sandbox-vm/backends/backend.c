@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/utils.h"
-#include "internal.h"
+#include "../../util/utils.h"
+#include "../internal.h"
 
 #define MIB (1024ULL * 1024ULL)
 /* The guest's RAM plus what the guest kernel's host process itself needs

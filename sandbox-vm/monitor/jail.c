@@ -7,7 +7,7 @@
  * kernel reports before seccomp runs, so they never meet this filter; only
  * host-side calls do. */
 #include "jail.h"
-#include "../util/utils.h"
+#include "../../util/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>

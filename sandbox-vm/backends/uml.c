@@ -16,9 +16,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../util/utils.h"
-#include "internal.h"
-#include "jail.h"
+#include "../../util/utils.h"
+#include "../internal.h"
+#include "../monitor/jail.h"
 
 #define UML_KERNEL "/usr/bin/linux"
 #define UML_SKIP_INITCALLS \

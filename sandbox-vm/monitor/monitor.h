@@ -3,7 +3,7 @@
 #ifndef SILO_SANDBOX_MONITOR_H
 #define SILO_SANDBOX_MONITOR_H
 
-#include "internal.h"
+#include "../internal.h"
 
 #define MONITOR_MAX_PENDING 64
 /* Stop reading stdin and exec clients while this much waits for credit. */

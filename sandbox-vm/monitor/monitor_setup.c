@@ -15,9 +15,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../cgroups/cgroups.h"
+#include "../../cgroups/cgroups.h"
 #include "jail.h"
-#include "../util/utils.h"
+#include "../../util/utils.h"
 #include "monitor.h"
 
 static int

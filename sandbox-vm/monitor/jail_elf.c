@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/utils.h"
+#include "../../util/utils.h"
 #include "jail.h"
 
 #if defined(__x86_64__)

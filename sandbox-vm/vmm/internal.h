@@ -1,4 +1,4 @@
-/* Shared inside sandbox-vm/kvm only: the VM object, guest memory, the trap
+/* Shared inside sandbox-vm/vmm only: the VM object, guest memory, the trap
  * registries (port I/O and MMIO), the device registry and the stage table. */
 #ifndef SILO_KVM_INTERNAL_H
 #define SILO_KVM_INTERNAL_H

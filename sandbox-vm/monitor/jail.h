@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "../util/error.h"
+#include "../../util/error.h"
 
 #define JAIL_GUEST "/guest"
 #define JAIL_KERNEL "/kernel"

@@ -1,8 +1,8 @@
-# silo's VMM (sandbox-vm/kvm), its test guests and the guest kernel.
-# Include from the top Makefile: `include sandbox-vm/kvm/kvm.mk`.
-LIB_SRCS += $(wildcard sandbox-vm/kvm/*.c sandbox-vm/kvm/*/*.c)
-# The kvm backend (sandbox-vm/kvm.c) calls vmm_run only when the VMM is built.
-$(BUILD)/sandbox-vm/kvm.o: CPPFLAGS += -DSILO_HAVE_VMM
+# silo's VMM (sandbox-vm/vmm), its test guests and the guest kernel.
+# Include from the top Makefile: `include sandbox-vm/vmm/vmm.mk`.
+LIB_SRCS += $(wildcard sandbox-vm/vmm/*.c sandbox-vm/vmm/*/*.c)
+# The kvm backend (sandbox-vm/backends/kvm.c) calls vmm_run only when the VMM is built.
+$(BUILD)/sandbox-vm/backends/kvm.o: CPPFLAGS += -DSILO_HAVE_VMM
 
 # Freestanding test guests (tests/vm-guest): one ELF with a 64-bit entry,
 # and the same code flattened behind a minimal setup header as a bzImage.

@@ -18,8 +18,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../util/log.h"
-#include "../util/utils.h"
+#include "../../util/log.h"
+#include "../../util/utils.h"
 #include "monitor.h"
 
 #define MONITOR_POWEROFF_GRACE_MS 3000

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/utils.h"
-#include "internal.h"
-#include "../namespaces/namespaces.h"
+#include "../../util/utils.h"
+#include "../internal.h"
+#include "../../namespaces/namespaces.h"
 
 static int
 bind_into (const char *src, const char *dst, bool ro, silo_error_t *err)

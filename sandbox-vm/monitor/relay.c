@@ -9,8 +9,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../util/utils.h"
-#include "internal.h"
+#include "../../util/utils.h"
+#include "../internal.h"
 
 void
 sandbox_relay_ignore_tty_stops (void)

@@ -2,8 +2,8 @@
  * build tree) or in ../lib/silo/ (an installed silo). It is not embedded in
  * silo: every container-mode run copies silo into a sealed memfd
  * (cli/main.c), and a megabyte of agent would be copied for nothing. */
-#include "../util/utils.h"
-#include "internal.h"
+#include "../../util/utils.h"
+#include "../internal.h"
 
 #include <errno.h>
 #include <libgen.h>
