@@ -37,6 +37,11 @@ setup_stdio (struct monitor *m, silo_error_t *err)
   /* As the session's controlling terminal it delivers SIGWINCH here. */
   if (ioctl (m->pty_slave, TIOCSCTTY, 0) < 0)
     return silo_make_error (err, errno, "set controlling terminal");
+  /* The terminal is the stdio now, as a container process's: the caller's
+   * (an engine's shim reads them to EOF before it goes on) are let go. */
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (m->pty_slave, fd) < 0)
+      return silo_make_error (err, errno, "dup2 the terminal to fd %d", fd);
   m->main.in_fd = m->main.out_fd = m->main.err_fd = m->pty_slave;
   return 0;
 }

@@ -130,6 +130,18 @@ test_ctr_run_tty () {
   assert_contains "$out" "/dev/pts/0"
 }
 
+# ctr run -t with silo-vm: the terminal reaches the guest (create used to
+# hang on the console socket), and tty names the container's own pty.
+test_ctr_silo_vm_run_tty () {
+  containerd_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local out
+  out=$(timeout 120 script -qec "ctr -a $T/sock -n silo run --rm -t --runtime io.containerd.runc.v2 \
+        --runc-binary $VM_BIN --runc-root $T/runc localhost/busybox-local:latest vt1 tty" /dev/null \
+        | tr -d '\r\0')
+  assert_contains "$out" "/dev/pts/0"
+}
+
 test_ctr_silo_vm_run () {
   containerd_setup || return 1
   [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
