@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -129,13 +130,43 @@ exec_forward_input (struct sandbox_relay *r, struct proto_outq *q)
     }
 }
 
+/* With a terminal of ours (tty), its window changes: this process leads a
+ * session with tty as its controlling terminal, so SIGWINCH comes on each
+ * resize of the master (by the engine), read from the returned signalfd.
+ * -1 when there is none (no terminal, or a group leader that cannot start
+ * a session: the first size still went with the EXEC). */
+static int
+watch_resizes (int tty)
+{
+  sigset_t set;
+
+  if (tty < 0 || setsid () < 0 || ioctl (tty, TIOCSCTTY, 0) < 0)
+    return -1;
+  sigemptyset (&set);
+  sigaddset (&set, SIGWINCH);
+  if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
+    return -1;
+  return signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void
+forward_resize (int winch, int tty, int chan)
+{
+  struct signalfd_siginfo si;
+
+  while (read (winch, &si, sizeof (si)) == sizeof (si))
+    ;
+  send_size (tty, chan, 0);
+}
+
 /* Relay until EXIT; returns the exit status. rd may already hold frames
  * that came with the EXEC reply (a quick process's output and EXIT). */
 static int
-exec_relay (struct proto_reader *rd, struct sandbox_relay *r, silo_error_t *err)
+exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tty, silo_error_t *err)
 {
   struct proto_outq q; /* to the monitor: its socket needs no window */
   struct proto_msg m = { 0 };
+  cleanup_close int winch = watch_resizes (tty);
   int status = -1, ret = 0, fd = rd->fd;
 
   proto_outq_init (&q, fd, 0);
@@ -146,12 +177,15 @@ exec_relay (struct proto_reader *rd, struct sandbox_relay *r, silo_error_t *err)
     }
   while (ret >= 0 && status < 0)
     {
-      struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
-                               { .fd = r->in_fd, .events = POLLIN } };
-      if (TEMP_FAILURE_RETRY (poll (pfd, 2, -1)) < 0)
+      struct pollfd pfd[3] = { { .fd = fd, .events = POLLIN },
+                               { .fd = r->in_fd, .events = POLLIN },
+                               { .fd = winch, .events = POLLIN } };
+      if (TEMP_FAILURE_RETRY (poll (pfd, 3, -1)) < 0)
         ret = silo_make_error (err, errno, "poll");
       else if (pfd[1].revents)
         exec_forward_input (r, &q);
+      if (ret == 0 && pfd[2].revents)
+        forward_resize (winch, tty, fd);
       if (ret < 0 || !pfd[0].revents)
         continue;
       if (proto_reader_fill (rd) < 0 && errno != EAGAIN)
@@ -181,23 +215,46 @@ exec_setup_stdio (const struct oci_process *p, int console_socket_fd, struct san
   return 0;
 }
 
-/* The exec on a connected control socket (rd). */
+/* The size an engine gives the terminal it was sent: conmon sets it on
+ * the master as soon as it has it. Waited for (briefly) so that the guest's
+ * pty is made with it and the process never starts at 0x0. */
+static void
+initial_size (int tty, struct oci_process *p)
+{
+  struct winsize ws = { 0 };
+
+  for (int i = 0; i < 20 && (ioctl (tty, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0); i++)
+    usleep (5000);
+  if (ws.ws_row && ws.ws_col)
+    {
+      p->console_height = ws.ws_row;
+      p->console_width = ws.ws_col;
+    }
+}
+
+/* The exec on a connected control socket (rd). The terminal (a host pty
+ * whose master went to the console socket) comes first, so that the EXEC
+ * carries its size; later sizes follow as RESIZE. */
 static int
 exec_on (struct proto_reader *rd, const struct oci_process *p, int console_socket_fd,
          bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
 {
-  cleanup_free char *json = sandbox_process_json (p);
+  cleanup_free char *json = NULL;
   cleanup_close int slave = -1;
+  struct oci_process sized = *p;
   struct sandbox_relay r;
   int status;
 
   /* Writes to a monitor that just closed must fail, not kill us. */
   signal (SIGPIPE, SIG_IGN);
   sandbox_relay_ignore_tty_stops ();
-  if (sandbox_ctl_request (rd, PROTO_CTL_EXEC, json, strlen (json), NULL, err) < 0)
-    return silo_error_wrap (err, "exec in sandbox");
   if (exec_setup_stdio (p, console_socket_fd, &r, &slave, err) < 0)
     return -1;
+  if (slave >= 0 && !(p->console_height && p->console_width))
+    initial_size (slave, &sized);
+  json = sandbox_process_json (&sized);
+  if (sandbox_ctl_request (rd, PROTO_CTL_EXEC, json, strlen (json), NULL, err) < 0)
+    return silo_error_wrap (err, "exec in sandbox");
   if (p->terminal)
     send_size (r.out_fd, rd->fd, 0);
   if (detach)
@@ -207,10 +264,10 @@ exec_on (struct proto_reader *rd, const struct oci_process *p, int console_socke
         return silo_make_error (err, errno, "fork");
       if (*pid > 0)
         return 0;
-      status = exec_relay (rd, &r, err);
+      status = exec_relay (rd, &r, slave, err);
       _exit (status < 0 ? 255 : status);
     }
-  status = exec_relay (rd, &r, err);
+  status = exec_relay (rd, &r, slave, err);
   if (status < 0)
     return -1;
   *exit_status = status;

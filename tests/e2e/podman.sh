@@ -222,6 +222,28 @@ test_podman_silo_vm_run_exec_stop () {
                sh -c 'grep ^Seccomp: /proc/self/status')" "Seccomp:	2" "default seccomp"
 }
 
+# podman exec -it into a sandbox: a terminal of the caller's size every
+# time (the size used to arrive after the process had started), as with
+# silo, and later resizes reach it. (The terminal here echoes a NUL that
+# conmon writes as ^@, in both modes.)
+test_podman_silo_vm_exec_tty_size () {
+  podman_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local i out rt
+  PM_RUNTIME=$VM_BIN pm run -d --name vt busybox-local sleep 1000 >/dev/null || fail "run -d" || return 1
+  pm run -d --name ct busybox-local sleep 1000 >/dev/null || fail "run -d (silo)" || return 1
+  for i in 1 2 3 4; do
+    for rt in vt ct; do
+      out=$(script -qec "stty rows 33 cols 97; podman ${PM_ARGS[*]@Q} exec -it $rt stty size" /dev/null \
+            2>&1 | tr -d '\r\0' | sed 's/\^@//g')
+      assert_eq "$out" "33 97" "$rt, try $i" || return 1
+    done
+  done
+  # a resize reaches the process: it waits for SIGWINCH, then reads the size
+  out=$(script -qec "stty rows 33 cols 97; (sleep 3; stty rows 40 cols 120 < /dev/tty) & podman ${PM_ARGS[*]@Q} exec -it vt sh -c 'trap \"stty size; exit\" WINCH; sleep 10 & wait'" /dev/null 2>&1 | tr -d '\r\0')
+  assert_contains "$out" "40 120" "after a resize"
+}
+
 # run (status, guest kernel), run -d, exec and stop through silo-vm with
 # extra `podman run` options.
 vm_run_exec_stop () {
