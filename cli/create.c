@@ -1,5 +1,6 @@
 /* silo create / silo run */
 #include "cli.h"
+#include "../util/log.h"
 #include "../util/utils.h"
 
 #include <getopt.h>
@@ -16,6 +17,7 @@ enum
   OPT_NO_PIVOT,
   OPT_NO_KEYRING,
   OPT_NO_SUBREAPER,
+  OPT_KEEP,
 };
 
 static const struct option create_opts[] = {
@@ -27,6 +29,7 @@ static const struct option create_opts[] = {
   { "no-new-keyring", no_argument, NULL, OPT_NO_KEYRING },
   { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
   { "detach", no_argument, NULL, OPT_DETACH },
+  { "keep", no_argument, NULL, OPT_KEEP },
   { NULL, 0, NULL, 0 },
 };
 
@@ -66,9 +69,16 @@ parse_create (int argc, char **argv, bool allow_detach, struct silo_create_opts 
         case OPT_NO_SUBREAPER:
           break; /* silo never becomes a subreaper */
         case OPT_DETACH:
+        case OPT_KEEP:
           if (!allow_detach)
-            return -1;
-          o->detach = true;
+            {
+              pr_err ("create: %s is an option of run", c == OPT_DETACH ? "--detach" : "--keep");
+              return -1;
+            }
+          if (c == OPT_DETACH)
+            o->detach = true;
+          else
+            o->keep = true;
           break;
         default:
           return -1;
@@ -101,7 +111,7 @@ cli_run (const struct silo_global *g, int argc, char **argv)
   int status = 0;
 
   if (parse_create (argc, argv, true, &o) < 0
-      || cli_need_args (argc, optind, 1, 1, "run [-b BUNDLE] [-d] [--console-socket PATH] "
+      || cli_need_args (argc, optind, 1, 1, "run [-b BUNDLE] [-d] [--keep] [--console-socket PATH] "
                                              "[--pid-file PATH] [--preserve-fds N] ID")
              < 0)
     return 1;

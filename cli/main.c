@@ -25,7 +25,7 @@ static const struct cli_verb verbs[] = {
   { "create", cli_create, "create a container, stopped before the user process",
     "create " CREATE_OPTS " ID" },
   { "start", cli_start, "run the user process of a created container", "start ID" },
-  { "run", cli_run, "create and start a container", "run " CREATE_OPTS " [-d|--detach] ID" },
+  { "run", cli_run, "create and start a container", "run " CREATE_OPTS " [-d|--detach] [--keep] ID" },
   { "state", cli_state, "print the OCI state of a container", "state ID" },
   { "kill", cli_kill, "send a signal to a container's process", "kill [-a|--all] ID [SIGNAL]" },
   { "delete", cli_delete, "delete a container and what it holds", "delete [-f|--force] ID" },

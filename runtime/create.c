@@ -337,7 +337,8 @@ run_foreground (const struct silo_global *g, const char *id, const struct silo_c
       return -1;
     }
   ret = wait_forward (pid, master, exit_status, err);
-  delete_quietly (g, id);
+  if (!o->keep)
+    delete_quietly (g, id);
   return ret;
 }
 

@@ -34,6 +34,7 @@ struct silo_create_opts
   bool no_pivot;
   bool no_new_keyring;
   bool detach;                /* run -d */
+  bool keep;                  /* run --keep: a foreground run leaves the stopped container */
 };
 
 struct silo_exec_opts

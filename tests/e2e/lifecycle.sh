@@ -109,6 +109,17 @@ test_ps_arguments () {
   expect_fail "--format must be table or json" $S ps --format yaml "$ID"
 }
 
+# run --keep leaves the stopped container for state and delete (runc).
+test_run_keep () {
+  setup sh -c 'exit 4'
+  out=$(in_bundle run --keep "$ID" 2>&1); rc=$?
+  assert_eq "$rc" 4 "exit status ($out)" || return 1
+  assert_eq "$(state_of "$ID" status)" stopped || return 1
+  $S delete "$ID" || fail "delete" || return 1
+  assert_nothing_left "$ID" || return 1
+  expect_fail "create: --keep is an option of run" $S create --keep "$ID"
+}
+
 test_delete_running_needs_force () {
   setup sleep 100
   run_d "$ID" || return 1
