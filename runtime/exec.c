@@ -57,11 +57,13 @@ add_caps (struct oci_process *p, char **caps, silo_error_t *err)
         return silo_make_error (err, 0, "--cap `%s`: unknown capability", caps[i]);
       bit = 1ULL << cap;
       p->has_caps = true;
+      /* As runc 1.2: not the inheritable set; ambient only where the
+       * process's inheritable set already has it (the kernel's rule). */
       p->caps.bounding |= bit;
       p->caps.effective |= bit;
       p->caps.permitted |= bit;
-      p->caps.inheritable |= bit;
-      p->caps.ambient |= bit;
+      if (p->caps.inheritable & bit)
+        p->caps.ambient |= bit;
     }
   return 0;
 }

@@ -120,6 +120,21 @@ test_run_keep () {
   expect_fail "create: --keep is an option of run" $S create --keep "$ID"
 }
 
+# exec --cap adds to the bounding, effective and permitted sets, not the
+# inheritable one (runc 1.2), so not the ambient one either.
+test_exec_cap_sets () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  local out base
+  base=$($S exec "$ID" grep -E '^Cap(Inh|Amb)' /proc/self/status)
+  out=$($S exec --cap CAP_NET_RAW "$ID" grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status)
+  for f in CapPrm CapEff CapBnd; do
+    v=$(echo "$out" | awk -v f="$f:" '$1 == f {print $2}')
+    [ $(( 16#$v & (1 << 13) )) -ne 0 ] || fail "$f lacks CAP_NET_RAW: $out" || return 1
+  done
+  assert_eq "$(echo "$out" | grep -E '^Cap(Inh|Amb)')" "$base" "inheritable and ambient"
+}
+
 test_delete_running_needs_force () {
   setup sleep 100
   run_d "$ID" || return 1
