@@ -53,6 +53,11 @@ int cg_enter (struct cg_handle *h, pid_t pid, silo_error_t *err);
  * here, so the kernel checks the caller's rights, not the process's. */
 int cg_join_fds (struct cg_handle *h, int *v2_fd, int **tasks_fds, size_t *n, silo_error_t *err);
 void cg_join_fds_close (int *v2_fd, int *tasks_fds, size_t n);
+/* In a cgroup2 tree mounted at parent by the caller (the sandbox guest's):
+ * enable parent's controllers for its children, make parent/name and apply
+ * res there (NULL: none), as on a v2 host. */
+int cg_v2_setup_dir (const char *parent, const char *name, const struct oci_resources *res,
+                     silo_error_t *err);
 /* Apply resources to the live cgroup (`silo update`). */
 int cg_update (struct cg_handle *h, const struct oci_resources *res, silo_error_t *err);
 /* Freeze or thaw; waits until the freezer reports the new state. */

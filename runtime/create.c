@@ -146,6 +146,8 @@ static int
 make_cgroup (struct create_ctx *c, silo_error_t *err)
 {
   add_device_rules (c->cfg, c->mode->device_rule);
+  if (c->mode->host_resources && c->cfg->linux_.resources)
+    c->mode->host_resources (c->cfg->linux_.resources);
   if (cg_create (c->st.cgroup_path, c->cfg->linux_.resources, &c->cg, err) < 0)
     return -1;
   return cg_mounts (c->cg, &c->cg_mounts, &c->n_cg_mounts, err);

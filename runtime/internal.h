@@ -84,6 +84,9 @@ struct silo_mode_ops
   /* The one device rule the mode's own host processes need in the cgroup
    * (the VMM's /dev/kvm), or NULL. */
   const struct oci_device_rule *device_rule;
+  /* The config's resources as the host cgroup should hold them (the mode's
+   * own processes are in it too), or NULL to take them as they are. */
+  void (*host_resources) (struct oci_resources *r);
   /* Before anything is made, at create (cfg, p = cfg->process) and at exec
    * (cfg NULL): refuse what the mode cannot apply. */
   int (*check) (const struct oci_config *cfg, const struct oci_process *p, struct ns_lsm lsm,

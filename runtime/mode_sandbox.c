@@ -14,6 +14,16 @@
  * device policy is the guest's, and the VMM needs /dev/kvm. */
 static const struct oci_device_rule dev_kvm = { true, 'c', 10, 232, "rwm" };
 
+/* The pids limit is the workload's: the guest applies it to the
+ * container's cgroup in there (sandbox-vm/agent), where it counts the
+ * container's processes; on the host it would count the monitor's and
+ * UML's. Memory and CPU stay on the host cgroup too: they bound the VM. */
+static void
+sandbox_host_resources (struct oci_resources *r)
+{
+  r->pids_limit.set = false;
+}
+
 static int
 sandbox_check (const struct oci_config *cfg, const struct oci_process *p, struct ns_lsm lsm,
                silo_error_t *err)
@@ -140,6 +150,7 @@ silo_record_binary (const char *path)
 const struct silo_mode_ops silo_mode_sandbox = {
   .name = "vm",
   .device_rule = &dev_kvm,
+  .host_resources = sandbox_host_resources,
   .check = sandbox_check,
   .spawn = sandbox_spawn,
   .start = sandbox_start_,

@@ -103,7 +103,9 @@ do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
     return ret;
   if (a->cfg->process == NULL)
     return silo_make_error (err, 0, "config.json: process: required");
-  if (a->opts->guest && agent_guest_mount_share (a->opts->fs_type, err) < 0)
+  if (a->opts->guest
+      && (agent_guest_mount_share (a->opts->fs_type, err) < 0
+          || agent_guest_cgroup (a->cfg, err) < 0))
     return -1;
   ret = agent_proc_spawn (a->cfg->process, a->cfg,
                           a->opts->guest ? &(struct agent_ns){ a->cfg, -1 } : NULL, PROTO_ID_MAIN,

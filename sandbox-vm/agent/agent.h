@@ -87,6 +87,13 @@ void agent_proc_free (struct agent_proc *ap);
 int agent_guest_early (silo_error_t *err);
 /* In the agent: mount the host's share. */
 int agent_guest_mount_share (const char *fs_type, silo_error_t *err);
+/* The container's cgroup in the guest's cgroup2 tree (AGENT_CGROUP), with
+ * the config's linux.resources, as container mode makes it on a v2 host;
+ * its processes join it before they enter the container, and its "cgroup"
+ * mount shows it. */
+#define AGENT_CGROUP_ROOT "/cgroup"
+#define AGENT_CGROUP AGENT_CGROUP_ROOT "/container"
+int agent_guest_cgroup (const struct oci_config *cfg, silo_error_t *err);
 /* In the main process, in its new mount namespace: the container's root
  * and mounts, the hostname, and the pivot into the root. */
 int agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err);

@@ -21,9 +21,6 @@
 
 #define SHARE "/share"
 #define ROOT SHARE "/rootfs"
-/* The guest's cgroup2 tree, mounted once by the agent; a container's
- * "cgroup" mount binds it. */
-#define GUEST_CGROUP "/cgroup"
 
 /* pivot_root needs a root with a parent mount, which the initramfs (the
  * kvm guest's root) is not: move the root onto a bind mount of itself,
@@ -59,9 +56,31 @@ agent_guest_early (silo_error_t *err)
     return silo_make_error (err, errno, "mount devtmpfs on /dev");
   if (mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
     return silo_make_error (err, errno, "mount proc on /proc");
-  if ((mkdir (GUEST_CGROUP, 0755) < 0 && errno != EEXIST)
-      || mount ("cgroup2", GUEST_CGROUP, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-    return silo_make_error (err, errno, "mount cgroup2 on " GUEST_CGROUP);
+  if ((mkdir (AGENT_CGROUP_ROOT, 0755) < 0 && errno != EEXIST)
+      || mount ("cgroup2", AGENT_CGROUP_ROOT, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)
+             < 0)
+    return silo_make_error (err, errno, "mount cgroup2 on " AGENT_CGROUP_ROOT);
+  return 0;
+}
+
+/* The limits that must count the workload's own processes (pids) or that
+ * programs read to size themselves (memory.max); the host's cgroup holds
+ * the VM to the config's memory, CPU and IO as a whole (runtime/
+ * mode_sandbox.c), so they are not repeated here. */
+int
+agent_guest_cgroup (const struct oci_config *cfg, silo_error_t *err)
+{
+  const struct oci_resources *r = cfg->linux_.resources;
+  struct oci_resources guest = { 0 };
+
+  if (r)
+    {
+      guest.pids_limit = r->pids_limit;
+      if (r->memory.limit.set && r->memory.limit.value > 0)
+        guest.memory.limit = r->memory.limit;
+    }
+  if (cg_v2_setup_dir (AGENT_CGROUP_ROOT, "container", &guest, err) < 0)
+    return silo_error_wrap (err, "config.json");
   return 0;
 }
 
@@ -88,7 +107,7 @@ mount_share (const char *fs_type, silo_error_t *err)
 static int
 setup_mounts (const struct oci_config *cfg, silo_error_t *err)
 {
-  struct cg_mount guest_cg = { .name = (char *) "", .host_path = (char *) GUEST_CGROUP };
+  struct cg_mount guest_cg = { .name = (char *) "", .host_path = (char *) AGENT_CGROUP };
   struct oci_config guest = *cfg;
   cleanup_close int rootfd = -1;
   char **sources = xmalloc0 ((cfg->n_mounts + 1) * sizeof (*sources));

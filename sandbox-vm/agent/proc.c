@@ -106,6 +106,9 @@ child_enter (const struct agent_ns *ns, silo_error_t *err)
 
   if (ns == NULL)
     return 0;
+  /* Into the container's cgroup first: its limits hold from here on. */
+  if (write_file (AGENT_CGROUP "/cgroup.procs", "0", 1, err) < 0)
+    return silo_error_wrap (err, "join the container's cgroup");
   if (ns->mnt_fd < 0)
     return agent_guest_enter_root (ns->cfg, err);
   ret = setns (ns->mnt_fd, CLONE_NEWNS);

@@ -281,6 +281,27 @@ Read-only file system
 ro"
 }
 
+# linux.resources.pids.limit counts the container's processes in the guest
+# (its own cgroup there, shown at /sys/fs/cgroup with its pids and memory
+# limits), not the host processes of the sandbox; hitting it gives EAGAIN,
+# as in container mode.
+test_vm_pids_limit_in_the_guest () {
+  backend_ready
+  local d out_c out_v
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'for i in $(seq 30); do sleep 3 & done 2>&1 | grep -o "Resource temporarily unavailable" | head -1; echo done'
+  edit_config "$d" "c['linux'].setdefault('resources', {})['pids'] = {'limit': 20}"
+  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
+  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
+  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  assert_eq "$out_v" "Resource temporarily unavailable
+done" || return 1
+  set_args "$d" cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max
+  edit_config "$d" "c['linux']['resources']['memory'] = {'limit': 268435456}"
+  assert_eq "$(cd "$d" && "$VM" run "$(new_id)" 2>&1)" "20
+268435456" "the guest's cgroup"
+}
+
 test_vm_signal_exit_status () {
   backend_ready
   local d id rc
