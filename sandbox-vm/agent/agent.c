@@ -271,8 +271,12 @@ handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       ret = do_signal (a, m, &rerr);
       return reply (a, m->id, ret, &rerr, err);
     case PROTO_RESIZE:
-      ret = do_resize (a, m, &rerr);
-      return ret < 0 ? reply (a, m->id, ret, &rerr, err) : 0;
+      /* A stream frame, like STDIN: no answer, even when it comes too late
+       * for its process (gone, its terminal closed). An ERROR here would be
+       * taken as the answer to the next pending request. */
+      if (do_resize (a, m, &rerr) < 0)
+        silo_error_release (&rerr);
+      return 0;
     case PROTO_STDIN:
     case PROTO_STDIN_CLOSE:
       ap = find_proc (a, m->id);

@@ -379,6 +379,12 @@ test_agent_host (void)
   CHECK (collect (&r, 2, out, sizeof (out), &status) == 0);
   CHECK_STR (out, "from-exec\n");
   CHECK (status == 0);
+  /* A RESIZE that comes after its process ended (or for one without a
+   * terminal) gets no answer: the next request's answer is its own. */
+  CHECK (proto_send_resize (sv[0], 2, 40, 120, &err) == 0);
+  CHECK (proto_send_resize (sv[0], 1, 40, 120, &err) == 0);
+  CHECK (proto_send (sv[0], PROTO_START, 1, NULL, 0, &err) == 0);
+  CHECK (expect (&r, PROTO_ERROR, 1));
   out[0] = 0;
   CHECK (proto_send_str (sv[0], PROTO_STDIN, 1, "abc\n", &err) == 0);
   CHECK (proto_send (sv[0], PROTO_STDIN_CLOSE, 1, NULL, 0, &err) == 0);
