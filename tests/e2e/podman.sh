@@ -240,7 +240,8 @@ test_podman_silo_vm_exec_tty_size () {
     done
   done
   # a resize reaches the process: it waits for SIGWINCH, then reads the size
-  out=$(script -qec "stty rows 33 cols 97; (sleep 3; stty rows 40 cols 120 < /dev/tty) & podman ${PM_ARGS[*]@Q} exec -it vt sh -c 'trap \"stty size; exit\" WINCH; sleep 10 & wait'" /dev/null 2>&1 | tr -d '\r\0')
+  # (a second later: stty sets rows and cols one at a time)
+  out=$(script -qec "stty rows 33 cols 97; (sleep 3; stty rows 40 cols 120 < /dev/tty) & podman ${PM_ARGS[*]@Q} exec -it vt sh -c 'trap \"sleep 1; stty size; exit\" WINCH; sleep 10 & wait'" /dev/null 2>&1 | tr -d '\r\0')
   assert_contains "$out" "40 120" "after a resize"
 }
 
