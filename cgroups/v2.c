@@ -1,5 +1,5 @@
-/* The unified (cgroup2) hierarchy: creation, controller delegation and the
- * v2 ops table. */
+/* The unified (cgroup2) hierarchy: creation and the v2 ops table
+ * (controller delegation: v2-tree.c). */
 #include "internal.h"
 
 #include <errno.h>
@@ -8,71 +8,6 @@
 
 #include "../util/log.h"
 #include "../util/utils.h"
-
-/* Write "+ctrl" for the controllers to dir's subtree_control: all in one
- * write, else one at a time, so that a controller the kernel refuses (cpu
- * with a realtime task, ...) does not keep the others off; a resource that
- * needs it then fails naming the file that is missing. */
-static int
-enable_in (const char *dir, const char *controllers, silo_error_t *err)
-{
-  cleanup_free char *copy = xstrdup (controllers);
-  cleanup_free char *all = xstrdup ("");
-  char *saveptr = NULL, *c, *next;
-  silo_error_t e = NULL;
-
-  for (c = strtok_r (copy, " \n", &saveptr); c; c = strtok_r (NULL, " \n", &saveptr))
-    {
-      xasprintf (&next, "%s%s+%s", all, *all ? " " : "", c);
-      free (all);
-      all = next;
-    }
-  if (!cg_file_exists (dir, "cgroup.subtree_control"))
-    return silo_make_error (err, ENOENT, "no cgroup.subtree_control in `%s`", dir);
-  if (*all == '\0' || cg_write (dir, "cgroup.subtree_control", all, "subtree_control", &e) == 0)
-    return 0;
-  silo_error_release (&e);
-  for (c = strtok_r (all, " ", &saveptr); c; c = strtok_r (NULL, " ", &saveptr))
-    if (cg_write (dir, "cgroup.subtree_control", c, "cgroup.subtree_control", &e) < 0)
-      {
-        pr_debug ("cgroup: enable %s in %s: %s", c, dir, e->msg);
-        silo_error_release (&e);
-      }
-  return 0;
-}
-
-int
-cg_v2_enable_controllers (const char *root, const char *path, silo_error_t *err)
-{
-  cleanup_free char *controllers = NULL;
-  cleanup_free char *copy = xstrdup (path);
-  cleanup_free char *cur = xstrdup (root);
-  char *saveptr = NULL, *comp, *next_comp;
-  int ret;
-
-  ret = cg_read (root, "cgroup.controllers", &controllers, err);
-  if (ret < 0)
-    return ret;
-  if (controllers[strspn (controllers, " \n")] == '\0')
-    return 0;
-  /* Every ancestor of the leaf, root included, but not the leaf itself. */
-  comp = strtok_r (copy, "/", &saveptr);
-  while (comp != NULL)
-    {
-      char *next = NULL;
-      ret = enable_in (cur, controllers, err);
-      if (ret < 0)
-        return ret;
-      next_comp = strtok_r (NULL, "/", &saveptr);
-      if (next_comp == NULL)
-        break;
-      xasprintf (&next, "%s/%s", cur, comp);
-      free (cur);
-      cur = next;
-      comp = next_comp;
-    }
-  return 0;
-}
 
 int
 cg_v2_create (const char *root, const char *path, char **created, silo_error_t *err)
