@@ -53,22 +53,18 @@ ns_loopback_up (silo_error_t *err)
 
 /* --- linux.netDevices --- */
 
-/* A netlink socket of the network namespace of pid: made while this
+/* A netlink socket of the network namespace netns_fd: made while this
  * process is in it (a socket keeps the namespace it was made in). */
 static int
-socket_in_netns_of (pid_t pid, struct nl_sock **out, silo_error_t *err)
+socket_in_netns (int netns_fd, struct nl_sock **out, silo_error_t *err)
 {
   cleanup_close int self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  cleanup_close int target = -1;
-  char path[64];
   struct nl_sock *sk;
   int ret;
 
-  snprintf (path, sizeof (path), "/proc/%d/ns/net", (int) pid);
-  target = open (path, O_RDONLY | O_CLOEXEC);
-  if (self < 0 || target < 0)
-    return silo_make_error (err, errno, "open `%s`", target < 0 ? path : "/proc/self/ns/net");
-  if (setns (target, CLONE_NEWNET) < 0)
+  if (self < 0)
+    return silo_make_error (err, errno, "open `/proc/self/ns/net`");
+  if (setns (netns_fd, CLONE_NEWNET) < 0)
     return silo_make_error (err, errno, "join the container's network namespace");
   sk = nl_socket_alloc ();
   ret = sk ? nl_connect (sk, NETLINK_ROUTE) : -NLE_NOMEM;
@@ -239,7 +235,7 @@ ns_move_net_devices (pid_t pid, const struct oci_linux *l, silo_error_t *err)
   if (host == NULL || (ret = nl_connect (host, NETLINK_ROUTE)) < 0)
     ret = nl_error (err, host ? ret : -NLE_NOMEM, "linux.netDevices: netlink socket");
   if (ret == 0)
-    ret = socket_in_netns_of (pid, &ctr, err);
+    ret = socket_in_netns (netns_fd, &ctr, err);
   for (size_t i = 0; ret == 0 && i < l->n_net_devices; i++)
     if (move_one (host, ctr, netns_fd, &l->net_devices[i], err) < 0)
       ret = silo_error_wrap (err, "linux.netDevices.%s", l->net_devices[i].host_name);
