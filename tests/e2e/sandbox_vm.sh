@@ -37,6 +37,17 @@ create_must_fail () {
   return 1
 }
 
+# same_in_both_modes DIR: run DIR's bundle in sandbox mode, then in
+# container mode (sandbox first: nothing container mode makes in the rootfs
+# is there yet); both must pass and print the same, which is printed.
+same_in_both_modes () {
+  local d=$1 out_v out_c
+  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
+  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
+  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  echo "$out_v"
+}
+
 alive () {
   [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
 }
@@ -118,14 +129,12 @@ test_vm_exec_uses_create_time_config () {
 # nothing.
 test_vm_program_cwd_home_as_in_container_mode () {
   backend_ready
-  local d out_c out_v id
+  local d out_v id
   d=$(mktemp -d)
   make_vm_bundle "$d" sh -c 'pwd; echo "home=$HOME"'
   edit_config "$d" "c['process']['cwd'] = '/made/by/silo'"
-  # sandbox mode first: the cwd is not there yet
-  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
-  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
-  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  # (sandbox mode first: the cwd is not there yet)
+  out_v=$(same_in_both_modes "$d") || return 1
   assert_eq "$out_v" "/made/by/silo
 home=/root" || return 1
   set_args "$d" nosuch-program
@@ -263,7 +272,7 @@ test_vm_failing_hook_fails_create () {
 # root; the same output in both modes.
 test_vm_mounts_as_in_container_mode () {
   backend_ready
-  local d out_c out_v
+  local d out_v
   d=$(mktemp -d)
   make_vm_bundle "$d" sh -c 'cat /evil/marker; stat -c "%a" /data; touch /x 2>&1 | grep -o "Read-only file system"
 awk '"'"'$5 == "/proc/sys" {print substr($6, 1, 2)}'"'"' /proc/self/mountinfo'
@@ -272,9 +281,7 @@ awk '"'"'$5 == "/proc/sys" {print substr($6, 1, 2)}'"'"' /proc/self/mountinfo'
   ln -s /real "$d/rootfs/evil"
   edit_config "$d" "c['mounts'] += [{'destination': '/evil', 'type': 'bind', 'source': '$d/src', 'options': ['rbind', 'ro']},
   {'destination': '/data', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid']}]"
-  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
-  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
-  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  out_v=$(same_in_both_modes "$d") || return 1
   assert_eq "$out_v" "inside
 750
 Read-only file system
@@ -287,13 +294,11 @@ ro"
 # as in container mode.
 test_vm_pids_limit_in_the_guest () {
   backend_ready
-  local d out_c out_v
+  local d out_v
   d=$(mktemp -d)
   make_vm_bundle "$d" sh -c 'for i in $(seq 30); do sleep 3 & done 2>&1 | grep -o "Resource temporarily unavailable" | head -1; echo done'
   edit_config "$d" "c['linux'].setdefault('resources', {})['pids'] = {'limit': 20}"
-  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
-  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
-  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  out_v=$(same_in_both_modes "$d") || return 1
   assert_eq "$out_v" "Resource temporarily unavailable
 done" || return 1
   set_args "$d" cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max
@@ -571,9 +576,7 @@ stat -c "%n %A %t,%T" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /de
 for l in stdin stdout stderr fd core ptmx; do echo "$l -> $(readlink /dev/$l)"; done
 echo "lo flags $(cat /sys/class/net/lo/flags)"'
   edit_config "$d" "c['linux']['devices'] = [{'path': '/dev/xnull', 'type': 'c', 'major': 1, 'minor': 3, 'fileMode': 438}]"
-  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
-  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
-  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
+  out_v=$(same_in_both_modes "$d") || return 1
   assert_contains "$out_v" "pid=1" || return 1
   assert_contains "$out_v" "/dev/xnull crw-rw-rw- 1,3" || return 1
   assert_contains "$out_v" "lo flags 0x9" || return 1
