@@ -125,6 +125,30 @@ int ns_loopback_up (silo_error_t *err);
  * device whose checks fail (none on the host, name taken) stays where it
  * was. */
 int ns_move_net_devices (pid_t pid, const struct oci_linux *l, silo_error_t *err);
+/* A netlink (route) socket of the network namespace netns_fd: made while
+ * this thread is in it (a socket keeps the namespace it was made in), then
+ * back in its own. For a single-threaded caller. */
+struct nl_sock;
+int ns_netlink_socket_at (int netns_fd, struct nl_sock **out, silo_error_t *err);
+
+/* --- a network namespace described for a guest kernel (namespaces/netdesc.c) --- */
+struct ns_net_link
+{
+  char name[16]; /* IFNAMSIZ */
+  int ifindex;
+  unsigned char mac[6];
+  unsigned mtu;
+  bool up;
+};
+/* The caller's namespace's Ethernet interfaces but lo and silo's own taps
+ * (named *_silo); *out is the caller's. */
+int ns_net_links (struct ns_net_link **out, size_t *n, silo_error_t *err);
+/* Those links, with their addresses and the main table's routes through
+ * them, as JSON for ns_net_apply (format: netdesc.c, docs/networking.md). */
+int ns_net_describe (const struct ns_net_link *links, size_t n, char **out, silo_error_t *err);
+/* In the guest: each described link found by its MAC, renamed, MTU set, up
+ * if it was, addresses and routes added. The text is untrusted input. */
+int ns_net_apply (const char *desc, size_t len, silo_error_t *err);
 
 /* --- the container process (namespaces/spawn.c, namespaces/process.c) --- */
 #include "../cgroups/cgroups.h"

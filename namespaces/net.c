@@ -53,10 +53,8 @@ ns_loopback_up (silo_error_t *err)
 
 /* --- linux.netDevices --- */
 
-/* A netlink socket of the network namespace netns_fd: made while this
- * process is in it (a socket keeps the namespace it was made in). */
-static int
-socket_in_netns (int netns_fd, struct nl_sock **out, silo_error_t *err)
+int
+ns_netlink_socket_at (int netns_fd, struct nl_sock **out, silo_error_t *err)
 {
   cleanup_close int self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   struct nl_sock *sk;
@@ -235,7 +233,7 @@ ns_move_net_devices (pid_t pid, const struct oci_linux *l, silo_error_t *err)
   if (host == NULL || (ret = nl_connect (host, NETLINK_ROUTE)) < 0)
     ret = nl_error (err, host ? ret : -NLE_NOMEM, "linux.netDevices: netlink socket");
   if (ret == 0)
-    ret = socket_in_netns (netns_fd, &ctr, err);
+    ret = ns_netlink_socket_at (netns_fd, &ctr, err);
   for (size_t i = 0; ret == 0 && i < l->n_net_devices; i++)
     if (move_one (host, ctr, netns_fd, &l->net_devices[i], err) < 0)
       ret = silo_error_wrap (err, "linux.netDevices.%s", l->net_devices[i].host_name);

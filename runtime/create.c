@@ -207,6 +207,11 @@ undo_create (struct create_ctx *c)
       TEMP_FAILURE_RETRY (waitpid (c->st.pid, NULL, 0));
       c->st.pid = 0;
     }
+  if (c->mode && c->mode->release && c->dir_created && c->mode->release (c->dir, &ignored) < 0)
+    {
+      pr_warn ("%s", ignored->msg);
+      silo_error_release (&ignored);
+    }
   if (c->cg && cg_destroy (c->cg, &ignored) < 0)
     {
       pr_warn ("remove cgroup: %s", ignored->msg);

@@ -105,6 +105,10 @@ struct silo_mode_ops
   int (*exec) (const struct silo_global *g, struct container_state *st,
                const struct oci_config *cfg, const struct oci_process *p,
                const struct silo_exec_opts *o, int *exit_status, silo_error_t *err);
+  /* What it made on the host beyond the state dir and the cgroup, removed
+   * once its processes are gone (delete, a failed create); NULL if nothing.
+   * Idempotent: a create or delete killed half-way may have left some. */
+  int (*release) (const char *state_dir, silo_error_t *err);
 };
 extern const struct silo_mode_ops silo_mode_container, silo_mode_sandbox;
 /* The mode a created container runs in. */

@@ -155,7 +155,9 @@ destroy_container (const struct silo_global *g, struct container_state *st, silo
     }
   /* By path, not cg_open: a create or delete killed half-way may have left
    * the cgroup in some hierarchies only. */
-  if (st->cgroup_path && cg_remove (st->cgroup_path, err) < 0)
+  if (mode_of (st)->release && mode_of (st)->release (dir, err) < 0)
+    silo_error_wrap (err, "delete `%s`", st->id);
+  else if (st->cgroup_path && cg_remove (st->cgroup_path, err) < 0)
     silo_error_wrap (err, "delete `%s`", st->id);
   else if (rm_rf_at (AT_FDCWD, dir, err) == 0)
     {

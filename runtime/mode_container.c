@@ -331,6 +331,7 @@ container_exec (const struct silo_global *g, struct container_state *st,
 const struct silo_mode_ops silo_mode_container = {
   .name = "container",
   .device_rule = NULL,
+  .release = NULL,
   .check = container_check,
   .spawn = container_spawn,
   .start = container_start,

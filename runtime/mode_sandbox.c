@@ -150,6 +150,7 @@ silo_record_binary (const char *path)
 const struct silo_mode_ops silo_mode_sandbox = {
   .name = "vm",
   .device_rule = &dev_kvm,
+  .release = sandbox_net_release,
   .host_resources = sandbox_host_resources,
   .check = sandbox_check,
   .spawn = sandbox_spawn,

@@ -20,6 +20,8 @@
 #define SANDBOX_READY_TIMEOUT_S 30
 #define SANDBOX_READY_TIMEOUT_MAX_S 3600
 
+struct sandbox_net;
+
 /* A way to boot the guest. launch() runs in the monitor, after the guest tree
  * exists: it starts the guest (a child of the monitor) and returns the host
  * end of the agent channel. */
@@ -29,12 +31,37 @@ struct sandbox_backend_ops
   /* 0 when usable here, else a negative error saying why not. */
   int (*probe) (silo_error_t *err);
   int (*launch) (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
-                 int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err);
+                 struct sandbox_net *net, int log_fd, pid_t *pid, int *agent_fd,
+                 silo_error_t *err);
 };
 
 const struct sandbox_backend_ops *sandbox_backend_get (const char *name);
 extern const struct sandbox_backend_ops sandbox_uml_ops;
 extern const struct sandbox_backend_ops sandbox_kvm_ops;
+
+/* The sandbox's NICs (sandbox-vm/net.c): one tap per Ethernet interface
+ * of the monitor's network namespace, joined to it by TC redirects. */
+struct sandbox_nic
+{
+  char dev[16]; /* the engine's interface (IFNAMSIZ) */
+  char tap[16]; /* tapN_silo */
+  int tap_fd;   /* IFF_TAP | IFF_NO_PI | IFF_VNET_HDR; the tap lives while it is open */
+  unsigned char mac[6];
+  unsigned mtu;
+  bool made_qdisc; /* the interface's ingress qdisc is silo's */
+};
+struct sandbox_net
+{
+  struct sandbox_nic *nics;
+  size_t n;
+  char *desc; /* for the agent: ns_net_describe's JSON */
+};
+/* In the monitor, in the container's network namespace, before launch:
+ * taps, filters, description; recorded in the state dir first. */
+int sandbox_net_setup (const struct sandbox_request *req, struct sandbox_net *net,
+                       silo_error_t *err);
+void sandbox_net_close_taps (struct sandbox_net *net);
+void sandbox_net_free (struct sandbox_net *net);
 
 /* Guest memory from linux.resources.memory.limit (docs/sandbox.md). */
 int sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *err);

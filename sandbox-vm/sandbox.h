@@ -58,6 +58,11 @@ int sandbox_exec (const char *state_dir, const struct oci_process *p, int consol
 /* Is the workload started (running) yet? */
 int sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err);
 
+/* What a sandbox made on the host beyond its state dir and cgroup (taps
+ * and traffic filters in the engine's network namespace), removed: at
+ * delete and when create fails. Idempotent; nothing to do is not an error. */
+int sandbox_net_release (const char *state_dir, silo_error_t *err);
+
 /* Backends this host offers, e.g. "kvm,uml" or "uml"; for features/--version. */
 const char *sandbox_backends (void);
 /* Resolve the backend from the request (annotation silo.sandbox.backend). */

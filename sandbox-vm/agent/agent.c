@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../../namespaces/namespaces.h"
 #include "../../util/utils.h"
 #include "agent.h"
 
@@ -80,25 +81,36 @@ follow_main (struct agent *a, pid_t pid, silo_error_t *err)
   return 0;
 }
 
-/* CREATE payload: {"config": "<config.json text>"}. */
+/* CREATE payload: {"config": "<config.json text>", "net": "<description>"},
+ * "net" optional (ns_net_apply's JSON, for the guest's NICs). */
+static int
+parse_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  json_t *root = json_loadb ((const char *) m->data, m->len, 0, NULL);
+  json_t *cfgtext = json_object_get (root, "config"), *net = json_object_get (root, "net");
+  int ret;
+
+  if (!json_is_string (cfgtext) || (net && !json_is_string (net)))
+    {
+      json_decref (root);
+      return silo_make_error (err, 0, "CREATE: payload must be {\"config\": string, \"net\": string}");
+    }
+  ret = oci_config_parse (json_string_value (cfgtext), "config.json", &a->cfg, err);
+  if (ret == 0 && net && a->opts->guest)
+    ret = ns_net_apply (json_string_value (net), json_string_length (net), err);
+  json_decref (root);
+  return ret;
+}
+
 static int
 do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
-  json_t *root, *cfgtext;
   struct agent_proc *ap = NULL;
   int ret;
 
   if (a->created)
     return silo_make_error (err, 0, "CREATE: already created");
-  root = json_loadb ((const char *) m->data, m->len, 0, NULL);
-  cfgtext = root ? json_object_get (root, "config") : NULL;
-  if (!json_is_string (cfgtext))
-    {
-      json_decref (root);
-      return silo_make_error (err, 0, "CREATE: payload must be {\"config\": string}");
-    }
-  ret = oci_config_parse (json_string_value (cfgtext), "config.json", &a->cfg, err);
-  json_decref (root);
+  ret = parse_create (a, m, err);
   if (ret < 0)
     return ret;
   if (a->cfg->process == NULL)

@@ -134,7 +134,7 @@ vmm_child (struct vmm_config *cfg, const char *guest_dir, const char *kernel, in
 
 static int
 kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
-            int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err)
+            struct sandbox_net *net, int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err)
 {
   bool debug = req->debug;
   cleanup_free char *initrd = NULL;
@@ -145,6 +145,9 @@ kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
                             .initrd = JAIL_GUEST "/" KVM_INITRD };
   int sv[2], sync_fd;
 
+  if (net->n > 0)
+    return silo_make_error (err, 0, "network: the kvm backend has no network device yet; "
+                                    "use --network none or the uml backend");
   if (sandbox_guest_vcpus (req->cfg, &cfg.vcpus, err) < 0
       || sandbox_ksm (req->cfg, &cfg.mergeable, err) < 0
       || sandbox_guest_kernel_open (req->cfg, &kernel_fd, &kernel, err) < 0)
@@ -175,8 +178,7 @@ kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
 #else
 static int
 kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
-            int log_fd, pid_t *pid,
-            int *agent_fd, silo_error_t *err)
+            struct sandbox_net *net, int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err)
 {
   return kvm_probe (err) < 0 ? -1
                              : silo_make_error (err, 0, "sandbox backend kvm: VMM not built");

@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -21,6 +23,7 @@
 #include "../monitor/jail.h"
 
 #define UML_KERNEL "/usr/bin/linux"
+#define UML_MAX_NICS 8
 #define UML_SKIP_INITCALLS \
   "initcall_blacklist=raid6_select_algo,init_zswap,strp_dev_init,init_btrfs_fs,calibrate_xor_blocks"
 
@@ -38,11 +41,11 @@ uml_probe (silo_error_t *err)
  * exec through the fd: after the pivot only the guest tree, /dev/null, a
  * private /tmp (guest RAM file, uml_dir) and the binary's libraries exist. */
 __attribute__ ((noreturn)) static void
-uml_child (const char *guest_dir, char **argv, int chan, int log_fd, int sync_fd)
+uml_child (const char *guest_dir, char **argv, bool tun, int chan, int log_fd, int sync_fd)
 {
   char *envp[] = { "PATH=/usr/bin:/bin", "TMPDIR=" JAIL_TMP, NULL };
   struct jail_spec spec = { .guest_dir = guest_dir, .exe = UML_KERNEL, .kernel_fd = -1,
-                            .tmp = true };
+                            .tmp = true, .dev_tun = tun };
   silo_error_t err = NULL;
   int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   int exe = open (UML_KERNEL, O_RDONLY | O_CLOEXEC);
@@ -69,13 +72,57 @@ uml_child (const char *guest_dir, char **argv, int chan, int log_fd, int sync_fd
 }
 
 static int
+uml_spawn (const char *guest_dir, char **argv, bool tun, int log_fd, pid_t *pid, int *agent_fd,
+           silo_error_t *err)
+{
+  int sv[2], sync_fd;
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return silo_make_error (err, errno, "socketpair");
+  *pid = sandbox_jail_fork (&sync_fd, err);
+  if (*pid < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return -1;
+    }
+  if (*pid == 0)
+    uml_child (guest_dir, argv, tun, sv[1], log_fd, sync_fd);
+  close (sv[1]);
+  *agent_fd = sv[0];
+  return sandbox_jail_release (*pid, sync_fd, err);
+}
+
+/* UML's tuntap transport opens its tap by name (TUNSETIFF) from inside the
+ * jail: the tap outlives the monitor's fd (persistent; delete removes it,
+ * sandbox-vm/net.c) and belongs to uid 0, which the jail's user namespace
+ * maps to itself, so no capability over the network namespace is needed.
+ * One `ethN=tuntap,TAP,MAC` per NIC, in order: the guest's ethN has the
+ * engine interface's MAC. */
+static int
+uml_nics (struct sandbox_net *net, char **argv, int *n, char **owned, silo_error_t *err)
+{
+  for (size_t i = 0; i < net->n; i++)
+    {
+      const struct sandbox_nic *c = &net->nics[i];
+
+      if (ioctl (c->tap_fd, TUNSETPERSIST, 1) < 0 || ioctl (c->tap_fd, TUNSETOWNER, 0) < 0)
+        return silo_make_error (err, errno, "network: keep tap `%s` for UML", c->tap);
+      xasprintf (&owned[i], "eth%zu=tuntap,%s,%02x:%02x:%02x:%02x:%02x:%02x", i, c->tap,
+                 c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
+      argv[(*n)++] = owned[i];
+    }
+  sandbox_net_close_taps (net);
+  return 0;
+}
+
+static int
 uml_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
-            int log_fd, pid_t *pid,
-            int *agent_fd, silo_error_t *err)
+            struct sandbox_net *net, int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err)
 {
   cleanup_free char *mem = NULL;
-  char *argv[32];
-  int sv[2], sync_fd, n = 0;
+  char *argv[32 + UML_MAX_NICS], *nic_args[UML_MAX_NICS] = { NULL };
+  int n = 0, ret;
 
   xasprintf (&mem, "mem=%lluM", (unsigned long long) (mem_bytes >> 20));
   argv[n++] = "linux";
@@ -98,22 +145,16 @@ uml_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
   argv[n++] = "SILO_AGENT_CHAN=/dev/ttyS0";
   argv[n++] = "SILO_AGENT_FS=hostfs";
   argv[n++] = "SILO_AGENT_OFF=poweroff";
+  if (net->n > UML_MAX_NICS)
+    return silo_make_error (err, 0, "network: %zu interfaces; the uml backend takes %d", net->n,
+                            UML_MAX_NICS);
+  ret = uml_nics (net, argv, &n, nic_args, err);
   argv[n] = NULL;
-
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-    return silo_make_error (err, errno, "socketpair");
-  *pid = sandbox_jail_fork (&sync_fd, err);
-  if (*pid < 0)
-    {
-      close (sv[0]);
-      close (sv[1]);
-      return -1;
-    }
-  if (*pid == 0)
-    uml_child (guest_dir, argv, sv[1], log_fd, sync_fd);
-  close (sv[1]);
-  *agent_fd = sv[0];
-  return sandbox_jail_release (*pid, sync_fd, err);
+  if (ret == 0)
+    ret = uml_spawn (guest_dir, argv, net->n > 0, log_fd, pid, agent_fd, err);
+  for (size_t i = 0; i < UML_MAX_NICS; i++)
+    free (nic_args[i]);
+  return ret;
 }
 
 const struct sandbox_backend_ops sandbox_uml_ops = {

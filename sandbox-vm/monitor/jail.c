@@ -207,6 +207,9 @@ open_sources (const struct jail_spec *spec, char **libs, struct jail_bind *b, si
     return -1;
   if (spec->dev_kvm && open_src (&b[(*n)++], "/dev/kvm", "/dev/kvm", false, false, err) < 0)
     return -1;
+  if (spec->dev_tun
+      && open_src (&b[(*n)++], "/dev/net/tun", "/dev/net/tun", false, false, err) < 0)
+    return -1;
   if (spec->kernel != NULL
       && (open_src (&b[(*n)++], spec->kernel, JAIL_KERNEL, false, true, err) < 0
           || same_file (spec->kernel_fd, b[*n - 1].fd, spec->kernel, err) < 0))

@@ -16,7 +16,7 @@
  *
  * Layout of the jail's root (tmpfs, read-only once built):
  *   /guest      the guest tree (JAIL_GUEST)
- *   /dev/null   (and /dev/kvm when asked for)
+ *   /dev/null   (and /dev/kvm, /dev/net/tun when asked for)
  *   /kernel     the guest kernel image (JAIL_KERNEL), when given as an fd
  *   /tmp        private tmpfs (UML's memory file and uml_dir), when asked for
  *   <libs>      the loader and libraries of spec->exe, read-only, at their host paths */
@@ -41,6 +41,7 @@ struct jail_spec
                           * that same file (an fd of the host's mount namespace cannot be
                           * bound from the jail's new one) */
   bool dev_kvm;          /* bind /dev/kvm */
+  bool dev_tun;          /* bind /dev/net/tun (UML opens its taps by name) */
   bool tmp;              /* private writable tmpfs at JAIL_TMP */
 };
 

@@ -88,7 +88,7 @@ monitor_exec_id (struct monitor *m)
 static int
 send_create (struct monitor *m, silo_error_t *err)
 {
-  json_t *o = json_pack ("{s:s}", "config", m->config_text);
+  json_t *o = json_pack ("{s:s, s:s?}", "config", m->config_text, "net", m->net.desc);
   char *payload = json_dumps (o, JSON_COMPACT);
   int ret;
 
@@ -97,6 +97,7 @@ send_create (struct monitor *m, silo_error_t *err)
     return silo_make_error (err, 0, "config.json: cannot encode for the agent");
   ret = send_agent (m, PROTO_CREATE, PROTO_ID_AGENT, payload, strlen (payload), NULL, err);
   free (payload);
+  sandbox_net_free (&m->net);
   m->phase = PHASE_CREATING;
   return ret;
 }

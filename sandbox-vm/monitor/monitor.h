@@ -57,6 +57,7 @@ struct monitor
   uint32_t next_id;
   unsigned long long deadline_ns; /* 0 = none */
   int ready_timeout_s;
+  struct sandbox_net net; /* desc until CREATE is sent */
 };
 
 int monitor_setup (struct monitor *m, const char *backend, silo_error_t *err);

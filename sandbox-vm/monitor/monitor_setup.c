@@ -83,10 +83,13 @@ join_by_path (const char *path, int type, size_t i, silo_error_t *err)
 static int
 setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
 {
+  bool net = false;
+
   for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
     {
       const struct oci_namespace *ns = &cfg->linux_.namespaces[i];
 
+      net |= ns->type == CLONE_NEWNET;
       if (ns->type == CLONE_NEWNET && ns->path)
         {
           if (join_by_path (ns->path, CLONE_NEWNET, i, err) < 0)
@@ -103,6 +106,11 @@ setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
                                 "a network namespace by path, not %s",
                                 i, oci_ns_by_flag (ns->type)->oci_name);
     }
+  /* Every interface of the monitor's namespace becomes the guest's (its
+   * traffic redirected to a tap): never the host's own. */
+  if (!net)
+    return silo_make_error (err, 0, "config.json: linux.namespaces: sandbox mode needs a network "
+                                    "namespace (a guest kernel cannot share the host's network)");
   if (unshare (CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID) < 0)
     return silo_make_error (err, errno, "unshare the monitor's namespaces");
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -183,6 +191,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   const struct sandbox_backend_ops *ops = sandbox_backend_get (backend);
   cleanup_free char *guest_dir = NULL;
   uint64_t mem;
+  int ret;
 
   if (ops == NULL)
     return silo_make_error (err, 0, "sandbox backend `%s`: unknown", backend);
@@ -195,10 +204,12 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
     return -1;
   if (sandbox_guest_tree (m->req, &guest_dir, err) < 0)
     return silo_error_wrap (err, "sandbox guest tree");
-  if (listen_control (m, err) < 0 || open_log (m, err) < 0)
+  if (listen_control (m, err) < 0 || open_log (m, err) < 0
+      || sandbox_net_setup (m->req, &m->net, err) < 0)
     return -1;
-  if (ops->launch (m->req, guest_dir, mem, m->log_fd, &m->guest, &m->chan, err) < 0
-      || sandbox_jail_monitor (err) < 0)
+  ret = ops->launch (m->req, guest_dir, mem, &m->net, m->log_fd, &m->guest, &m->chan, err);
+  sandbox_net_close_taps (&m->net); /* the guest's now */
+  if (ret < 0 || sandbox_jail_monitor (err) < 0)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
   proto_outq_init (&m->out, m->chan, PROTO_WINDOW);
