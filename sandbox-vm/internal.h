@@ -88,6 +88,9 @@ int sandbox_ksm (const struct oci_config *cfg, bool *on, silo_error_t *err);
  * agent as init, rootfs/ (the container root, read-only when asked) and
  * binds/N for every bind mount N of the config. */
 int sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err);
+/* A read-only bind of src at guest_dir/name (a backend's extra files). */
+int sandbox_guest_tree_bind (const char *guest_dir, const char *src, const char *name,
+                             silo_error_t *err);
 
 /* For a process that relays its stdin to the guest: ignore SIGTTIN and
  * SIGTTOU. In a background job whose stdin is the terminal (under

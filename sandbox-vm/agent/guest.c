@@ -6,6 +6,7 @@
  * read-only paths and the read-only root, again with container mode's code. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
@@ -41,10 +42,32 @@ root_with_parent (silo_error_t *err)
   return 0;
 }
 
+/* Kernel modules the backend put in the guest tree for what its kernel
+ * builds as modules (UML's IPv6), in load order: SILO_AGENT_MODULES, a
+ * colon-separated list of paths. Before lo comes up, so that it gets ::1
+ * as a container's loopback does. */
+static int
+load_modules (silo_error_t *err)
+{
+  const char *list = getenv ("SILO_AGENT_MODULES");
+  cleanup_free char *copy = list ? xstrdup (list) : NULL;
+  char *save = NULL, *path;
+
+  for (path = copy ? strtok_r (copy, ":", &save) : NULL; path; path = strtok_r (NULL, ":", &save))
+    {
+      cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return silo_make_error (err, errno, "open module `%s`", path);
+      if (syscall (SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+        return silo_make_error (err, errno, "load module `%s`", path);
+    }
+  return 0;
+}
+
 int
 agent_guest_early (silo_error_t *err)
 {
-  if (root_with_parent (err) < 0)
+  if (root_with_parent (err) < 0 || load_modules (err) < 0)
     return -1;
   /* The guest's network namespace is the container's: lo up, as in container
    * mode. */

@@ -6,6 +6,7 @@
  * UML serial line 0 on fd 3 (/dev/ttyS0 in the guest); the kernel console
  * goes to the sandbox log. Boot-time initcalls that only benchmark or load
  * what the guest never uses are skipped (docs/sandbox.md). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 
 #define UML_KERNEL "/usr/bin/linux"
 #define UML_MAX_NICS 8
+#define UML_MODULES "/usr/lib/uml/modules"
 #define UML_SKIP_INITCALLS \
   "initcall_blacklist=raid6_select_algo,init_zswap,strp_dev_init,init_btrfs_fs,calibrate_xor_blocks"
 
@@ -93,6 +95,59 @@ uml_spawn (const char *guest_dir, char **argv, bool tun, int log_fd, pid_t *pid,
   return sandbox_jail_release (*pid, sync_fd, err);
 }
 
+/* Debian's UML kernel builds IPv6 as a module (with crc-ccitt under it):
+ * both are bound read-only into the guest tree, for the agent to load
+ * before lo comes up, so the guest has IPv6 as a container has. The
+ * modules of the user-mode-linux package are those of its kernel. Without
+ * them the guest has no IPv6, and an IPv6 address for it fails create. */
+static const char *const uml_modules[] = { "lib/crc-ccitt.ko", "net/ipv6/ipv6.ko" };
+
+/* The one version directory the package ships, or NULL. */
+static char *
+uml_modules_dir (void)
+{
+  cleanup_dir DIR *d = opendir (UML_MODULES);
+  struct dirent *e;
+  char *dir = NULL;
+
+  while (d && (e = readdir (d)) != NULL)
+    if (e->d_name[0] != '.')
+      {
+        xasprintf (&dir, UML_MODULES "/%s/kernel", e->d_name);
+        break;
+      }
+  return dir;
+}
+
+/* *env: "SILO_AGENT_MODULES=/uml-crc-ccitt.ko:/uml-ipv6.ko" for the agent,
+ * or NULL when the package has not got them. */
+static int
+uml_bind_modules (const char *guest_dir, char **env, silo_error_t *err)
+{
+  cleanup_free char *dir = uml_modules_dir ();
+  char list[256] = "SILO_AGENT_MODULES=";
+  size_t i;
+
+  *env = NULL;
+  for (i = 0; dir && i < ARRAY_SIZE (uml_modules); i++)
+    {
+      cleanup_free char *src = NULL;
+      const char *base = strrchr (uml_modules[i], '/') + 1;
+      char name[64];
+
+      xasprintf (&src, "%s/%s", dir, uml_modules[i]);
+      if (access (src, R_OK) < 0)
+        return 0;
+      snprintf (name, sizeof (name), "uml-%s", base);
+      if (sandbox_guest_tree_bind (guest_dir, src, name, err) < 0)
+        return -1;
+      snprintf (list + strlen (list), sizeof (list) - strlen (list), "%s/%s", i ? ":" : "", name);
+    }
+  if (dir)
+    *env = xstrdup (list);
+  return 0;
+}
+
 /* UML's tuntap transport opens its tap by name (TUNSETIFF) from inside the
  * jail: the tap outlives the monitor's fd (persistent; delete removes it,
  * sandbox-vm/net.c) and belongs to uid 0, which the jail's user namespace
@@ -122,7 +177,11 @@ uml_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
 {
   cleanup_free char *mem = NULL;
   char *argv[32 + UML_MAX_NICS], *nic_args[UML_MAX_NICS] = { NULL };
+  cleanup_free char *modules = NULL;
   int n = 0, ret;
+
+  if (uml_bind_modules (guest_dir, &modules, err) < 0)
+    return -1;
 
   xasprintf (&mem, "mem=%lluM", (unsigned long long) (mem_bytes >> 20));
   argv[n++] = "linux";
@@ -145,6 +204,8 @@ uml_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
   argv[n++] = "SILO_AGENT_CHAN=/dev/ttyS0";
   argv[n++] = "SILO_AGENT_FS=hostfs";
   argv[n++] = "SILO_AGENT_OFF=poweroff";
+  if (modules)
+    argv[n++] = modules;
   if (net->n > UML_MAX_NICS)
     return silo_make_error (err, 0, "network: %zu interfaces; the uml backend takes %d", net->n,
                             UML_MAX_NICS);

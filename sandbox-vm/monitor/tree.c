@@ -123,3 +123,15 @@ sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_er
   *guest_dir = steal_pointer (&dir);
   return 0;
 }
+
+int
+sandbox_guest_tree_bind (const char *guest_dir, const char *src, const char *name,
+                         silo_error_t *err)
+{
+  cleanup_free char *dst = NULL;
+
+  if (strchr (name, '/') != NULL)
+    return silo_make_error (err, EINVAL, "guest tree: `%s`: one name, no path", name);
+  xasprintf (&dst, "%s/%s", guest_dir, name);
+  return bind_into (src, dst, true, err);
+}
