@@ -259,3 +259,29 @@ vm_run_exec_stop () {
   PM_RUNTIME=$VM_BIN pm stop -t 2 "$name" >/dev/null || fail "stop" || return 1
   assert_eq "$(pm inspect "$name" --format '{{.State.Status}}')" "exited"
 }
+
+# `podman run -p` with silo-vm: the guest joins the network podman built
+# (CNI bridge, port mapping on the host), serves the published port and
+# answers what a container answers, from its own kernel; `rm` leaves
+# nothing in the namespace (podman removes it: no silo tap on the host).
+test_podman_silo_vm_publish_port () {
+  podman_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  command -v curl >/dev/null || skip "curl not installed"
+  local rt out i port=$((18000 + $$ % 1000)) kernels=""
+  for rt in "$SILO" "$VM_BIN"; do
+    PM_RUNTIME=$rt pm run -d --name web -p "$port:80" busybox-local sh -c \
+      'echo "hello $(cut -d" " -f3 /proc/version)" > /tmp/index.html; exec httpd -f -p 80 -h /tmp' \
+      >/dev/null || fail "run -d -p with $rt" || return 1
+    for i in $(seq 1 60); do
+      out=$(curl -s --max-time 2 "http://127.0.0.1:$port/index.html") && [ -n "$out" ] && break
+      sleep 0.5
+    done
+    assert_contains "$out" "hello " "$rt: published port" || return 1
+    kernels+="${out#hello } "
+    PM_RUNTIME=$rt pm rm -f -t 0 web >/dev/null || fail "rm with $rt" || return 1
+  done
+  set -- $kernels
+  [ "$1" != "$2" ] || fail "served by the host kernel both times ($1)" || return 1
+  ! ip -o link show | grep -q _silo || fail "tap left on the host: $(ip -o link show | grep _silo)"
+}
