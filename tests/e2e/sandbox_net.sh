@@ -53,6 +53,7 @@ net_bundle () {
   ln -sf busybox "$D/rootfs/bin/nc"
   edit_config "$D" "
 c.setdefault('annotations', {})['silo.sandbox.backend'] = '$BACKEND'
+c['root']['readonly'] = False
 for n in c['linux']['namespaces']:
     if n['type'] == 'network': n['path'] = '/run/netns/$NS'"
 }
@@ -97,24 +98,34 @@ same_in_both_modes () {
   echo "$out_v"
 }
 
-# The guest reaches the host over IPv4 and IPv6, and serves a port the
-# host reaches (what `podman run -p` needs).
+# The guest reaches the host over IPv4 and IPv6 and pings it; the host
+# pings the guest and fetches a file its busybox httpd serves (what
+# `podman run -p` needs). ping in the guest needs CAP_NET_RAW, as in a
+# container.
 test_vm_net_traffic_both_ways () {
   net_ready
+  command -v curl >/dev/null || skip "curl not installed"
   trap 'kill $L4 $L6 2>/dev/null; net_teardown' EXIT
   engine_netns 1 || return 1
   net_bundle sh -c 'echo guest-v4 | nc 10.77.1.1 8124; echo guest-v6 | nc fd77:1::1 8126
-nc -l -p 8080 -e echo served-by-guest' || return 1
+for a in 10.77.1.1 fd77:1::1; do ping -c 1 -W 5 $a >/dev/null 2>&1 && echo ping-$a || echo no-ping-$a; done > /tmp/ping.txt
+exec httpd -f -p 8080 -h /tmp' || return 1
+  ln -sf busybox "$D/rootfs/bin/ping"; ln -sf busybox "$D/rootfs/bin/httpd"
+  edit_config "$D" "
+for k in ('bounding', 'effective', 'permitted'):
+    c['process']['capabilities'][k].append('CAP_NET_RAW')"
   timeout 60 busybox nc -l -p 8124 > "$D/v4" & L4=$!
   timeout 60 busybox nc -l -p 8126 > "$D/v6" & L6=$!
   local id out i
   id=$(new_id)
   (cd "$D" && "$VM" run -d "$id" >"$D/run.out" 2>&1 </dev/null) || fail "run: $(cat "$D/run.out")" || return 1
   for i in $(seq 1 60); do
-    out=$(echo | timeout 2 busybox nc 10.77.1.2 8080 2>/dev/null) && [ -n "$out" ] && break
+    out=$(curl -s --max-time 2 http://10.77.1.2:8080/ping.txt) && [ -n "$out" ] && break
     sleep 0.5
   done
-  assert_eq "$out" "served-by-guest" "host -> guest:8080" || return 1
+  assert_eq "$(echo $out)" "ping-10.77.1.1 ping-fd77:1::1" "guest pings host; host fetches from guest httpd" || return 1
+  "$BUSYBOX" ping -c 1 -W 5 10.77.1.2 >/dev/null || fail "host cannot ping the guest (IPv4)" || return 1
+  "$BUSYBOX" ping -c 1 -W 5 fd77:1::2 >/dev/null || fail "host cannot ping the guest (IPv6)" || return 1
   wait $L4 $L6
   assert_eq "$(cat "$D/v4")" "guest-v4" "guest -> host, IPv4" || return 1
   assert_eq "$(cat "$D/v6")" "guest-v6" "guest -> host, IPv6" || return 1
