@@ -7,7 +7,8 @@
  * MTUs, addresses and routes. The description is JSON (docs/networking.md):
  *
  *   {"links": [{"name": "eth0", "mac": "aa:..", "mtu": 1500, "up": true,
- *               "addrs": ["10.88.0.5/16", "fd00::5/64"]}],
+ *               "addrs": [{"local": "10.88.0.5/16", "brd": "10.88.255.255"},
+ *                         {"local": "fd00::5/64", "brd": null}]}],
  *    "routes": [{"family": "inet", "dst": "default", "scope": 0,
  *                "metric": 0, "src": null,
  *                "nexthops": [{"dev": "eth0", "gw": "10.88.0.1"}]}]}
@@ -166,7 +167,10 @@ describe_addrs (struct nl_sock *sk, const struct ns_net_link *l, json_t *addrs, 
         continue;
       if (rtnl_addr_get_family (a) == AF_INET6 && rtnl_addr_get_scope (a) == RT_SCOPE_LINK)
         continue;
-      json_array_append_new (addrs, addr_json (rtnl_addr_get_local (a)));
+      struct nl_addr *brd = rtnl_addr_get_broadcast (a);
+      json_array_append_new (addrs, json_pack ("{s:o, s:o}", "local",
+                                               addr_json (rtnl_addr_get_local (a)), "brd",
+                                               brd ? addr_json (brd) : json_null ()));
     }
   return 0;
 }
@@ -275,6 +279,8 @@ ns_net_describe (const struct ns_net_link *links, size_t n, char **out, silo_err
 
 /* --- the guest: apply --- */
 
+static int parse_addr (const char *s, int family, struct nl_addr **out);
+
 struct guest_link
 {
   const char *name; /* wanted */
@@ -358,24 +364,35 @@ change_link (struct nl_sock *sk, int ifindex, const char *name, unsigned mtu, bo
 }
 
 static int
-add_addr (struct nl_sock *sk, const struct guest_link *g, const char *s, silo_error_t *err)
+add_addr (struct nl_sock *sk, const struct guest_link *g, json_t *j, silo_error_t *err)
 {
-  struct nl_addr *local = NULL;
+  const char *s = json_string_value (json_object_get (j, "local"));
+  json_t *brd_j = json_object_get (j, "brd");
+  struct nl_addr *local = NULL, *brd = NULL;
   struct rtnl_addr *a;
   int ret = s ? nl_addr_parse (s, AF_UNSPEC, &local) : -NLE_INVAL;
 
+  if (ret == 0 && brd_j && !json_is_null (brd_j)
+      && parse_addr (json_string_value (brd_j), nl_addr_get_family (local), &brd) < 0)
+    ret = -NLE_INVAL;
   if (ret < 0)
-    return silo_make_error (err, 0, "network: `%s`: address `%s`: malformed", g->name,
-                            s ? s : "");
+    {
+      nl_addr_put (local);
+      return silo_make_error (err, 0, "network: `%s`: address `%s`: malformed", g->name,
+                              s ? s : "");
+    }
   a = rtnl_addr_alloc ();
   rtnl_addr_set_ifindex (a, g->ifindex);
   rtnl_addr_set_local (a, local);
+  if (brd)
+    rtnl_addr_set_broadcast (a, brd);
   /* The host side has already checked the address is its own: no DAD. */
   if (nl_addr_get_family (local) == AF_INET6)
     rtnl_addr_set_flags (a, IFA_F_NODAD);
   ret = rtnl_addr_add (sk, a, 0);
   rtnl_addr_put (a);
   nl_addr_put (local);
+  nl_addr_put (brd);
   return ret < 0 ? silo_make_error (err, 0, "network: `%s`: add address `%s`: %s", g->name, s,
                                     nl_geterror (ret))
                  : 0;
@@ -400,7 +417,7 @@ apply_links (struct nl_sock *sk, struct guest_link *g, size_t n, silo_error_t *e
       if (change_link (sk, g[i].ifindex, g[i].name, g[i].mtu, g[i].up, err) < 0)
         return -1;
       for (j = 0; j < json_array_size (g[i].addrs); j++)
-        if (add_addr (sk, &g[i], json_string_value (json_array_get (g[i].addrs, j)), err) < 0)
+        if (add_addr (sk, &g[i], json_array_get (g[i].addrs, j), err) < 0)
           return -1;
     }
   return 0;

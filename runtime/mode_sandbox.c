@@ -44,19 +44,32 @@ record_monitor (void *arg, pid_t pid, silo_error_t *err)
   return state_write (c->g, &c->st, err);
 }
 
-/* Once the guest holds the prepared workload: prestart and createRuntime
- * in the runtime's namespaces, createContainer in the sandbox's host-side
- * ones (its monitor's), all with the "creating" state, as container mode
- * runs them; startContainer runs in the guest at start. */
+/* The monitor has its namespaces (its network namespace is the one an
+ * engine's prestart hook, docker's libnetwork, fills with interfaces) and
+ * waits: prestart and createRuntime run now, in the runtime's namespaces,
+ * with the "creating" state, as in container mode; the guest's network is
+ * read from the namespace after them. */
+static int
+sandbox_namespaces_ready (void *arg, silo_error_t *err)
+{
+  struct create_ctx *c = arg;
+  const struct oci_hook_list *h = c->cfg->hooks;
+  cleanup_free char *s = creating_state (c);
+
+  if (ns_hooks_run (&h[OCI_HOOK_PRESTART], s, "prestart", err) < 0)
+    return -1;
+  return ns_hooks_run (&h[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err);
+}
+
+/* Once the guest holds the prepared workload: createContainer in the
+ * sandbox's host-side namespaces (its monitor's); startContainer runs in
+ * the guest at start. */
 static int
 sandbox_hooks (struct create_ctx *c, silo_error_t *err)
 {
   const struct oci_hook_list *h = c->cfg->hooks;
   cleanup_free char *s = creating_state (c);
 
-  if (ns_hooks_run (&h[OCI_HOOK_PRESTART], s, "prestart", err) < 0
-      || ns_hooks_run (&h[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err) < 0)
-    return -1;
   return ns_hooks_run_in (c->st.pid, &h[OCI_HOOK_CREATE_CONTAINER], s, "createContainer", err);
 }
 
@@ -75,6 +88,7 @@ sandbox_spawn (struct create_ctx *c, const struct silo_create_opts *o, silo_erro
     .cgroup_path = c->st.cgroup_path,
     .debug = c->g->debug,
     .record_pid = record_monitor,
+    .namespaces_ready = sandbox_namespaces_ready,
     .record_arg = c,
   };
 

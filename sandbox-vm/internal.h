@@ -102,6 +102,12 @@ void sandbox_relay_ignore_tty_stops (void);
 /* The static silo-agent binary, read from beside silo; *data is the caller's. */
 int sandbox_agent_load (char **data, size_t *len, silo_error_t *err);
 
+/* The monitor's side of create, on sync_fd: SANDBOX_SYNC_NS_READY once it
+ * has its cgroup and namespaces, then it waits for SANDBOX_SYNC_GO; at the
+ * end "" (created) or an error message, NUL-terminated, which never starts
+ * with SANDBOX_SYNC_NS_READY. */
+#define SANDBOX_SYNC_NS_READY '\001'
+#define SANDBOX_SYNC_GO 'g'
 /* The monitor: never returns; exits with the workload's status. sync_fd gets
  * "" once the workload is created or an error message. */
 __attribute__ ((noreturn)) void sandbox_monitor_main (const struct sandbox_request *req,

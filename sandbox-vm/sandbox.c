@@ -16,18 +16,38 @@
 #include "../util/utils.h"
 #include "internal.h"
 
-/* The monitor writes "" (created) or an error message, NUL-terminated. */
+/* The monitor writes SANDBOX_SYNC_NS_READY (the hooks run, then it gets
+ * SANDBOX_SYNC_GO), then "" (created); or an error message, NUL-terminated,
+ * at any point. */
 static int
-wait_created (int sync_fd, pid_t pid, silo_error_t *err)
+wait_created (const struct sandbox_request *req, int sync_fd, pid_t pid, silo_error_t *err)
 {
-  cleanup_free char *msg = NULL;
-  ssize_t n = read_all_fd (sync_fd, &msg);
-  int status;
+  cleanup_free char *msg = NULL, *rest = NULL;
+  char first;
+  ssize_t n = TEMP_FAILURE_RETRY (read (sync_fd, &first, 1));
+  int status, ret = 0;
 
-  if (n > 0 && msg[0] == '\0')
+  if (n == 1 && first == SANDBOX_SYNC_NS_READY)
+    {
+      char go = SANDBOX_SYNC_GO;
+      if (req->namespaces_ready && req->namespaces_ready (req->record_arg, err) < 0)
+        ret = -1;
+      else if (write (sync_fd, &go, 1) != 1)
+        ret = silo_make_error (err, errno, "sandbox: resume the monitor");
+      n = ret == 0 ? read_all_fd (sync_fd, &msg) : 0;
+    }
+  else if (n == 1)
+    {
+      n = read_all_fd (sync_fd, &rest);
+      xasprintf (&msg, "%c%s", first, n > 0 ? rest : "");
+      n = (ssize_t) strlen (msg) + 1;
+    }
+  if (ret == 0 && n > 0 && msg[0] == '\0')
     return 0;
   kill (pid, SIGKILL);
   waitpid (pid, &status, 0);
+  if (ret < 0)
+    return -1;
   if (n > 0)
     return silo_make_error (err, 0, "%s", msg);
   return silo_make_error (err, 0, "sandbox: the monitor exited during create");
@@ -77,7 +97,7 @@ sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err
       waitpid (child, NULL, 0);
       return silo_make_error (err, errno, "start the sandbox monitor");
     }
-  if (wait_created (sv[0], child, err) < 0)
+  if (wait_created (req, sv[0], child, err) < 0)
     {
       close (sv[0]);
       return silo_error_wrap (err, "create sandbox `%s` (%s)", req->id, backend);

@@ -32,7 +32,11 @@ struct sandbox_request
    * host can see (cgroup, UML/VMM): a silo killed during the boot leaves a
    * pid that `delete -f` kills. The monitor exits if silo dies first. */
   int (*record_pid) (void *arg, pid_t pid, silo_error_t *err);
-  void *record_arg;
+  /* Called once the monitor is in its cgroup and namespaces, before the
+   * guest's network is read and the guest boots (prestart and
+   * createRuntime hooks: an engine's hook may set up the network). */
+  int (*namespaces_ready) (void *arg, silo_error_t *err);
+  void *record_arg; /* for both */
 };
 
 /* cli/main.c records silo's own path here before it re-executes from a

@@ -118,6 +118,21 @@ setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
   return 0;
 }
 
+/* silo runs prestart and createRuntime hooks now (an engine's hook may
+ * move interfaces into this network namespace); the network is read and
+ * the guest booted after them. EOF: silo died or gave up (it kills us). */
+static int
+wait_hooks (struct monitor *m, silo_error_t *err)
+{
+  char c = SANDBOX_SYNC_NS_READY;
+
+  if (write (m->sync_fd, &c, 1) != 1)
+    return silo_make_error (err, errno, "tell silo the namespaces are ready");
+  if (TEMP_FAILURE_RETRY (read (m->sync_fd, &c, 1)) != 1 || c != SANDBOX_SYNC_GO)
+    _exit (1);
+  return 0;
+}
+
 static int
 setup_signals (struct monitor *m, silo_error_t *err)
 {
@@ -200,7 +215,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0
       || sandbox_ready_timeout (m->req->cfg, &m->ready_timeout_s, err) < 0
       || setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
-      || setup_namespaces (m->req->cfg, err) < 0)
+      || setup_namespaces (m->req->cfg, err) < 0 || wait_hooks (m, err) < 0)
     return -1;
   if (sandbox_guest_tree (m->req, &guest_dir, err) < 0)
     return silo_error_wrap (err, "sandbox guest tree");

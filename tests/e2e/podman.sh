@@ -38,22 +38,6 @@ podman_cleanup () {
   rm -rf "$T"
 }
 
-# A root filesystem with /bin/busybox, its applet links, passwd and group.
-make_rootfs_tar () {
-  local dir=$1 tar=$2 app
-  mkdir -p "$dir/bin" "$dir/etc" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp" "$dir/root" \
-    "$dir/var/tmp" "$dir/run"
-  cp "$BUSYBOX" "$dir/bin/busybox" || return 1
-  for app in $("$BUSYBOX" --list); do
-    [ "$app" = busybox ] || ln -sf busybox "$dir/bin/$app"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' \
-    > "$dir/etc/passwd"
-  printf 'root:x:0:\nnobody:x:65534:\n' > "$dir/etc/group"
-  chmod 1777 "$dir/tmp" "$dir/var/tmp"
-  tar -C "$dir" -cf "$tar" .
-}
-
 test_podman_run_rm_echo () {
   podman_setup || return 1
   local out rc
