@@ -269,3 +269,21 @@ test_podman_silo_vm_publish_port () {
   [ "$1" != "$2" ] || fail "served by the host kernel both times ($1)" || return 1
   ! ip -o link show | grep -q _silo || fail "tap left on the host: $(ip -o link show | grep _silo)"
 }
+
+# Two containers on one podman network reach each other by address, with
+# silo and with silo-vm (each sandbox joins the bridge through its own tap).
+test_podman_two_on_one_network_reach_each_other () {
+  podman_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local rt ip out
+  for rt in "$SILO" "$VM_BIN"; do
+    PM_RUNTIME=$rt pm run -d --name srv busybox-local sh -c \
+      'echo peer > /tmp/p; exec httpd -f -p 80 -h /tmp' >/dev/null || fail "run srv ($rt)" || return 1
+    ip=$(pm inspect srv --format '{{.NetworkSettings.IPAddress}}')
+    [ -n "$ip" ] || fail "no address for srv ($rt)" || return 1
+    out=$(PM_RUNTIME=$rt pm run --rm busybox-local sh -c \
+      "for i in \$(seq 1 20); do printf 'GET /p HTTP/1.0\r\n\r\n' | nc $ip 80 && break; sleep 0.5; done" 2>&1)
+    assert_contains "$out" "peer" "$rt: client -> $ip" || return 1
+    PM_RUNTIME=$rt pm rm -f -t 0 srv >/dev/null || return 1
+  done
+}
