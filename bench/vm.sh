@@ -7,6 +7,8 @@
 #   rss     peak RSS of the sandbox's host processes over a `run`
 #           (/usr/bin/time %M of the monitor's tree, largest process)
 #   V3      on the kvm backend: the VMM's RSS beyond guest RAM (vmm-overhead.sh)
+#   net     TCP throughput and HTTP latency host<->workload, beside runc and
+#           container mode (net.sh)
 # Writes bench/RESULTS-vm.md. Targets live in SPECIFICATION.md (V1-V3).
 set -euo pipefail
 
@@ -52,6 +54,7 @@ hyperfine -N --style basic --warmup 2 --runs "$RUNS" --output null \
   --export-json "$WORK/exec.json" -n "silo-vm exec" "$RT exec bvm-exec /bin/true" >&2
 $RT delete -f bvm-exec >/dev/null
 rss=$(/usr/bin/time -f %M $RT run -b "$WORK/true" bvm-rss 2>&1 >/dev/null | tail -1)
+net_rows=$(SILO="$(dirname "$SILO_VM")/silo" RUNS=5 "$TOP/bench/net.sh")
 overhead="not measured: the kvm backend is not available here"
 case "$backend" in kvm*) overhead=$("$TOP/bench/vmm-overhead.sh") ;; esac
 
@@ -66,6 +69,12 @@ stat () { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]
   echo "| \`silo-vm run\` of /bin/true, end to end | V1/V2 | $(stat "$WORK/run.json") |"
   echo "| \`silo-vm create\`: time to agent ready | V2 | $(stat "$WORK/ready.json") |"
   echo "| \`silo-vm exec\` of /bin/true | — | $(stat "$WORK/exec.json") |"
+  echo
+  echo "## Network, host to workload (bench/net.sh)"
+  echo
+  echo "Each workload in a network namespace of its own with a veth pair, as an engine makes it; busybox httpd and a TCP sink inside, Python on the host (no process per request). Medians: TCP of 5 sends of 256 MiB, HTTP of 200 GETs each on a new connection. The kvm backend is measured only where hardware virtualization exists (under nested emulation its figures would say nothing of hardware)."
+  echo
+  echo "$net_rows"
   echo
   echo "VMM memory beyond guest RAM, 1 vCPU and 128 MiB (V3, bench/vmm-overhead.sh): $overhead."
   echo
