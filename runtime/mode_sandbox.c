@@ -44,11 +44,14 @@ record_monitor (void *arg, pid_t pid, silo_error_t *err)
   return state_write (c->g, &c->st, err);
 }
 
-/* The monitor has its namespaces (its network namespace is the one an
- * engine's prestart hook, docker's libnetwork, fills with interfaces) and
- * waits: prestart and createRuntime run now, in the runtime's namespaces,
- * with the "creating" state, as in container mode; the guest's network is
- * read from the namespace after them. */
+/* The monitor has its cgroup and namespaces and waits: prestart and
+ * createRuntime run now in the runtime's namespaces, createContainer in
+ * the monitor's (the host side of the container's), all with the
+ * "creating" state and in container mode's order. The guest's network is
+ * read from the namespace after them (docker's libnetwork fills it in a
+ * prestart hook), and the monitor's mount namespace still has the host's
+ * tree for the hooks' paths: it becomes the container's root afterwards.
+ * startContainer runs in the guest at start. */
 static int
 sandbox_namespaces_ready (void *arg, silo_error_t *err)
 {
@@ -56,20 +59,9 @@ sandbox_namespaces_ready (void *arg, silo_error_t *err)
   const struct oci_hook_list *h = c->cfg->hooks;
   cleanup_free char *s = creating_state (c);
 
-  if (ns_hooks_run (&h[OCI_HOOK_PRESTART], s, "prestart", err) < 0)
+  if (ns_hooks_run (&h[OCI_HOOK_PRESTART], s, "prestart", err) < 0
+      || ns_hooks_run (&h[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err) < 0)
     return -1;
-  return ns_hooks_run (&h[OCI_HOOK_CREATE_RUNTIME], s, "createRuntime", err);
-}
-
-/* Once the guest holds the prepared workload: createContainer in the
- * sandbox's host-side namespaces (its monitor's); startContainer runs in
- * the guest at start. */
-static int
-sandbox_hooks (struct create_ctx *c, silo_error_t *err)
-{
-  const struct oci_hook_list *h = c->cfg->hooks;
-  cleanup_free char *s = creating_state (c);
-
   return ns_hooks_run_in (c->st.pid, &h[OCI_HOOK_CREATE_CONTAINER], s, "createContainer", err);
 }
 
@@ -104,7 +96,7 @@ sandbox_spawn (struct create_ctx *c, const struct silo_create_opts *o, silo_erro
       return -1;
     }
   c->st.start_time = proc_start_time (c->st.pid);
-  return sandbox_hooks (c, err);
+  return 0;
 }
 
 static int

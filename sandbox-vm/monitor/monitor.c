@@ -490,7 +490,7 @@ sandbox_monitor_main (const struct sandbox_request *req, const char *backend,
                       const char *config_text, int sync_fd)
 {
   struct monitor m = { .req = req, .config_text = config_text, .sync_fd = sync_fd, .chan = -1,
-                       .guest = -1, .log_fd = -1, .listen_fd = -1, .sigfd = -1, .pty_slave = -1,
+                       .guest = -1, .log_fd = -1, .log_rd_fd = -1, .listen_fd = -1, .sigfd = -1, .pty_slave = -1,
                        .status = -1, .next_id = PROTO_ID_MAIN + 1 };
   silo_error_t err = NULL;
   int ret;

@@ -45,6 +45,7 @@ struct monitor
   struct proto_outq out; /* everything for the agent, paced by its CREDIT */
   pid_t guest;
   int log_fd;
+  int log_rd_fd; /* the same log, for reading once the monitor is chrooted */
   int listen_fd;
   int sigfd;
   struct monitor_client *clients;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -200,6 +201,30 @@ check_vm_annotations (const struct oci_config *cfg, silo_error_t *err)
   return sandbox_guest_kernel_open (cfg, &fd, &path, err);
 }
 
+/* The monitor's mount namespace gets the container's root filesystem (as
+ * the guest sees it through the share) for its root: engines reach a
+ * running container's files through the state pid's mount namespace
+ * (podman cp joins it and writes to "/" + path) and /proc/<pid>/root, and
+ * so used to write into the host's `/`. Pivoted, the old root detached:
+ * nothing of the host's tree is left in the namespace (createContainer
+ * hooks, which need host paths, ran before). The log is read through an
+ * fd opened before. */
+static int
+root_in_container (struct monitor *m, const char *guest_dir, silo_error_t *err)
+{
+  cleanup_free char *root = NULL, *log = NULL;
+
+  xasprintf (&log, "%s/" SANDBOX_LOG, m->req->state_dir);
+  m->log_rd_fd = open (log, O_RDONLY | O_CLOEXEC);
+  if (m->log_rd_fd < 0)
+    return silo_make_error (err, errno, "open `%s`", log);
+  xasprintf (&root, "%s/rootfs", guest_dir);
+  if (chdir (root) < 0 || syscall (SYS_pivot_root, ".", ".") < 0
+      || umount2 (".", MNT_DETACH) < 0 || chdir ("/") < 0)
+    return silo_make_error (err, errno, "monitor: make `%s` its root", root);
+  return 0;
+}
+
 int
 monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
 {
@@ -224,7 +249,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
     return -1;
   ret = ops->launch (m->req, guest_dir, mem, &m->net, m->log_fd, &m->guest, &m->chan, err);
   sandbox_net_close_taps (&m->net); /* the guest's now */
-  if (ret < 0 || sandbox_jail_monitor (err) < 0)
+  if (ret < 0 || root_in_container (m, guest_dir, err) < 0 || sandbox_jail_monitor (err) < 0)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
   proto_outq_init (&m->out, m->chan, PROTO_WINDOW);
@@ -239,11 +264,19 @@ monitor_log_tail (struct monitor *m)
   silo_error_t err = NULL;
   char *line, *last = NULL, *save = NULL;
 
-  xasprintf (&path, "%s/" SANDBOX_LOG, m->req->state_dir);
-  if (read_file (path, &text, NULL, &err) < 0)
+  if (m->log_rd_fd >= 0)
     {
-      silo_error_release (&err);
-      return NULL;
+      if (lseek (m->log_rd_fd, 0, SEEK_SET) < 0 || read_all_fd (m->log_rd_fd, &text) < 0)
+        return NULL;
+    }
+  else
+    {
+      xasprintf (&path, "%s/" SANDBOX_LOG, m->req->state_dir);
+      if (read_file (path, &text, NULL, &err) < 0)
+        {
+          silo_error_release (&err);
+          return NULL;
+        }
     }
   for (line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {

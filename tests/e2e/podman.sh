@@ -287,3 +287,26 @@ test_podman_two_on_one_network_reach_each_other () {
     PM_RUNTIME=$rt pm rm -f -t 0 srv >/dev/null || return 1
   done
 }
+
+# podman cp into and out of a running sandbox reaches the container's own
+# files (podman joins the state pid's mount namespace and uses "/" + path
+# there: the monitor's root is the container's), never the host's; podman
+# top shows nothing of the host.
+test_podman_silo_vm_cp_and_top () {
+  podman_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local f=cp-probe-$$ out
+  PM_RUNTIME=$VM_BIN pm run -d --name c1 busybox-local sh -c "echo inside > /tmp/$f.out; sleep 1000" \
+    >/dev/null || fail "run -d" || return 1
+  echo from-host > "$T/$f.in"
+  pm cp "$T/$f.in" "c1:/tmp/$f.in" || fail "cp in" || return 1
+  [ ! -e "/tmp/$f.in" ] || { rm -f "/tmp/$f.in"; fail "cp in wrote the host's /tmp"; return 1; }
+  assert_eq "$(PM_RUNTIME=$VM_BIN pm exec c1 cat "/tmp/$f.in")" "from-host" "cp in, seen in the guest" || return 1
+  wait_for test -n "$(PM_RUNTIME=$VM_BIN pm exec c1 cat "/tmp/$f.out")"
+  pm cp "c1:/tmp/$f.out" "$T/out" || fail "cp out" || return 1
+  assert_eq "$(cat "$T/out")" "inside" "cp out" || return 1
+  out=$(PM_RUNTIME=$VM_BIN pm top c1 2>&1)
+  case "$out" in
+    *kthreadd*|*"$(tr '\0' ' ' < /proc/1/cmdline | cut -c1-30)"*) fail "top shows the host: $out"; return 1 ;;
+  esac
+}

@@ -590,3 +590,23 @@ c['process']['args'] = ['sh', '-c', 'echo x > /dev/null && echo ok; echo y > /de
 y
 1000"
 }
+
+# The monitor (state.pid) has the container's root filesystem for the root
+# of its mount namespace: /proc/<pid>/root and a join of its mount
+# namespace (how engines reach a running container's files) find the
+# container's files, and nothing of the host's tree.
+test_vm_monitor_root_is_the_container_root () {
+  backend_ready
+  local d id pid
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sleep 1000
+  echo mine > "$d/rootfs/probe"
+  id=$(new_id)
+  (cd "$d" && "$VM" run -d "$id" >"$d/out" 2>&1 </dev/null) || fail "run: $(cat "$d/out")" || return 1
+  pid=$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  assert_eq "$(stat -L -c %d:%i "/proc/$pid/root/")" "$(stat -c %d:%i "$d/rootfs")" "root" || return 1
+  assert_eq "$(nsenter -t "$pid" -m cat /probe 2>&1)" "mine" "in its mount namespace" || return 1
+  [ ! -e "/proc/$pid/root/usr/bin/linux" ] || fail "host files under its root" || return 1
+  "$VM" delete -f "$id"
+  rm -rf "$d"
+}
