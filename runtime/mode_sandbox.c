@@ -17,11 +17,14 @@ static const struct oci_device_rule dev_kvm = { true, 'c', 10, 232, "rwm" };
 /* The pids limit is the workload's: the guest applies it to the
  * container's cgroup in there (sandbox-vm/agent), where it counts the
  * container's processes; on the host it would count the monitor's and
- * UML's. Memory and CPU stay on the host cgroup too: they bound the VM. */
+ * UML's. The memory limit is the workload's too (memory.max in the guest);
+ * the host cgroup holds the whole VM, with room for its kernel. CPU and IO
+ * stay on the host cgroup: they bound the VM. */
 static void
-sandbox_host_resources (struct oci_resources *r)
+host_resources (struct oci_resources *r)
 {
   r->pids_limit.set = false;
+  sandbox_host_resources (r);
 }
 
 static int
@@ -157,7 +160,7 @@ const struct silo_mode_ops silo_mode_sandbox = {
   .name = "vm",
   .device_rule = &dev_kvm,
   .release = sandbox_net_release,
-  .host_resources = sandbox_host_resources,
+  .host_resources = host_resources,
   .check = sandbox_check,
   .spawn = sandbox_spawn,
   .start = sandbox_start_,

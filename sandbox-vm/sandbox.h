@@ -67,6 +67,12 @@ int sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err)
  * delete and when create fails. Idempotent; nothing to do is not an error. */
 int sandbox_net_release (const char *state_dir, silo_error_t *err);
 
+/* The config's resources as a sandbox's host cgroup must hold them: the
+ * memory limit (and swap, reservation) grows by what the guest kernel and
+ * the host processes need beside the workload, which the guest holds to
+ * the limit itself (docs/sandbox.md, "Memory"). */
+void sandbox_host_resources (struct oci_resources *r);
+
 /* Backends this host offers, e.g. "kvm,uml" or "uml"; for features/--version. */
 const char *sandbox_backends (void);
 /* Resolve the backend from the request (annotation silo.sandbox.backend). */

@@ -15,12 +15,17 @@
 #include "../internal.h"
 
 #define MIB (1024ULL * 1024ULL)
-/* The guest's RAM plus what the guest kernel's host process itself needs
- * (UML text/data and page tables, the monitor): keep this much of the
- * cgroup's memory limit for it. */
-#define SANDBOX_MEM_HEADROOM (32 * MIB)
+/* A container's memory limit is the workload's, as in container mode: the
+ * guest's container cgroup gets it as memory.max (the OOM killer acts
+ * there, 137), and the guest gets that much RAM plus what its own kernel,
+ * agent and caches need; the host cgroup holds that plus what the guest's
+ * host processes need themselves (UML text/data and page tables, the
+ * monitor). So `--memory 64m` is a 64 MiB container in a 128 MiB guest
+ * under a 160 MiB host cgroup. */
+#define SANDBOX_GUEST_RESERVE (64 * MIB)
+#define SANDBOX_HOST_HEADROOM (32 * MIB)
 #define SANDBOX_MEM_DEFAULT (256 * MIB)
-#define SANDBOX_MEM_MIN (64 * MIB)
+#define SANDBOX_MEM_MAX (1ULL << 40)
 
 static const struct sandbox_backend_ops *const backends[] = {
   &sandbox_kvm_ops,
@@ -100,16 +105,28 @@ sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *er
       return 0;
     }
   limit = (uint64_t) r->memory.limit.value;
-  if (limit < SANDBOX_MEM_MIN + SANDBOX_MEM_HEADROOM)
+  if (limit > SANDBOX_MEM_MAX)
     return silo_make_error (err, 0,
-                            "config.json: linux.resources.memory.limit: %llu bytes is too small "
-                            "for sandbox mode (needs at least %llu: %llu MiB of guest memory plus "
-                            "%llu MiB for the guest kernel)",
-                            (unsigned long long) limit,
-                            (unsigned long long) (SANDBOX_MEM_MIN + SANDBOX_MEM_HEADROOM),
-                            SANDBOX_MEM_MIN / MIB, SANDBOX_MEM_HEADROOM / MIB);
-  *out = (limit - SANDBOX_MEM_HEADROOM) & ~(MIB - 1);
+                            "config.json: linux.resources.memory.limit: %llu bytes is more than "
+                            "a sandbox's guest can have (%llu)",
+                            (unsigned long long) limit, SANDBOX_MEM_MAX);
+  *out = ((limit + MIB - 1) & ~(MIB - 1)) + SANDBOX_GUEST_RESERVE;
   return 0;
+}
+
+void
+sandbox_host_resources (struct oci_resources *r)
+{
+  __typeof__ (r->memory) *m = &r->memory;
+  int64_t extra = (int64_t) (SANDBOX_GUEST_RESERVE + SANDBOX_HOST_HEADROOM + MIB);
+
+  if (!m->limit.set || m->limit.value <= 0 || (uint64_t) m->limit.value > SANDBOX_MEM_MAX)
+    return;
+  m->limit.value += extra;
+  if (m->swap.set && m->swap.value > 0)
+    m->swap.value += extra; /* memory + swap */
+  if (m->reservation.set && m->reservation.value > 0)
+    m->reservation.value += extra;
 }
 
 int

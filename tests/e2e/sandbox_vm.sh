@@ -610,3 +610,21 @@ test_vm_monitor_root_is_the_container_root () {
   "$VM" delete -f "$id"
   rm -rf "$d"
 }
+
+# A 64 MiB memory limit (what engines often give) runs: the limit is the
+# workload's, the guest kernel's memory comes on top; a process that goes
+# past it is OOM-killed (137) as in container mode, and the container's
+# cgroup in the guest says 64 MiB.
+test_vm_small_memory_limit_as_in_container_mode () {
+  backend_ready
+  local d out
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'head -c 100000000 /dev/zero | tail >/dev/null; echo "status=$?"'
+  edit_config "$d" "c['linux']['resources'] = {'memory': {'limit': 67108864}}"
+  out=$(same_in_both_modes "$d") || return 1
+  assert_contains "$out" "status=137" || return 1
+  set_args "$d" cat /sys/fs/cgroup/memory.max
+  out=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "$out" || return 1
+  assert_eq "$out" "67108864" "memory.max in the guest"
+  rm -rf "$d"
+}

@@ -69,10 +69,19 @@ test_memory (void)
   CHECK (oci_config_parse (HEAD "{\"memory\": {\"limit\": 536870912}}}}", "config.json", &cfg,
                            &err) == 0);
   CHECK (sandbox_guest_mem (cfg, &mem, &err) == 0);
-  CHECK (mem == (512 - 32) << 20); /* the limit less the documented 32 MiB headroom */
+  CHECK (mem == (512 + 64) << 20); /* the limit plus the guest kernel's documented 64 MiB */
   oci_config_free (cfg);
-  CHECK (oci_config_parse (HEAD "{\"memory\": {\"limit\": 1048576}}}}", "config.json", &cfg,
-                           &err) == 0);
+  /* 64m, what engines often give: a 128 MiB guest, a 161 MiB host cgroup */
+  CHECK (oci_config_parse (HEAD "{\"memory\": {\"limit\": 67108864, \"swap\": 134217728}}}}",
+                           "config.json", &cfg, &err) == 0);
+  CHECK (sandbox_guest_mem (cfg, &mem, &err) == 0);
+  CHECK (mem == 128 << 20);
+  sandbox_host_resources (cfg->linux_.resources);
+  CHECK (cfg->linux_.resources->memory.limit.value == (64 + 64 + 32 + 1) << 20);
+  CHECK (cfg->linux_.resources->memory.swap.value == (128 + 64 + 32 + 1) << 20);
+  oci_config_free (cfg);
+  CHECK (oci_config_parse (HEAD "{\"memory\": {\"limit\": 2199023255552}}}}", "config.json",
+                           &cfg, &err) == 0);
   CHECK (sandbox_guest_mem (cfg, &mem, &err) < 0);
   CHECK (strstr (err->msg, "linux.resources.memory.limit") != NULL);
   silo_error_release (&err);
