@@ -2,6 +2,7 @@
  * read-only paths, sysctl, time offsets; resources and seccomp are parsed
  * in their own files. */
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 
 #include "../util/utils.h"
@@ -103,6 +104,24 @@ clean_device_path (struct oci_ctx *c, const char *tpath, char *p)
   return 0;
 }
 
+/* fileMode may carry the file-type bits, as podman's --device gives them
+ * (stat's st_mode: 020666 for a character device); runc and crun take
+ * them. They must then say the device's own type; only the permission
+ * bits are used. */
+static int
+check_file_type (struct oci_ctx *c, const char *path, const struct oci_device *d)
+{
+  char fpath[OCI_PATH_LEN];
+  mode_t fmt = (mode_t) d->file_mode.value & S_IFMT;
+  mode_t want = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+
+  if (fmt == 0 || fmt == want)
+    return 0;
+  oci_path_key (fpath, path, "fileMode");
+  return oci_fail (c, fpath, "0%o: file type bits do not match type \"%c\"",
+                   (unsigned) d->file_mode.value, d->type);
+}
+
 static int
 device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
 {
@@ -136,7 +155,9 @@ device_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
   if (ret == 0)
     ret = oci_get_range (c, o, path, "minor", need_numbers, 0, OCI_MAX_MINOR, &d->minor);
   if (ret == 0)
-    ret = oci_get_opt_range (c, o, path, "fileMode", 0, 07777, &d->file_mode);
+    ret = oci_get_opt_range (c, o, path, "fileMode", 0, 0177777, &d->file_mode);
+  if (ret == 0 && d->file_mode.set)
+    ret = check_file_type (c, path, d);
   if (ret == 0)
     ret = oci_get_opt_range (c, o, path, "uid", 0, UINT32_MAX - 1, &d->uid);
   if (ret == 0)

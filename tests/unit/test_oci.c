@@ -424,7 +424,14 @@ test_errors_ranges_names_paths (void)
                        "[0, 4095]") == 0);
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", "
                        "\"type\": \"c\", \"major\": 1, \"minor\": 1, \"fileMode\": -1}]}}",
-                       "config.json: linux.devices[0].fileMode: -1 out of range [0, 4095]")
+                       "config.json: linux.devices[0].fileMode: -1 out of range [0, 65535]")
+         == 0);
+  /* podman --device gives st_mode, type bits included (020666): taken when
+   * they say the device's type */
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", "
+                       "\"type\": \"c\", \"major\": 1, \"minor\": 1, \"fileMode\": 24998}]}}",
+                       "config.json: linux.devices[0].fileMode: 060646: file type bits do not "
+                       "match type \"c\"")
          == 0);
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"maskedPaths\": [\"/a\", \"b\"]}}",
                        "config.json: linux.maskedPaths[1]: must be an absolute path") == 0);
