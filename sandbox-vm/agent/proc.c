@@ -32,6 +32,21 @@ child_fail (int err_fd, silo_error_t *err)
   _exit (127);
 }
 
+/* The main process once started, as container mode's (after_start in
+ * namespaces/container.c): start has succeeded, so a startContainer hook
+ * or the exec that fails is told on the container's stderr and in its exit
+ * status, 127. */
+__attribute__ ((noreturn)) static void
+main_fail_started (int err_fd, silo_error_t *err)
+{
+  cleanup_free char *line = NULL;
+
+  close (err_fd); /* EOF: START is answered OK */
+  xasprintf (&line, "silo: %s\n", (*err)->msg);
+  (void) write_all (2, line, strlen (line));
+  _exit (127);
+}
+
 static int
 child_stdio (int in, int out, int errfd, silo_error_t *err)
 {
@@ -126,6 +141,7 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
   cleanup_free char *path = NULL, *state_json = NULL;
   char **env = NULL;
   int keep[] = { start_fd, err_fd, ns ? ns->mnt_fd : -1 };
+  bool main = ns && ns->mnt_fd < 0; /* the container's main process, not an exec */
   char c;
   sigset_t all;
 
@@ -154,12 +170,14 @@ child_main (const struct oci_process *p, const struct oci_config *cfg, const str
     child_fail (err_fd, &err);
   /* As in container mode: in the container, with its credentials, just
    * before the program (the main process only). */
-  if (ns && ns->mnt_fd < 0
+  if (main
       && ns_hooks_run (&cfg->hooks[OCI_HOOK_START_CONTAINER], state_json, "startContainer", &err)
              < 0)
-    child_fail (err_fd, &err);
+    main_fail_started (err_fd, &err);
   execve (path, p->args, env);
   silo_make_error (&err, errno, "exec `%s`", path);
+  if (main)
+    main_fail_started (err_fd, &err);
   child_fail (err_fd, &err);
 }
 
