@@ -73,6 +73,7 @@ test_engine_table_process_and_files () {
   row "--read-only" 'touch /x 2>&1; echo rc=$?; touch /tmp/x && echo tmp-writable' || bad=1
   row "" 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status' || bad=1
   row "--cap-drop all --security-opt no-new-privileges" 'grep -E "^(CapEff|NoNewPrivs):" /proc/self/status' || bad=1
+  row "--cap-add SYS_ADMIN --security-opt seccomp=unconfined" 'unshare -U id -u; echo rc=$?' || bad=1
   return $bad
 }
 
