@@ -105,6 +105,10 @@ struct silo_mode_ops
   int (*exec) (const struct silo_global *g, struct container_state *st,
                const struct oci_config *cfg, const struct oci_process *p,
                const struct silo_exec_opts *o, int *exit_status, silo_error_t *err);
+  /* New resources (`silo update`) for a live container whose host cgroup
+   * is h (NULL: it has none). */
+  int (*update) (const struct silo_global *g, const struct container_state *st,
+                 struct cg_handle *h, const struct oci_resources *r, silo_error_t *err);
   /* What it made on the host beyond the state dir and the cgroup, removed
    * once its processes are gone (delete, a failed create); NULL if nothing.
    * Idempotent: a create or delete killed half-way may have left some. */

@@ -328,10 +328,18 @@ container_exec (const struct silo_global *g, struct container_state *st,
   return wait_forward (pid, master, exit_status, err);
 }
 
+static int
+container_update (const struct silo_global *g, const struct container_state *st,
+                  struct cg_handle *h, const struct oci_resources *r, silo_error_t *err)
+{
+  return cg_update (h, r, err);
+}
+
 const struct silo_mode_ops silo_mode_container = {
   .name = "container",
   .device_rule = NULL,
   .release = NULL,
+  .update = container_update,
   .check = container_check,
   .spawn = container_spawn,
   .start = container_start,

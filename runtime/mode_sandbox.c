@@ -144,6 +144,29 @@ sandbox_exec_ (const struct silo_global *g, struct container_state *st,
   return write_pid_file (o->pid_file, pid, err);
 }
 
+/* The memory and pids limits are the container's cgroup's in the guest
+ * (first: a limit the guest cannot take changes nothing); the host cgroup
+ * then gets r as it holds a sandbox (host_resources). Guest RAM was fixed
+ * at boot: a memory limit past what it can give is refused. */
+static int
+sandbox_update_ (const struct silo_global *g, const struct container_state *st,
+                 struct cg_handle *h, const struct oci_resources *r, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  struct oci_resources host = *r;
+  struct oci_config *cfg = NULL;
+  int ret;
+
+  if (state_load_config (g, st, &cfg, err) < 0)
+    return -1;
+  ret = sandbox_check_update (cfg, r, err);
+  oci_config_free (cfg);
+  if (ret < 0 || ((r->memory.limit.set || r->pids_limit.set) && sandbox_update (dir, r, err) < 0))
+    return -1;
+  host_resources (&host);
+  return cg_update (h, &host, err);
+}
+
 const char *
 silo_sandbox_backends (void)
 {
@@ -160,6 +183,7 @@ const struct silo_mode_ops silo_mode_sandbox = {
   .name = "vm",
   .device_rule = &dev_kvm,
   .release = sandbox_net_release,
+  .update = sandbox_update_,
   .host_resources = host_resources,
   .check = sandbox_check,
   .spawn = sandbox_spawn,

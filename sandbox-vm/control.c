@@ -5,6 +5,8 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -89,6 +91,26 @@ sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err)
   memcpy (p, &s, 4);
   memcpy (p + 4, &a, 4);
   return simple_request (state_dir, PROTO_CTL_KILL, p, sizeof (p), NULL, err);
+}
+
+int
+sandbox_update (const char *state_dir, const struct oci_resources *r, silo_error_t *err)
+{
+  json_t *o = json_object ();
+  char *text;
+  int ret;
+
+  if (r->memory.limit.set)
+    json_object_set_new (o, "memory", json_pack ("{s:I}", "limit", (json_int_t) r->memory.limit.value));
+  if (r->pids_limit.set)
+    json_object_set_new (o, "pids", json_pack ("{s:I}", "limit", (json_int_t) r->pids_limit.value));
+  text = json_dumps (o, JSON_COMPACT);
+  json_decref (o);
+  if (text == NULL)
+    return silo_make_error (err, ENOMEM, "update");
+  ret = simple_request (state_dir, PROTO_CTL_UPDATE, text, strlen (text), NULL, err);
+  free (text);
+  return ret;
 }
 
 int

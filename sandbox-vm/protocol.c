@@ -35,10 +35,12 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_STDIN_CLOSE] = { "STDIN_CLOSE", H | C, 0 },
   [PROTO_SIGNAL] = { "SIGNAL", H, sizeof (struct proto_signal) },
   [PROTO_RESIZE] = { "RESIZE", H | C, sizeof (struct proto_resize) },
+  [PROTO_UPDATE] = { "UPDATE", H, -1 },
   [PROTO_CTL_START] = { "CTL_START", C, -1 },
   [PROTO_CTL_KILL] = { "CTL_KILL", C, sizeof (struct proto_signal) },
   [PROTO_CTL_EXEC] = { "CTL_EXEC", C, -1 },
   [PROTO_CTL_STATE] = { "CTL_STATE", C, 0 },
+  [PROTO_CTL_UPDATE] = { "CTL_UPDATE", C, -1 },
 };
 
 #undef G

@@ -54,11 +54,14 @@ enum proto_type
   PROTO_STDIN_CLOSE, /* close stdin of process `id` */
   PROTO_SIGNAL,      /* struct proto_signal */
   PROTO_RESIZE,      /* struct proto_resize */
+  PROTO_UPDATE,      /* JSON: {"memory": {"limit": N}, "pids": {"limit": N}}, either optional:
+                        new limits for the container's cgroup in the guest */
   /* silo CLI -> monitor (control socket only) */
   PROTO_CTL_START = 32, /* start the workload; payload as PROTO_START's */
   PROTO_CTL_KILL,       /* struct proto_signal (id ignored) */
   PROTO_CTL_EXEC,       /* process JSON; the connection then carries its stdio */
   PROTO_CTL_STATE,      /* reply OK with "created" or "running" */
+  PROTO_CTL_UPDATE,     /* payload as PROTO_UPDATE's */
   PROTO_TYPE_MAX,
 };
 

@@ -59,6 +59,13 @@ int sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err);
  * *pid of a host process standing for it; else waits and sets *exit_status. */
 int sandbox_exec (const char *state_dir, const struct oci_process *p, int console_socket_fd,
                   bool detach, pid_t *pid, int *exit_status, silo_error_t *err);
+/* Can a sandbox created from cfg take r? Its guest RAM was fixed at boot:
+ * a memory limit beyond what it gives the container is refused. */
+int sandbox_check_update (const struct oci_config *cfg, const struct oci_resources *r,
+                          silo_error_t *err);
+/* New memory and pids limits for the container's cgroup in the guest
+ * (`silo update`); the other fields of r are the host cgroup's. */
+int sandbox_update (const char *state_dir, const struct oci_resources *r, silo_error_t *err);
 /* Is the workload started (running) yet? */
 int sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err);
 

@@ -153,6 +153,22 @@ do_start (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   return 0;
 }
 
+/* UPDATE: new memory and pids limits for the container's cgroup. */
+static int
+do_update (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct oci_resources *r = NULL;
+  int ret;
+
+  if (!a->created)
+    return silo_make_error (err, 0, "UPDATE: no container created");
+  if (oci_resources_parse ((const char *) m->data, "UPDATE", &r, err) < 0)
+    return -1;
+  ret = a->opts->guest ? agent_guest_update (r, err) : 0;
+  oci_resources_free (r);
+  return ret;
+}
+
 static int
 do_exec (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
@@ -281,6 +297,9 @@ handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       return reply (a, m->id, ret, &rerr, err);
     case PROTO_SIGNAL:
       ret = do_signal (a, m, &rerr);
+      return reply (a, m->id, ret, &rerr, err);
+    case PROTO_UPDATE:
+      ret = do_update (a, m, &rerr);
       return reply (a, m->id, ret, &rerr, err);
     case PROTO_RESIZE:
       /* A stream frame, like STDIN: no answer, even when it comes too late

@@ -85,6 +85,8 @@ void agent_proc_free (struct agent_proc *ap);
 
 /* Guest setup (sandbox-vm/agent/guest.c). */
 int agent_guest_early (silo_error_t *err);
+/* `silo update`: the memory and pids limits of r on the container's cgroup. */
+int agent_guest_update (const struct oci_resources *r, silo_error_t *err);
 /* In the agent: mount the host's share. */
 int agent_guest_mount_share (const char *fs_type, silo_error_t *err);
 /* The container's cgroup in the guest's cgroup2 tree (AGENT_CGROUP), with

@@ -107,6 +107,16 @@ agent_guest_cgroup (const struct oci_config *cfg, silo_error_t *err)
   return 0;
 }
 
+int
+agent_guest_update (const struct oci_resources *r, silo_error_t *err)
+{
+  struct oci_resources guest = { 0 };
+
+  guest.pids_limit = r->pids_limit;
+  guest.memory.limit = r->memory.limit;
+  return cg_v2_setup_dir (AGENT_CGROUP_ROOT, "container", &guest, err);
+}
+
 static int
 mount_share (const char *fs_type, silo_error_t *err)
 {

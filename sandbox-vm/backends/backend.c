@@ -114,6 +114,25 @@ sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *er
   return 0;
 }
 
+int
+sandbox_check_update (const struct oci_config *cfg, const struct oci_resources *r,
+                      silo_error_t *err)
+{
+  uint64_t ram = 0;
+
+  if (!r->memory.limit.set || r->memory.limit.value <= 0) /* -1: no limit, the guest's RAM */
+    return 0;
+  if (sandbox_guest_mem (cfg, &ram, err) < 0)
+    return -1;
+  if ((uint64_t) r->memory.limit.value + SANDBOX_GUEST_RESERVE > ram)
+    return silo_make_error (err, 0,
+                            "linux.resources.memory.limit: a sandbox's guest has the RAM it was "
+                            "created with: at most %llu bytes for the container (%llu MiB guest)",
+                            (unsigned long long) (ram - SANDBOX_GUEST_RESERVE),
+                            (unsigned long long) (ram / MIB));
+  return 0;
+}
+
 void
 sandbox_host_resources (struct oci_resources *r)
 {

@@ -19,7 +19,7 @@ struct monitor_client
 };
 
 /* A request sent to the agent whose OK/ERROR is still due; the agent
- * answers CREATE, START, EXEC and SIGNAL exactly once and in order. */
+ * answers CREATE, START, EXEC, SIGNAL and UPDATE exactly once and in order. */
 struct monitor_pending
 {
   uint32_t type;

@@ -628,3 +628,26 @@ test_vm_small_memory_limit_as_in_container_mode () {
   assert_eq "$out" "67108864" "memory.max in the guest"
   rm -rf "$d"
 }
+
+# silo update reaches the container's cgroup in the guest (memory and
+# pids limits) and the host cgroup (the VM with room for its kernel); a
+# memory limit past the RAM the guest booted with is refused in one line
+# and changes nothing.
+test_vm_update_reaches_the_guest () {
+  backend_ready
+  local d id out
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sleep 1000
+  edit_config "$d" "c['linux']['resources'] = {'memory': {'limit': 134217728}, 'pids': {'limit': 50}}"
+  id=$(new_id)
+  (cd "$d" && "$VM" run -d "$id" >"$d/out" 2>&1 </dev/null) || fail "run: $(cat "$d/out")" || return 1
+  "$VM" update --memory 67108864 --pids-limit 30 "$id" || fail "update" || return 1
+  out=$("$VM" exec "$id" cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max | tr '\n' ' ')
+  assert_eq "$out" "67108864 30 " "the guest's container cgroup" || return 1
+  out=$("$VM" update --memory 1073741824 "$id" 2>&1) && fail "update past the guest's RAM passed" && return 1
+  assert_contains "$out" "linux.resources.memory.limit: a sandbox's guest has the RAM it was created with" || return 1
+  out=$("$VM" exec "$id" cat /sys/fs/cgroup/memory.max)
+  assert_eq "$out" "67108864" "unchanged after a refused update" || return 1
+  "$VM" delete -f "$id"
+  rm -rf "$d"
+}
