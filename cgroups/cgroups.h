@@ -84,6 +84,9 @@ struct cg_stats
   uint64_t blkio_read_bytes, blkio_write_bytes;
 };
 int cg_stats (struct cg_handle *h, struct cg_stats *out, silo_error_t *err);
+/* The counters of a cgroup2 directory the caller names (the sandbox
+ * guest's container cgroup). */
+int cg_v2_stats_at (const char *dir, struct cg_stats *out, silo_error_t *err);
 
 /* One mount to make inside the container for a "cgroup" mount in config.json:
  * `host_path` is bind-mounted on `<dest>/<name>` (name "" means dest itself,

@@ -125,6 +125,9 @@ int cg_v2_is_frozen_dir (const char *dir, bool *frozen, silo_error_t *err);
 
 /* stats.c */
 int cg_v1_stats (struct cg_handle *h, struct cg_stats *out, silo_error_t *err);
+/* The counters of one v1 controller's directory (stats.c); -1 for a
+ * controller that counts nothing silo reports. */
+int cg_v1_stats_dir (const char *controller, const char *dir, struct cg_stats *out);
 int cg_v2_stats_dir (const char *dir, struct cg_stats *out, silo_error_t *err);
 
 /* Public entry points with an explicit root (tests). */

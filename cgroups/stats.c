@@ -86,7 +86,7 @@ v1_blkio_stats (const char *dir, struct cg_stats *out)
 }
 
 int
-cg_v1_stats (struct cg_handle *h, struct cg_stats *out, silo_error_t *err)
+cg_v1_stats_dir (const char *controller, const char *dir, struct cg_stats *out)
 {
   static const struct
   {
@@ -98,21 +98,20 @@ cg_v1_stats (struct cg_handle *h, struct cg_stats *out, silo_error_t *err)
     { "pids", v1_pids_stats },
     { "blkio", v1_blkio_stats },
   };
-  size_t i;
 
-  for (i = 0; i < ARRAY_SIZE (readers); i++)
-    {
-      struct cg_hier *hier = cg_host_find (&h->host, readers[i].controller);
-      cleanup_free char *dir = NULL;
+  for (size_t i = 0; i < ARRAY_SIZE (readers); i++)
+    if (strcmp (readers[i].controller, controller) == 0)
+      {
+        readers[i].read (dir, out);
+        return 0;
+      }
+  return -1;
+}
 
-      if (hier == NULL)
-        continue;
-      dir = cg_dir (hier, h->path);
-      if (access (dir, F_OK) < 0)
-        return silo_make_error (err, errno, "stats: cgroup `%s`", dir);
-      readers[i].read (dir, out);
-    }
-  return 0;
+int
+cg_v2_stats_at (const char *dir, struct cg_stats *out, silo_error_t *err)
+{
+  return cg_v2_stats_dir (dir, out, err);
 }
 
 int

@@ -1,7 +1,9 @@
 /* cgroup v1 (and hybrid) hierarchies: creation and the v1 ops table. */
 #include "internal.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/utils.h"
 
@@ -85,6 +87,27 @@ v1_is_frozen (struct cg_handle *h, bool *frozen, silo_error_t *err)
     }
   dir = cg_dir (hier, h->path);
   return cg_v1_is_frozen_dir (dir, frozen, err);
+}
+
+/* Each v1 controller that counts something, from its own hierarchy. */
+int
+cg_v1_stats (struct cg_handle *h, struct cg_stats *out, silo_error_t *err)
+{
+  static const char *const controllers[] = { "memory", "cpuacct", "pids", "blkio" };
+
+  for (size_t i = 0; i < ARRAY_SIZE (controllers); i++)
+    {
+      struct cg_hier *hier = cg_host_find (&h->host, controllers[i]);
+      cleanup_free char *dir = NULL;
+
+      if (hier == NULL)
+        continue;
+      dir = cg_dir (hier, h->path);
+      if (access (dir, F_OK) < 0)
+        return silo_make_error (err, errno, "stats: cgroup `%s`", dir);
+      cg_v1_stats_dir (controllers[i], dir, out);
+    }
+  return 0;
 }
 
 const struct cg_ops cg_v1_ops = {

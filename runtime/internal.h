@@ -109,6 +109,10 @@ struct silo_mode_ops
    * is h (NULL: it has none). */
   int (*update) (const struct silo_global *g, const struct container_state *st,
                  struct cg_handle *h, const struct oci_resources *r, silo_error_t *err);
+  /* The workload's counters (`events --stats`): its cgroup's, h, or the
+   * guest's container cgroup. */
+  int (*stats) (const struct silo_global *g, const struct container_state *st,
+                struct cg_handle *h, struct cg_stats *out, silo_error_t *err);
   /* What it made on the host beyond the state dir and the cgroup, removed
    * once its processes are gone (delete, a failed create); NULL if nothing.
    * Idempotent: a create or delete killed half-way may have left some. */

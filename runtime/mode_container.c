@@ -335,11 +335,19 @@ container_update (const struct silo_global *g, const struct container_state *st,
   return cg_update (h, r, err);
 }
 
+static int
+container_stats (const struct silo_global *g, const struct container_state *st,
+                 struct cg_handle *h, struct cg_stats *out, silo_error_t *err)
+{
+  return cg_stats (h, out, err);
+}
+
 const struct silo_mode_ops silo_mode_container = {
   .name = "container",
   .device_rule = NULL,
   .release = NULL,
   .update = container_update,
+  .stats = container_stats,
   .check = container_check,
   .spawn = container_spawn,
   .start = container_start,

@@ -167,6 +167,23 @@ sandbox_update_ (const struct silo_global *g, const struct container_state *st,
   return cg_update (h, &host, err);
 }
 
+/* The workload's counters are its cgroup's in the guest: the host cgroup
+ * counts the whole VM (guest kernel, caches, the monitor). IO is the
+ * host's: the guest's IO reaches the host's disks through the VM. */
+static int
+sandbox_stats_ (const struct silo_global *g, const struct container_state *st,
+                struct cg_handle *h, struct cg_stats *out, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  struct cg_stats host = { 0 };
+
+  if (sandbox_stats (dir, out, err) < 0 || cg_stats (h, &host, err) < 0)
+    return -1;
+  out->blkio_read_bytes = host.blkio_read_bytes;
+  out->blkio_write_bytes = host.blkio_write_bytes;
+  return 0;
+}
+
 const char *
 silo_sandbox_backends (void)
 {
@@ -184,6 +201,7 @@ const struct silo_mode_ops silo_mode_sandbox = {
   .device_rule = &dev_kvm,
   .release = sandbox_net_release,
   .update = sandbox_update_,
+  .stats = sandbox_stats_,
   .host_resources = host_resources,
   .check = sandbox_check,
   .spawn = sandbox_spawn,

@@ -87,13 +87,20 @@ int
 silo_container_stats (const struct silo_global *g, const char *id, struct cg_stats *out,
                       silo_error_t *err)
 {
+  cleanup_state struct container_state *st = NULL;
   enum silo_status status;
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_container_cgroup (g, id, true, &status, &h, err) < 0)
+  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
     return -1;
-  ret = cg_stats (h, out, err);
+  if (status == SILO_STOPPED)
+    return silo_make_error (err, 0, "`%s`: container not running", id);
+  if (open_cgroup (st, &h, err) < 0)
+    return -1;
+  if (h == NULL)
+    return silo_make_error (err, 0, "container `%s` has no cgroup", id);
+  ret = mode_of (st)->stats (g, st, h, out, err);
   cg_handle_free (h);
   return ret;
 }

@@ -114,6 +114,16 @@ sandbox_update (const char *state_dir, const struct oci_resources *r, silo_error
 }
 
 int
+sandbox_stats (const char *state_dir, struct cg_stats *out, silo_error_t *err)
+{
+  cleanup_free char *text = NULL;
+
+  if (simple_request (state_dir, PROTO_CTL_STATS, NULL, 0, &text, err) < 0)
+    return -1;
+  return proto_stats_decode (text, strlen (text), out, err);
+}
+
+int
 sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err)
 {
   cleanup_free char *state = NULL;

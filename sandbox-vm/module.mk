@@ -6,7 +6,7 @@ LIB_SRCS += $(wildcard sandbox-vm/*.c sandbox-vm/monitor/*.c sandbox-vm/backends
 
 SILO_AGENT := $(BUILD)/silo-agent
 AGENT_SRCS := $(wildcard util/*.c oci/*.c namespaces/*.c) sandbox-vm/protocol.c \
-	cgroups/v2-tree.c cgroups/fs.c cgroups/resources-v2.c \
+	cgroups/v2-tree.c cgroups/fs.c cgroups/resources-v2.c cgroups/stats.c \
 	$(filter-out sandbox-vm/agent/main.c,$(wildcard sandbox-vm/agent/*.c))
 # The agent is linked -static, which sanitizers cannot be: its objects get
 # a directory of their own, built without $(SAN), so check-asan works.

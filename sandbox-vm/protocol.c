@@ -1,11 +1,14 @@
 /* Frame encoding, decoding and validation for the agent protocol. */
 #include <endian.h>
 #include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../cgroups/cgroups.h"
 #include "../util/utils.h"
 #include "protocol.h"
 
@@ -36,11 +39,13 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_SIGNAL] = { "SIGNAL", H, sizeof (struct proto_signal) },
   [PROTO_RESIZE] = { "RESIZE", H | C, sizeof (struct proto_resize) },
   [PROTO_UPDATE] = { "UPDATE", H, -1 },
+  [PROTO_STATS] = { "STATS", H, 0 },
   [PROTO_CTL_START] = { "CTL_START", C, -1 },
   [PROTO_CTL_KILL] = { "CTL_KILL", C, sizeof (struct proto_signal) },
   [PROTO_CTL_EXEC] = { "CTL_EXEC", C, -1 },
   [PROTO_CTL_STATE] = { "CTL_STATE", C, 0 },
   [PROTO_CTL_UPDATE] = { "CTL_UPDATE", C, -1 },
+  [PROTO_CTL_STATS] = { "CTL_STATS", C, 0 },
 };
 
 #undef G
@@ -446,5 +451,47 @@ proto_outq_credit (struct proto_outq *q, uint32_t bytes, silo_error_t *err)
     return silo_make_error (err, 0, "agent protocol: CREDIT of %u bytes exceeds the %zu in flight",
                             bytes, q->in_flight);
   q->in_flight -= bytes;
+  return 0;
+}
+
+/* --- STATS: the counters of struct cg_stats as a JSON object --- */
+
+#define STATS_FIELDS(X)                                                                           \
+  X (cpu_usage_ns) X (cpu_user_ns) X (cpu_system_ns) X (mem_usage) X (mem_limit)                  \
+  X (mem_max_usage) X (mem_failcnt) X (mem_cache) X (swap_usage) X (swap_limit)                   \
+  X (pids_current) X (pids_limit) X (oom_kill_count) X (blkio_read_bytes) X (blkio_write_bytes)
+
+char *
+proto_stats_encode (const struct cg_stats *s)
+{
+  json_t *o = json_object ();
+  char *text;
+
+#define X(f) json_object_set_new (o, #f, json_integer ((json_int_t) (s->f > INT64_MAX ? INT64_MAX : s->f)));
+  STATS_FIELDS (X)
+#undef X
+  text = json_dumps (o, JSON_COMPACT);
+  json_decref (o);
+  return text;
+}
+
+int
+proto_stats_decode (const char *text, size_t len, struct cg_stats *s, silo_error_t *err)
+{
+  json_t *o = json_loadb (text, len, 0, NULL), *v;
+
+  memset (s, 0, sizeof (*s));
+  if (!json_is_object (o))
+    {
+      json_decref (o);
+      return silo_make_error (err, 0, "agent protocol: STATS: not a JSON object");
+    }
+#define X(f)                                                                                      \
+  v = json_object_get (o, #f);                                                                    \
+  if (v && json_is_integer (v) && json_integer_value (v) >= 0)                                    \
+    s->f = (uint64_t) json_integer_value (v);
+  STATS_FIELDS (X)
+#undef X
+  json_decref (o);
   return 0;
 }

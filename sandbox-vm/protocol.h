@@ -56,12 +56,14 @@ enum proto_type
   PROTO_RESIZE,      /* struct proto_resize */
   PROTO_UPDATE,      /* JSON: {"memory": {"limit": N}, "pids": {"limit": N}}, either optional:
                         new limits for the container's cgroup in the guest */
+  PROTO_STATS,       /* empty; answered OK with the container cgroup's counters (proto_stats_*) */
   /* silo CLI -> monitor (control socket only) */
   PROTO_CTL_START = 32, /* start the workload; payload as PROTO_START's */
   PROTO_CTL_KILL,       /* struct proto_signal (id ignored) */
   PROTO_CTL_EXEC,       /* process JSON; the connection then carries its stdio */
   PROTO_CTL_STATE,      /* reply OK with "created" or "running" */
   PROTO_CTL_UPDATE,     /* payload as PROTO_UPDATE's */
+  PROTO_CTL_STATS,      /* empty; reply as PROTO_STATS's */
   PROTO_TYPE_MAX,
 };
 
@@ -177,5 +179,11 @@ int proto_exit_status (const struct proto_exit *e);
 const char *proto_type_name (uint32_t type);
 void proto_msg_release (struct proto_msg *m);
 #define cleanup_proto_msg __attribute__ ((cleanup (proto_msg_release)))
+
+/* STATS' answer: the counters of the container's cgroup in the guest.
+ * decode takes any subset, ignores what is not a counter. */
+struct cg_stats;
+char *proto_stats_encode (const struct cg_stats *s);
+int proto_stats_decode (const char *text, size_t len, struct cg_stats *s, silo_error_t *err);
 
 #endif

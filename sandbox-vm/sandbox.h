@@ -66,6 +66,9 @@ int sandbox_check_update (const struct oci_config *cfg, const struct oci_resourc
 /* New memory and pids limits for the container's cgroup in the guest
  * (`silo update`); the other fields of r are the host cgroup's. */
 int sandbox_update (const char *state_dir, const struct oci_resources *r, silo_error_t *err);
+/* The counters of the container's cgroup in the guest (`events --stats`). */
+struct cg_stats;
+int sandbox_stats (const char *state_dir, struct cg_stats *out, silo_error_t *err);
 /* Is the workload started (running) yet? */
 int sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err);
 

@@ -169,6 +169,25 @@ do_update (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   return ret;
 }
 
+/* STATS: answered OK with the counters, or ERROR. */
+static int
+do_stats (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  silo_error_t rerr = NULL;
+  cleanup_free char *text = NULL;
+  struct cg_stats s = { 0 };
+
+  if (!a->created)
+    silo_make_error (&rerr, 0, "STATS: no container created");
+  else if (a->opts->guest && agent_guest_stats (&s, &rerr) == 0)
+    text = proto_stats_encode (&s);
+  else if (!a->opts->guest)
+    text = proto_stats_encode (&s);
+  if (text)
+    return proto_send_str (a->opts->chan, PROTO_OK, m->id, text, err);
+  return reply (a, m->id, -1, &rerr, err);
+}
+
 static int
 do_exec (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
@@ -301,6 +320,8 @@ handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
     case PROTO_UPDATE:
       ret = do_update (a, m, &rerr);
       return reply (a, m->id, ret, &rerr, err);
+    case PROTO_STATS:
+      return do_stats (a, m, err);
     case PROTO_RESIZE:
       /* A stream frame, like STDIN: no answer, even when it comes too late
        * for its process (gone, its terminal closed). An ERROR here would be

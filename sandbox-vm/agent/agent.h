@@ -85,6 +85,9 @@ void agent_proc_free (struct agent_proc *ap);
 
 /* Guest setup (sandbox-vm/agent/guest.c). */
 int agent_guest_early (silo_error_t *err);
+/* `events --stats`: the counters of the container's cgroup. */
+struct cg_stats;
+int agent_guest_stats (struct cg_stats *s, silo_error_t *err);
 /* `silo update`: the memory and pids limits of r on the container's cgroup. */
 int agent_guest_update (const struct oci_resources *r, silo_error_t *err);
 /* In the agent: mount the host's share. */

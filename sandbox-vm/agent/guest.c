@@ -108,6 +108,12 @@ agent_guest_cgroup (const struct oci_config *cfg, silo_error_t *err)
 }
 
 int
+agent_guest_stats (struct cg_stats *s, silo_error_t *err)
+{
+  return cg_v2_stats_at (AGENT_CGROUP_ROOT "/container", s, err);
+}
+
+int
 agent_guest_update (const struct oci_resources *r, silo_error_t *err)
 {
   struct oci_resources guest = { 0 };

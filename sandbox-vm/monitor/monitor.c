@@ -32,7 +32,7 @@ send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t
             struct monitor_client *c, silo_error_t *err)
 {
   bool reply = type == PROTO_CREATE || type == PROTO_START || type == PROTO_EXEC
-               || type == PROTO_SIGNAL || type == PROTO_UPDATE;
+               || type == PROTO_SIGNAL || type == PROTO_UPDATE || type == PROTO_STATS;
 
   if (type != PROTO_STDIN && type != PROTO_CREDIT)
     pr_debug ("sandbox: -> agent %s id %u, %zu bytes", proto_type_name (type), id, len);
@@ -250,6 +250,13 @@ on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto
           return 0;
         }
       return send_agent (m, PROTO_SIGNAL, PROTO_ID_MAIN, msg->data, msg->len, c, err);
+    case PROTO_CTL_STATS:
+      if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
+        {
+          client_reply (c, PROTO_ERROR, 0, "container not running");
+          return 0;
+        }
+      return send_agent (m, PROTO_STATS, PROTO_ID_AGENT, NULL, 0, c, err);
     case PROTO_CTL_UPDATE:
       if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
         {

@@ -651,3 +651,29 @@ test_vm_update_reaches_the_guest () {
   "$VM" delete -f "$id"
   rm -rf "$d"
 }
+
+# events --stats reports the workload's use, as for a container: the
+# counters of its cgroup in the guest (its processes, its memory and the
+# config's limit), not the VM's as the host cgroup holds it.
+test_vm_events_stats_are_the_workloads () {
+  backend_ready
+  local d id out
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'sleep 1000 & sleep 1000 & wait'
+  edit_config "$d" "c['linux']['resources'] = {'memory': {'limit': 134217728}, 'pids': {'limit': 50}}"
+  id=$(new_id)
+  (cd "$d" && "$VM" run -d "$id" >"$d/out" 2>&1 </dev/null) || fail "run: $(cat "$d/out")" || return 1
+  wait_for sh -c "'$VM' events --stats '$id' | grep -q '\"current\":3'"
+  out=$("$VM" events --stats "$id") || fail "events --stats: $out" || return 1
+  python3 - "$out" <<'PY' || fail "stats: $out"
+import json, sys
+d = json.loads(sys.argv[1])["data"]
+assert d["pids"] == {"current": 3, "limit": 50}, d["pids"]
+assert d["memory"]["usage"]["limit"] == 134217728, d["memory"]
+assert 0 < d["memory"]["usage"]["usage"] < 64 << 20, d["memory"]
+PY
+  local rc=$?
+  "$VM" delete -f "$id"
+  rm -rf "$d"
+  return $rc
+}
