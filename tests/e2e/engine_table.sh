@@ -6,33 +6,11 @@
 
 VM_BIN="$(dirname "$SILO")/silo-vm"
 
-# podman (on a temporary store) as podman.sh sets it up.
-table_setup () {
-  command -v podman >/dev/null && command -v conmon >/dev/null \
-    || skip "podman/conmon not installed (apt-get install podman)"
-  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
-  T=$(mktemp -d /tmp/silo-table.XXXXXX)
-  trap table_cleanup EXIT
-  cat > "$T/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-  export CONTAINERS_CONF=$T/containers.conf
-  PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --storage-driver vfs
-           --cgroup-manager cgroupfs --events-backend file)
-  make_rootfs_tar "$T/rootfs" "$T/rootfs.tar" || return 1
-  podman "${PM_ARGS[@]}" import -q --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
-    "$T/rootfs.tar" img >/dev/null || fail "podman import" || return 1
-}
+source "$TOP/tests/podman_lib.sh"
 
-table_cleanup () {
-  [ -n "${T:-}" ] && [ -d "$T" ] || return 0
-  podman "${PM_ARGS[@]}" rm -af -t 0 >/dev/null 2>&1
-  grep -o " $T/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
-  rm -rf "$T"
+table_setup () {
+  podman_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
 }
 
 # row "PODMAN RUN ARGS" "COMMAND" [NEEDS]: both runtimes, compared.
@@ -45,13 +23,13 @@ row () {
   # One stream inside (two pipes through conmon interleave as they come);
   # container ids and the runtime's path are podman's, not the runtime's.
   # shellcheck disable=SC2086
-  out_c=$(podman "${PM_ARGS[@]}" --runtime "$SILO" run --rm $args img sh -c "exec 2>&1; $cmd" 2>&1); rc_c=$?
+  out_c=$(podman "${PM_ARGS[@]}" --runtime "$SILO" run --rm $args busybox-local sh -c "exec 2>&1; $cmd" 2>&1); rc_c=$?
   # shellcheck disable=SC2086
-  out_v=$(podman "${PM_ARGS[@]}" --runtime "$VM_BIN" run --rm $args img sh -c "exec 2>&1; $cmd" 2>&1); rc_v=$?
+  out_v=$(podman "${PM_ARGS[@]}" --runtime "$VM_BIN" run --rm $args busybox-local sh -c "exec 2>&1; $cmd" 2>&1); rc_v=$?
   out_c=$(echo "$out_c" | sed -E "s/[0-9a-f]{64}/ID/g; s|$SILO|RUNTIME|g")
   out_v=$(echo "$out_v" | sed -E "s/[0-9a-f]{64}/ID/g; s|$VM_BIN|RUNTIME|g")
   if [ "$rc_c" != "$rc_v" ] || [ "$out_c" != "$out_v" ]; then
-    fail "differs: podman run $args img sh -c '$cmd'
+    fail "differs: podman run $args busybox-local sh -c '$cmd'
     silo    ($rc_c): $out_c
     silo-vm ($rc_v): $out_v"
     return 1

@@ -5,38 +5,7 @@
 
 VM_BIN="$(dirname "$SILO")/silo-vm"
 
-# Sets T (temp dir) and defines `pm` (podman on silo) with the image
-# busybox-local imported from a busybox-static root filesystem.
-podman_setup () {
-  command -v podman >/dev/null && command -v conmon >/dev/null \
-    || skip "podman/conmon not installed (apt-get install podman)"
-  T=$(mktemp -d /tmp/silo-podman.XXXXXX)
-  trap podman_cleanup EXIT
-  cat > "$T/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
-  export CONTAINERS_CONF=$T/containers.conf
-  PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --storage-driver vfs
-           --cgroup-manager cgroupfs --events-backend file)
-  make_rootfs_tar "$T/rootfs" "$T/rootfs.tar" || return 1
-  podman "${PM_ARGS[@]}" import -q --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
-    "$T/rootfs.tar" busybox-local >/dev/null || fail "podman import" || return 1
-}
-
-pm () {
-  podman "${PM_ARGS[@]}" --runtime "${PM_RUNTIME:-$SILO}" "$@"
-}
-
-podman_cleanup () {
-  [ -n "${T:-}" ] && [ -d "$T" ] || return 0
-  podman "${PM_ARGS[@]}" rm -af -t 0 >/dev/null 2>&1
-  grep -o " $T/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
-  rm -rf "$T"
-}
+source "$TOP/tests/podman_lib.sh"
 
 test_podman_run_rm_echo () {
   podman_setup || return 1

@@ -6,20 +6,11 @@
 # that namespace, carry traffic both ways, and leave no tap, qdisc or filter
 # behind, whatever way it ends.
 # SILO_TEST_SANDBOX_BACKEND=uml (default) or kvm, as sandbox_vm.sh.
-VM=${SILO}-vm
-[ -x "$VM" ] || VM="$(dirname "$SILO")/silo-vm"
-BACKEND=${SILO_TEST_SANDBOX_BACKEND:-uml}
+source "$TOP/tests/sandbox_lib.sh"
 
 net_ready () {
-  [ -x "$VM" ] || skip "no silo-vm next to $SILO"
+  backend_ready
   command -v ip >/dev/null && command -v tc >/dev/null || skip "iproute2 not installed"
-  case "$BACKEND" in
-    uml) [ -x /usr/bin/linux ] || skip "user-mode-linux not installed (/usr/bin/linux)" ;;
-    kvm)
-      grep -qwE 'vmx|svm' /proc/cpuinfo || skip "kvm backend: no hardware virtualization here"
-      [ -r "${SILO_GUEST_KERNEL:-/usr/local/lib/silo/vmlinux}" ] \
-        || skip "kvm backend: no guest kernel (make guest-kernel, SILO_GUEST_KERNEL)" ;;
-  esac
 }
 
 # engine_netns N: namespace sn$$-N with eth0 (10.77.N.2/24, fd77:N::2/64,
@@ -48,11 +39,10 @@ net_teardown () {
 # net_bundle ARGS...: a sandbox bundle in $D that joins $NS, with ip and nc.
 net_bundle () {
   D=$(mktemp -d)
-  make_bundle "$D" "$@" || return 1
+  make_vm_bundle "$D" "$@" || return 1
   ln -sf busybox "$D/rootfs/bin/ip"
   ln -sf busybox "$D/rootfs/bin/nc"
   edit_config "$D" "
-c.setdefault('annotations', {})['silo.sandbox.backend'] = '$BACKEND'
 c['root']['readonly'] = False
 for n in c['linux']['namespaces']:
     if n['type'] == 'network': n['path'] = '/run/netns/$NS'"
@@ -87,15 +77,6 @@ test_vm_net_same_interface_as_container_mode () {
   assert_contains "$out" "default via 10.77.1.1 dev eth0" || return 1
   assert_contains "$out" "default via fd77:1::1 dev eth0" || return 1
   net_clean "$NS"
-}
-
-# same_in_both_modes from sandbox_vm.sh, for this file alone.
-same_in_both_modes () {
-  local d=$1 out_v out_c
-  out_v=$(cd "$d" && "$VM" run "$(new_id)" 2>&1) || fail "sandbox mode: $out_v" || return 1
-  out_c=$(cd "$d" && "$SILO" run "$(new_id)" 2>&1) || fail "container mode: $out_c" || return 1
-  assert_eq "$out_v" "$out_c" "sandbox vs container" || return 1
-  echo "$out_v"
 }
 
 # The guest reaches the host over IPv4 and IPv6 and pings it; the host
