@@ -677,3 +677,21 @@ PY
   rm -rf "$d"
   return $rc
 }
+
+# process.scheduler, process.ioPriority and linux.personality: the agent
+# applies them with container mode's code, so the process sees the same of
+# itself (/proc/self/stat policy and nice, ionice, /proc/self/personality).
+test_vm_scheduler_io_priority_personality_as_in_container_mode () {
+  backend_ready
+  local d out app
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'cut -d" " -f41,19 /proc/self/stat; ionice -p $$; cat /proc/self/personality'
+  for app in cut ionice; do ln -sf busybox "$d/rootfs/bin/$app"; done
+  edit_config "$d" "c['process']['scheduler'] = {'policy': 'SCHED_BATCH', 'nice': 5}
+c['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_IDLE', 'priority': 0}
+c['linux']['personality'] = {'domain': 'LINUX32'}"
+  out=$(same_in_both_modes "$d") || return 1
+  assert_eq "$out" "5 3
+idle
+00000008"
+}
