@@ -99,6 +99,15 @@ int ns_lsm_apply_exec (const struct oci_process *p, struct ns_lsm lsm, silo_erro
 int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool mount_console,
                       silo_error_t *err);
 
+/* --- scheduling and personality (namespaces/sched.c) --- */
+/* process.scheduler (sched_setattr) and process.ioPriority (ioprio_set) on
+ * the calling process. As runc: after rlimits and no_new_privs, before
+ * seccomp and the capability drop (SCHED_FIFO, SCHED_RR, a negative nice
+ * and IOPRIO_CLASS_RT need CAP_SYS_NICE / CAP_SYS_ADMIN). */
+int ns_apply_sched (const struct oci_process *p, silo_error_t *err);
+/* linux.personality, after the capabilities are set (as runc). */
+int ns_apply_personality (const struct oci_config *cfg, silo_error_t *err);
+
 /* --- credentials (namespaces/caps.c) --- */
 int ns_apply_rlimits (const struct oci_process *p, silo_error_t *err);
 /* Give stdio (not /dev/null) to uid before the credentials change, as runc. */

@@ -1,6 +1,7 @@
 /* The last steps before execve, shared by the container process and by
- * `exec`: cwd, executable lookup, rlimits, no_new_privs, seccomp,
- * credentials and the file descriptors the process may inherit. */
+ * `exec`: cwd, executable lookup, rlimits, no_new_privs, scheduling,
+ * seccomp, credentials, personality and the file descriptors the process
+ * may inherit. */
 #include "internal.h"
 #include "sync.h"
 #include "../util/syscalls.h"
@@ -202,13 +203,16 @@ ns_prepare_exec (const struct ns_spawn_config *c, int sync_fd, char **exec_path,
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return silo_make_error (err, errno, "process.noNewPrivileges");
+  if (ns_apply_sched (p, err) < 0)
+    return -1;
   if (cfg->linux_.seccomp && ns_seccomp_prepare (cfg->linux_.seccomp, &filter, err) < 0)
     return -1;
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
    * before the capabilities go; with it, load it as late as possible. */
   if (!p->no_new_privileges && load_seccomp (filter, sync_fd, err) < 0)
     goto out;
-  if (ns_fix_stdio_owner (p->user.uid, err) < 0 || ns_apply_user_caps (p, err) < 0)
+  if (ns_fix_stdio_owner (p->user.uid, err) < 0 || ns_apply_user_caps (p, err) < 0
+      || ns_apply_personality (cfg, err) < 0)
     goto out;
   if (p->no_new_privileges && load_seccomp (filter, sync_fd, err) < 0)
     goto out;

@@ -99,6 +99,10 @@ const struct oci_ns_info *oci_ns_by_name (const char *name);
 int oci_seccomp_action_lookup (const char *name, uint32_t *out);
 int oci_seccomp_arch_lookup (const char *name, uint32_t *out);
 int oci_seccomp_op_lookup (const char *name, int *out);
+int oci_sched_policy_lookup (const char *name, unsigned long *out);
+int oci_sched_flag_lookup (const char *name, unsigned long *out);
+int oci_ioprio_class_lookup (const char *name, unsigned long *out);
+int oci_personality_lookup (const char *name, unsigned long *out);
 
 /* Sections parsed by other files. */
 int oci_parse_process (struct oci_ctx *c, json_t *obj, const char *base,

@@ -317,6 +317,42 @@ check_abs_paths (struct oci_ctx *c, const char *base, const char *key, char **v)
   return 0;
 }
 
+/* linux.personality: the execution domain; no flag is supported (runc
+ * supports none either), so any is refused rather than dropped. */
+static int
+parse_personality (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
+{
+  cleanup_strv char **flags = NULL;
+  cleanup_free char *domain = NULL;
+  char path[OCI_PATH_LEN], kpath[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret;
+
+  ret = oci_get_object (c, lnx, base, "personality", false, &o);
+  if (ret < 0 || o == NULL)
+    return ret;
+  oci_path_key (path, base, "personality");
+  ret = oci_get_string (c, o, path, "domain", true, &domain);
+  if (ret < 0)
+    return ret;
+  oci_path_key (kpath, path, "domain");
+  if (oci_personality_lookup (domain, &l->personality.domain) < 0)
+    return oci_fail (c, kpath, "unknown domain \"%.64s\"", domain);
+  ret = oci_get_strv (c, o, path, "flags", &flags);
+  if (ret < 0)
+    return ret;
+  oci_path_key (kpath, path, "flags");
+  if (flags != NULL && flags[0] != NULL)
+    {
+      char ipath[OCI_PATH_LEN];
+
+      oci_path_idx (ipath, kpath, 0);
+      return oci_fail (c, ipath, "flag \"%.64s\" is not supported", flags[0]);
+    }
+  l->personality.set = true;
+  return 0;
+}
+
 int
 oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
 {
@@ -352,6 +388,8 @@ oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_li
     ret = parse_time_offsets (c, lnx, base, l);
   if (ret == 0)
     ret = parse_net_devices (c, lnx, base, l);
+  if (ret == 0)
+    ret = parse_personality (c, lnx, base, l);
   if (ret == 0)
     ret = parse_sub_objects (c, lnx, base, l);
   return ret;

@@ -67,6 +67,25 @@ struct oci_caps
   uint64_t ambient;
 };
 
+/* process.scheduler (runtime-spec 1.2): sched_setattr(2)'s attributes. */
+struct oci_scheduler
+{
+  bool set;
+  uint32_t policy; /* SCHED_* */
+  int32_t nice;
+  uint32_t priority;
+  uint64_t flags; /* SCHED_FLAG_* */
+  uint64_t runtime, deadline, period; /* ns, SCHED_DEADLINE only */
+};
+
+/* process.ioPriority (runtime-spec 1.2): ioprio_set(2) for the process. */
+struct oci_io_priority
+{
+  bool set;
+  int class_; /* IOPRIO_CLASS_* */
+  int priority; /* 0 (highest) .. 7 */
+};
+
 struct oci_process
 {
   bool terminal;
@@ -84,6 +103,8 @@ struct oci_process
   struct oci_opt oom_score_adj;
   char *apparmor_profile;
   char *selinux_label;
+  struct oci_scheduler scheduler;
+  struct oci_io_priority io_priority;
 };
 
 enum oci_hook_kind
@@ -286,6 +307,11 @@ struct oci_linux
   } time_offsets;
   struct oci_net_device *net_devices; /* linux.netDevices (runtime-spec 1.3) */
   size_t n_net_devices;
+  struct
+  {
+    bool set;
+    unsigned long domain; /* PER_LINUX or PER_LINUX32 */
+  } personality; /* linux.personality (runtime-spec 1.1) */
 };
 
 struct oci_config
@@ -329,6 +355,12 @@ void oci_resources_free (struct oci_resources *r);
 
 /* "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL for a resource OCI does not name. */
 const char *oci_rlimit_name (int resource);
+
+/* Names for process.scheduler and process.ioPriority values (NULL when
+ * OCI names none), to write a process back as JSON. */
+const char *oci_sched_policy_name (uint32_t policy);
+const char *oci_sched_flag_name (uint64_t flag);
+const char *oci_ioprio_class_name (int class_);
 
 /* The namespace table: OCI name <-> CLONE_NEW* <-> /proc/PID/ns name. */
 struct oci_ns_info

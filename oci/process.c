@@ -1,6 +1,7 @@
 /* The process object: user, args, env, capabilities, rlimits. Shared by
  * config.json (process) and `exec --process FILE`. */
 #include <ctype.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/capability.h>
 
@@ -192,6 +193,147 @@ parse_rlimits (struct oci_ctx *c, json_t *proc, const char *base, struct oci_pro
   return 0;
 }
 
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+#define SCHED_FLAG_UTIL_CLAMP (0x20 | 0x40)
+
+static int
+parse_sched_flags (struct oci_ctx *c, json_t *sched, const char *base, uint64_t *flags)
+{
+  cleanup_strv char **names = NULL;
+  char path[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  unsigned long v;
+  size_t i;
+  int ret;
+
+  ret = oci_get_strv (c, sched, base, "flags", &names);
+  if (ret < 0 || names == NULL)
+    return ret;
+  oci_path_key (path, base, "flags");
+  for (i = 0; names[i]; i++)
+    {
+      oci_path_idx (ipath, path, i);
+      if (oci_sched_flag_lookup (names[i], &v) < 0)
+        return oci_fail (c, ipath, "unknown flag \"%.64s\"", names[i]);
+      /* The kernel wants sched_util_min/max with these; the spec has none. */
+      if (v & SCHED_FLAG_UTIL_CLAMP)
+        return oci_fail (c, ipath, "%s is not supported: the spec gives no utilization value",
+                         names[i]);
+      *flags |= v;
+    }
+  return 0;
+}
+
+/* nice for the fair policies, priority for the real-time ones, runtime,
+ * deadline and period for SCHED_DEADLINE: the kernel's rules (sched(7)),
+ * checked here so that create fails before anything is made. */
+static int
+check_sched (struct oci_ctx *c, const char *path, const struct oci_scheduler *s)
+{
+  static const char *const dl_keys[] = { "runtime", "deadline", "period" };
+  const uint64_t dl_vals[] = { s->runtime, s->deadline, s->period };
+  bool rt = s->policy == SCHED_FIFO || s->policy == SCHED_RR;
+  bool dl = s->policy == SCHED_DEADLINE;
+  char kpath[OCI_PATH_LEN];
+  size_t i;
+
+  oci_path_key (kpath, path, "priority");
+  if (rt && s->priority == 0)
+    return oci_fail (c, kpath, "%s needs a priority in [1, 99]",
+                     oci_sched_policy_name (s->policy));
+  if (!rt && s->priority != 0)
+    return oci_fail (c, kpath, "only SCHED_FIFO and SCHED_RR take a priority");
+  for (i = 0; !dl && i < ARRAY_SIZE (dl_keys); i++)
+    if (dl_vals[i] != 0)
+      {
+        oci_path_key (kpath, path, dl_keys[i]);
+        return oci_fail (c, kpath, "only SCHED_DEADLINE takes a %s", dl_keys[i]);
+      }
+  if (dl && (s->runtime == 0 || s->runtime > s->deadline || (s->period && s->deadline > s->period)))
+    return oci_fail (c, path, "SCHED_DEADLINE needs 0 < runtime <= deadline <= period");
+  return 0;
+}
+
+static int
+parse_scheduler (struct oci_ctx *c, json_t *proc, const char *base, struct oci_scheduler *s)
+{
+  static const char *const u64_keys[] = { "runtime", "deadline", "period" };
+  uint64_t *u64_vals[] = { &s->runtime, &s->deadline, &s->period };
+  cleanup_free char *policy = NULL;
+  char path[OCI_PATH_LEN], ppath[OCI_PATH_LEN];
+  json_t *sched = NULL;
+  unsigned long v;
+  int64_t n = 0;
+  size_t i;
+  int ret;
+
+  ret = oci_get_object (c, proc, base, "scheduler", false, &sched);
+  if (ret < 0 || sched == NULL)
+    return ret;
+  oci_path_key (path, base, "scheduler");
+  ret = oci_get_string (c, sched, path, "policy", true, &policy);
+  if (ret < 0)
+    return ret;
+  oci_path_key (ppath, path, "policy");
+  if (oci_sched_policy_lookup (policy, &v) < 0)
+    return oci_fail (c, ppath, "unknown policy \"%.64s\"", policy);
+  if (strcmp (policy, "SCHED_ISO") == 0)
+    return oci_fail (c, ppath, "SCHED_ISO is not implemented by Linux");
+  s->policy = (uint32_t) v;
+  ret = oci_get_range (c, sched, path, "nice", false, -20, 19, &n);
+  if (ret < 0)
+    return ret;
+  s->nice = (int32_t) n;
+  n = 0;
+  ret = oci_get_range (c, sched, path, "priority", false, 0, 99, &n);
+  if (ret < 0)
+    return ret;
+  s->priority = (uint32_t) n;
+  for (i = 0; i < ARRAY_SIZE (u64_keys); i++)
+    {
+      n = 0;
+      ret = oci_get_range (c, sched, path, u64_keys[i], false, 0, INT64_MAX, &n);
+      if (ret < 0)
+        return ret;
+      *u64_vals[i] = (uint64_t) n;
+    }
+  ret = parse_sched_flags (c, sched, path, &s->flags);
+  if (ret == 0)
+    ret = check_sched (c, path, s);
+  s->set = ret == 0;
+  return ret;
+}
+
+static int
+parse_io_priority (struct oci_ctx *c, json_t *proc, const char *base, struct oci_io_priority *io)
+{
+  cleanup_free char *class_ = NULL;
+  char path[OCI_PATH_LEN], cpath[OCI_PATH_LEN];
+  json_t *o = NULL;
+  unsigned long v;
+  int64_t prio = 0;
+  int ret;
+
+  ret = oci_get_object (c, proc, base, "ioPriority", false, &o);
+  if (ret < 0 || o == NULL)
+    return ret;
+  oci_path_key (path, base, "ioPriority");
+  ret = oci_get_string (c, o, path, "class", true, &class_);
+  if (ret < 0)
+    return ret;
+  oci_path_key (cpath, path, "class");
+  if (oci_ioprio_class_lookup (class_, &v) < 0)
+    return oci_fail (c, cpath, "unknown class \"%.64s\"", class_);
+  ret = oci_get_range (c, o, path, "priority", true, 0, 7, &prio);
+  if (ret < 0)
+    return ret;
+  io->class_ = (int) v;
+  io->priority = (int) prio;
+  io->set = true;
+  return 0;
+}
+
 /* execve takes no string over MAX_ARG_STRLEN (32 pages) and no empty path. */
 #define OCI_MAX_ARG 131071
 
@@ -296,6 +438,10 @@ oci_parse_process (struct oci_ctx *c, json_t *proc, const char *base, struct oci
     ret = oci_get_string (c, proc, base, "apparmorProfile", false, &p->apparmor_profile);
   if (ret == 0)
     ret = oci_get_string (c, proc, base, "selinuxLabel", false, &p->selinux_label);
+  if (ret == 0)
+    ret = parse_scheduler (c, proc, base, &p->scheduler);
+  if (ret == 0)
+    ret = parse_io_priority (c, proc, base, &p->io_priority);
   return ret;
 }
 

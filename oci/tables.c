@@ -248,3 +248,89 @@ oci_seccomp_op_lookup (const char *name, int *out)
   *out = (int) v;
   return 0;
 }
+
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+/* process.scheduler.policy. SCHED_ISO (4) is reserved in the kernel's
+ * numbering but never implemented: the parser refuses it by name. */
+static const struct oci_flag_name sched_policies[] = {
+  { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO },
+  { "SCHED_RR", SCHED_RR },       { "SCHED_BATCH", SCHED_BATCH },
+  { "SCHED_ISO", 4 },             { "SCHED_IDLE", SCHED_IDLE },
+  { "SCHED_DEADLINE", SCHED_DEADLINE },
+};
+
+/* process.scheduler.flags: struct sched_attr's sched_flags bits
+ * (linux/sched.h). */
+static const struct oci_flag_name sched_flags[] = {
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },
+  { "SCHED_FLAG_DL_OVERRUN", 0x04 },     { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+  { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
+};
+
+/* process.ioPriority.class (linux/ioprio.h). */
+static const struct oci_flag_name ioprio_classes[] = {
+  { "IOPRIO_CLASS_RT", 1 },
+  { "IOPRIO_CLASS_BE", 2 },
+  { "IOPRIO_CLASS_IDLE", 3 },
+};
+
+/* linux.personality.domain (sys/personality.h: PER_LINUX, PER_LINUX32). */
+static const struct oci_flag_name personalities[] = {
+  { "LINUX", 0x0000 },
+  { "LINUX32", 0x0008 },
+};
+
+static const char *
+flag_name (const struct oci_flag_name *t, size_t n, unsigned long value)
+{
+  for (size_t i = 0; i < n; i++)
+    if (t[i].value == value)
+      return t[i].name;
+  return NULL;
+}
+
+int
+oci_sched_policy_lookup (const char *name, unsigned long *out)
+{
+  return flag_lookup (sched_policies, ARRAY_SIZE (sched_policies), name, out);
+}
+
+const char *
+oci_sched_policy_name (uint32_t policy)
+{
+  return flag_name (sched_policies, ARRAY_SIZE (sched_policies), policy);
+}
+
+int
+oci_sched_flag_lookup (const char *name, unsigned long *out)
+{
+  return flag_lookup (sched_flags, ARRAY_SIZE (sched_flags), name, out);
+}
+
+const char *
+oci_sched_flag_name (uint64_t flag)
+{
+  return flag_name (sched_flags, ARRAY_SIZE (sched_flags), (unsigned long) flag);
+}
+
+int
+oci_ioprio_class_lookup (const char *name, unsigned long *out)
+{
+  return flag_lookup (ioprio_classes, ARRAY_SIZE (ioprio_classes), name, out);
+}
+
+const char *
+oci_ioprio_class_name (int class_)
+{
+  return flag_name (ioprio_classes, ARRAY_SIZE (ioprio_classes), (unsigned long) class_);
+}
+
+int
+oci_personality_lookup (const char *name, unsigned long *out)
+{
+  return flag_lookup (personalities, ARRAY_SIZE (personalities), name, out);
+}

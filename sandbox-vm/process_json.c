@@ -72,6 +72,24 @@ rlimits_json (const struct oci_process *p)
   return a;
 }
 
+static json_t *
+scheduler_json (const struct oci_scheduler *s)
+{
+  json_t *o = json_pack ("{s:s,s:i,s:i}", "policy", oci_sched_policy_name (s->policy), "nice",
+                         (int) s->nice, "priority", (int) s->priority);
+  json_t *flags = json_array ();
+  int i;
+
+  for (i = 0; i < 64; i++)
+    if (s->flags & (1ULL << i))
+      json_array_append_new (flags, json_string (oci_sched_flag_name (1ULL << i)));
+  json_object_set_new (o, "flags", flags);
+  json_object_set_new (o, "runtime", json_integer ((json_int_t) s->runtime));
+  json_object_set_new (o, "deadline", json_integer ((json_int_t) s->deadline));
+  json_object_set_new (o, "period", json_integer ((json_int_t) s->period));
+  return o;
+}
+
 char *
 sandbox_process_json (const struct oci_process *p)
 {
@@ -98,6 +116,12 @@ sandbox_process_json (const struct oci_process *p)
   json_object_set_new (o, "noNewPrivileges", json_boolean (p->no_new_privileges));
   if (p->oom_score_adj.set)
     json_object_set_new (o, "oomScoreAdj", json_integer (p->oom_score_adj.value));
+  if (p->scheduler.set)
+    json_object_set_new (o, "scheduler", scheduler_json (&p->scheduler));
+  if (p->io_priority.set)
+    json_object_set_new (o, "ioPriority",
+                         json_pack ("{s:s,s:i}", "class", oci_ioprio_class_name (p->io_priority.class_),
+                                    "priority", p->io_priority.priority));
   out = json_dumps (o, JSON_COMPACT);
   json_decref (o);
   if (out == NULL)

@@ -81,8 +81,10 @@ child_seccomp (const struct oci_config *cfg, bool load_now, struct ns_seccomp **
   return 0;
 }
 
-/* Credentials in runc's order: seccomp goes last when noNewPrivileges is
- * set, else before the capability drop (it needs CAP_SYS_ADMIN then). */
+/* Credentials in runc's order: scheduling before seccomp and the
+ * capability drop, personality after it; seccomp goes last when
+ * noNewPrivileges is set, else before the capability drop (it needs
+ * CAP_SYS_ADMIN then). */
 static int
 child_creds (const struct oci_process *p, const struct oci_config *cfg, silo_error_t *err)
 {
@@ -99,11 +101,15 @@ child_creds (const struct oci_process *p, const struct oci_config *cfg, silo_err
     }
   ret = ns_apply_rlimits (p, err);
   if (ret == 0)
+    ret = ns_apply_sched (p, err);
+  if (ret == 0)
     ret = child_seccomp (cfg, !p->no_new_privileges, &f, err);
   if (ret == 0)
     ret = ns_fix_stdio_owner (p->user.uid, err);
   if (ret == 0)
     ret = ns_apply_user_caps (p, err);
+  if (ret == 0)
+    ret = ns_apply_personality (cfg, err);
   if (ret == 0 && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     ret = silo_make_error (err, errno, "prctl NO_NEW_PRIVS");
   if (ret == 0 && p->no_new_privileges)

@@ -102,6 +102,27 @@ def type_cases():
         ("c['process']['oomScoreAdj']", "process.oomScoreAdj", "int"),
         ("c['process']['apparmorProfile']", "process.apparmorProfile", "string"),
         ("c['process']['selinuxLabel']", "process.selinuxLabel", "string"),
+        ("c['process']['scheduler']", "process.scheduler", "object"),
+        ("c['process']['scheduler'] = {'policy': 'SCHED_OTHER'}; "
+         "c['process']['scheduler']['policy']", "process.scheduler.policy", "string"),
+        ("c['process']['scheduler'] = {'policy': 'SCHED_OTHER'}; "
+         "c['process']['scheduler']['nice']", "process.scheduler.nice", "int"),
+        ("c['process']['scheduler'] = {'policy': 'SCHED_FIFO', 'priority': 1}; "
+         "c['process']['scheduler']['priority']", "process.scheduler.priority", "int"),
+        ("c['process']['scheduler'] = {'policy': 'SCHED_DEADLINE', 'runtime': 1, 'deadline': 2}; "
+         "c['process']['scheduler']['deadline']", "process.scheduler.deadline", "int"),
+        ("c['process']['scheduler'] = {'policy': 'SCHED_OTHER'}; "
+         "c['process']['scheduler']['flags']", "process.scheduler.flags", "array"),
+        ("c['process']['ioPriority']", "process.ioPriority", "object"),
+        ("c['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_BE', 'priority': 0}; "
+         "c['process']['ioPriority']['class']", "process.ioPriority.class", "string"),
+        ("c['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_BE', 'priority': 0}; "
+         "c['process']['ioPriority']['priority']", "process.ioPriority.priority", "int"),
+        ("c['linux']['personality']", "linux.personality", "object"),
+        ("c['linux']['personality'] = {'domain': 'LINUX'}; c['linux']['personality']['domain']",
+         "linux.personality.domain", "string"),
+        ("c['linux']['personality'] = {'domain': 'LINUX'}; c['linux']['personality']['flags']",
+         "linux.personality.flags", "array"),
         ("c['mounts']", "mounts", "array"),
         ("c['mounts'][0]['destination']", "mounts[0].destination", "string"),
         ("c['mounts'][0]['type']", "mounts[0].type", "string"),
@@ -191,6 +212,10 @@ def type_cases():
         ("c['process']['capabilities']['bounding'][0] = 12", "process.capabilities.bounding[0]",
          None),
         ("c['process']['rlimits'][0] = 1024", "process.rlimits[0]", None),
+        ("c['process']['scheduler'] = {'policy': 'SCHED_OTHER', 'flags': [1]}",
+         "process.scheduler.flags[0]", None),
+        ("c['linux']['personality'] = {'domain': 'LINUX', 'flags': [None]}",
+         "linux.personality.flags[0]", None),
         ("c['process']['user']['additionalGids'] = ['5']", "process.user.additionalGids[0]",
          None),
         ("c['linux']['resources']['devices'][0] = True", "linux.resources.devices[0]", None),
@@ -258,6 +283,11 @@ def missing_cases():
         (res + "['blockIO'] = {'throttleReadBpsDevice': [{'major': 8, 'minor': 0}]}",
          "linux.resources.blockIO.throttleReadBpsDevice[0].rate"),
         (res + "['devices'] = [{'access': 'rwm'}]", "linux.resources.devices[0].allow"),
+        ("c['process']['scheduler'] = {'nice': 5}", "process.scheduler.policy"),
+        ("c['process']['ioPriority'] = {'priority': 5}", "process.ioPriority.class"),
+        ("c['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_RT'}",
+         "process.ioPriority.priority"),
+        ("c['linux']['personality'] = {'flags': []}", "linux.personality.domain"),
     ]:
         yield ("missing " + path, change, path)
 
@@ -288,6 +318,24 @@ def range_cases():
         (p + "['oomScoreAdj'] = 1001", "process.oomScoreAdj"),
         (p + "['oomScoreAdj'] = %d" % BIG, "process.oomScoreAdj"),
         (p + "['consoleSize'] = {'height': 65536}", "process.consoleSize.height"),
+        (p + "['scheduler'] = {'policy': 'SCHED_OTHER', 'nice': 20}", "process.scheduler.nice"),
+        (p + "['scheduler'] = {'policy': 'SCHED_BATCH', 'nice': -%d}" % BIG,
+         "process.scheduler.nice"),
+        (p + "['scheduler'] = {'policy': 'SCHED_FIFO', 'priority': 100}",
+         "process.scheduler.priority"),
+        (p + "['scheduler'] = {'policy': 'SCHED_RR', 'priority': 0}", "process.scheduler.priority"),
+        (p + "['scheduler'] = {'policy': 'SCHED_IDLE', 'priority': 5}",
+         "process.scheduler.priority"),
+        (p + "['scheduler'] = {'policy': 'SCHED_OTHER', 'runtime': 1}",
+         "process.scheduler.runtime"),
+        (p + "['scheduler'] = {'policy': 'SCHED_DEADLINE', 'runtime': -1}",
+         "process.scheduler.runtime"),
+        (p + "['scheduler'] = {'policy': 'SCHED_DEADLINE', 'runtime': 9, 'deadline': 5}",
+         "process.scheduler"),
+        (p + "['ioPriority'] = {'class': 'IOPRIO_CLASS_BE', 'priority': 8}",
+         "process.ioPriority.priority"),
+        (p + "['ioPriority'] = {'class': 'IOPRIO_CLASS_IDLE', 'priority': -1}",
+         "process.ioPriority.priority"),
         (p + "['consoleSize'] = {'width': -1}", "process.consoleSize.width"),
         (rl + p + "['rlimits'][0]['soft'] = -2", "process.rlimits[0].soft"),
         (rl + p + "['rlimits'][0]['hard'] = -%d" % BIG, "process.rlimits[0].hard"),
@@ -415,6 +463,18 @@ def name_cases():
     out.append(("%s['cpu'] = {'mems': 'x'}" % res, "linux.resources.cpu.mems"))
     for o in ["idmap", "ridmap"]:
         out.append(("c['mounts'][1]['options'].append(%r)" % o, "mounts[1].options"))
+    for v in ["SCHED_FOO", "sched_other", "SCHED_OTHER ", "OTHER", "", "SCHED_ISO"]:
+        out.append(("c['process']['scheduler'] = {'policy': %r}" % v, "process.scheduler.policy"))
+    for v in ["SCHED_FLAG_NOPE", "RESET_ON_FORK", "sched_flag_reclaim", "SCHED_FLAG_UTIL_CLAMP_MIN"]:
+        out.append(("c['process']['scheduler'] = {'policy': 'SCHED_OTHER', 'flags': [%r]}" % v,
+                    "process.scheduler.flags[0]"))
+    for v in ["IOPRIO_CLASS_NONE", "BE", "ioprio_class_be", "IOPRIO_CLASS_RT "]:
+        out.append(("c['process']['ioPriority'] = {'class': %r, 'priority': 0}" % v,
+                    "process.ioPriority.class"))
+    for v in ["LINUX64", "linux", "PER_LINUX", ""]:
+        out.append(("c['linux']['personality'] = {'domain': %r}" % v, "linux.personality.domain"))
+    out.append(("c['linux']['personality'] = {'domain': 'LINUX', 'flags': ['ADDR_NO_RANDOMIZE']}",
+                "linux.personality.flags[0]"))
     out.append(("c['ociVersion'] = '2.0.0'", "ociVersion"))
     out.append(("c['ociVersion'] = ''", "ociVersion"))
     for change, path in out:

@@ -633,3 +633,40 @@ PY
   rm -rf "$d"
   return $rc
 }
+
+# process.scheduler, process.ioPriority and linux.personality: the agent
+# applies them with container mode's code, so the process sees the same of
+# itself (/proc/self/stat policy and nice, ionice, /proc/self/personality).
+test_vm_scheduler_io_priority_personality_as_in_container_mode () {
+  backend_ready
+  local d out app
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'cut -d" " -f41,19 /proc/self/stat; ionice -p $$; cat /proc/self/personality'
+  for app in cut ionice; do ln -sf busybox "$d/rootfs/bin/$app"; done
+  edit_config "$d" "c['process']['scheduler'] = {'policy': 'SCHED_BATCH', 'nice': 5}
+c['process']['ioPriority'] = {'class': 'IOPRIO_CLASS_IDLE', 'priority': 0}
+c['linux']['personality'] = {'domain': 'LINUX32'}"
+  out=$(same_in_both_modes "$d") || return 1
+  assert_eq "$out" "5 3
+idle
+00000008"
+}
+
+# An exec's process.json carries them to the agent (sandbox_process_json).
+test_vm_exec_scheduler_io_priority () {
+  backend_ready
+  local d id out app
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  for app in cut ionice; do ln -sf busybox "$d/rootfs/bin/$app"; done
+  cat >"$d/p.json" <<'JSON'
+{"args": ["sh", "-c", "cut -d' ' -f41,19 /proc/self/stat; ionice -p $$"], "cwd": "/",
+ "scheduler": {"policy": "SCHED_BATCH", "nice": 7},
+ "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 3}}
+JSON
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || fail "run -d" || return 1
+  out=$("$VM" exec --process "$d/p.json" "$id" 2>&1)
+  "$VM" delete --force "$id" >/dev/null 2>&1
+  assert_eq "$out" "7 3
+best-effort: prio 3"
+}

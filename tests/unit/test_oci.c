@@ -583,6 +583,186 @@ test_process_dup (void)
   return 0;
 }
 
+#define SCHED_PROC(x) "\"process\": {\"args\": [\"sh\"], " x "}"
+
+/* process.scheduler, process.ioPriority (runtime-spec 1.2) and
+ * linux.personality (1.1). */
+static int
+test_sched_parse (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  const struct oci_process *p;
+
+  CHECK (oci_config_parse (MIN_HEAD SCHED_PROC (
+                               "\"scheduler\": {\"policy\": \"SCHED_BATCH\", \"nice\": 5, "
+                               "\"flags\": [\"SCHED_FLAG_RESET_ON_FORK\", "
+                               "\"SCHED_FLAG_KEEP_PARAMS\"]}, "
+                               "\"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\", \"priority\": 7}")
+                               ", \"linux\": {\"personality\": {\"domain\": \"LINUX32\", "
+                               "\"flags\": []}}}",
+                           "config.json", &cfg, &err)
+         == 0);
+  p = cfg->process;
+  CHECK (p->scheduler.set && p->scheduler.policy == SCHED_BATCH && p->scheduler.nice == 5);
+  CHECK (p->scheduler.priority == 0 && p->scheduler.flags == (0x01 | 0x10));
+  CHECK (p->io_priority.set && p->io_priority.class_ == 3 && p->io_priority.priority == 7);
+  CHECK (cfg->linux_.personality.set && cfg->linux_.personality.domain == 0x0008);
+  oci_config_free (cfg);
+
+  CHECK (oci_config_parse (MIN_HEAD SCHED_PROC ("\"scheduler\": {\"policy\": \"SCHED_FIFO\", "
+                                                "\"priority\": 99, \"nice\": -20}")
+                           ", \"linux\": {\"personality\": {\"domain\": \"LINUX\"}}}",
+                           "config.json", &cfg, &err)
+         == 0);
+  CHECK (cfg->process->scheduler.policy == SCHED_FIFO && cfg->process->scheduler.priority == 99);
+  CHECK (cfg->process->scheduler.nice == -20 && !cfg->process->io_priority.set);
+  CHECK (cfg->linux_.personality.set && cfg->linux_.personality.domain == 0);
+  oci_config_free (cfg);
+
+  CHECK (oci_config_parse (MIN_HEAD SCHED_PROC ("\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", "
+                                                "\"runtime\": 10000000, \"deadline\": 30000000, "
+                                                "\"period\": 30000000, \"flags\": "
+                                                "[\"SCHED_FLAG_DL_OVERRUN\"]}") "}",
+                           "config.json", &cfg, &err)
+         == 0);
+  CHECK (cfg->process->scheduler.policy == 6 && cfg->process->scheduler.runtime == 10000000);
+  CHECK (cfg->process->scheduler.deadline == 30000000 && cfg->process->scheduler.period == 30000000);
+  CHECK (cfg->process->scheduler.flags == 0x04 && !cfg->linux_.personality.set);
+  oci_config_free (cfg);
+
+  /* Absent: nothing set. */
+  CHECK (oci_config_parse (MIN_HEAD MIN_PROC "}", "config.json", &cfg, &err) == 0);
+  CHECK (!cfg->process->scheduler.set && !cfg->process->io_priority.set);
+  CHECK (!cfg->linux_.personality.set);
+  oci_config_free (cfg);
+  return 0;
+}
+
+static int
+test_sched_errors (void)
+{
+  static const struct
+  {
+    const char *proc; /* inside process */
+    const char *want;
+  } cases[] = {
+    { "\"scheduler\": []", "process.scheduler: must be an object" },
+    { "\"scheduler\": {}", "process.scheduler.policy: missing" },
+    { "\"scheduler\": {\"policy\": 1}", "process.scheduler.policy: must be a string" },
+    { "\"scheduler\": {\"policy\": \"SCHED_FOO\"}",
+      "process.scheduler.policy: unknown policy \"SCHED_FOO\"" },
+    { "\"scheduler\": {\"policy\": \"sched_other\"}",
+      "process.scheduler.policy: unknown policy \"sched_other\"" },
+    { "\"scheduler\": {\"policy\": \"SCHED_ISO\"}",
+      "process.scheduler.policy: SCHED_ISO is not implemented by Linux" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"nice\": 20}",
+      "process.scheduler.nice: 20 out of range [-20, 19]" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"nice\": -21}",
+      "process.scheduler.nice: -21 out of range [-20, 19]" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"nice\": \"5\"}",
+      "process.scheduler.nice: must be an integer" },
+    { "\"scheduler\": {\"policy\": \"SCHED_RR\", \"priority\": 100}",
+      "process.scheduler.priority: 100 out of range [0, 99]" },
+    { "\"scheduler\": {\"policy\": \"SCHED_RR\"}",
+      "process.scheduler.priority: SCHED_RR needs a priority in [1, 99]" },
+    { "\"scheduler\": {\"policy\": \"SCHED_BATCH\", \"priority\": 3}",
+      "process.scheduler.priority: only SCHED_FIFO and SCHED_RR take a priority" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"runtime\": 5}",
+      "process.scheduler.runtime: only SCHED_DEADLINE takes a runtime" },
+    { "\"scheduler\": {\"policy\": \"SCHED_FIFO\", \"priority\": 1, \"period\": 5}",
+      "process.scheduler.period: only SCHED_DEADLINE takes a period" },
+    { "\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": -1}",
+      "process.scheduler.runtime: -1 out of range [0, 9223372036854775807]" },
+    { "\"scheduler\": {\"policy\": \"SCHED_DEADLINE\", \"runtime\": 10, \"deadline\": 5}",
+      "process.scheduler: SCHED_DEADLINE needs 0 < runtime <= deadline <= period" },
+    { "\"scheduler\": {\"policy\": \"SCHED_DEADLINE\"}",
+      "process.scheduler: SCHED_DEADLINE needs 0 < runtime <= deadline <= period" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"flags\": \"SCHED_FLAG_RECLAIM\"}",
+      "process.scheduler.flags: must be an array of strings" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"flags\": [\"SCHED_FLAG_NOPE\"]}",
+      "process.scheduler.flags[0]: unknown flag \"SCHED_FLAG_NOPE\"" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"flags\": [\"SCHED_FLAG_RECLAIM\", 3]}",
+      "process.scheduler.flags[1]: must be a string" },
+    { "\"scheduler\": {\"policy\": \"SCHED_OTHER\", \"flags\": [\"SCHED_FLAG_UTIL_CLAMP_MAX\"]}",
+      "process.scheduler.flags[0]: SCHED_FLAG_UTIL_CLAMP_MAX is not supported: the spec gives "
+      "no utilization value" },
+    { "\"ioPriority\": 2", "process.ioPriority: must be an object" },
+    { "\"ioPriority\": {\"priority\": 1}", "process.ioPriority.class: missing" },
+    { "\"ioPriority\": {\"class\": \"IOPRIO_CLASS_NONE\", \"priority\": 1}",
+      "process.ioPriority.class: unknown class \"IOPRIO_CLASS_NONE\"" },
+    { "\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\"}", "process.ioPriority.priority: missing" },
+    { "\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 8}",
+      "process.ioPriority.priority: 8 out of range [0, 7]" },
+    { "\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": -1}",
+      "process.ioPriority.priority: -1 out of range [0, 7]" },
+    { "\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 1.5}",
+      "process.ioPriority.priority: must be an integer" },
+  };
+  static const struct
+  {
+    const char *lnx; /* inside linux */
+    const char *want;
+  } lcases[] = {
+    { "\"personality\": \"LINUX\"", "linux.personality: must be an object" },
+    { "\"personality\": {}", "linux.personality.domain: missing" },
+    { "\"personality\": {\"domain\": \"LINUX64\"}",
+      "linux.personality.domain: unknown domain \"LINUX64\"" },
+    { "\"personality\": {\"domain\": \"linux\"}",
+      "linux.personality.domain: unknown domain \"linux\"" },
+    { "\"personality\": {\"domain\": \"LINUX\", \"flags\": \"x\"}",
+      "linux.personality.flags: must be an array of strings" },
+    { "\"personality\": {\"domain\": \"LINUX\", \"flags\": [\"ADDR_NO_RANDOMIZE\"]}",
+      "linux.personality.flags[0]: flag \"ADDR_NO_RANDOMIZE\" is not supported" },
+  };
+  char text[1024], want[512];
+  size_t i;
+
+  for (i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
+    {
+      snprintf (text, sizeof (text), MIN_HEAD "\"process\": {\"args\": [\"sh\"], %s}}",
+                cases[i].proc);
+      snprintf (want, sizeof (want), "config.json: %s", cases[i].want);
+      CHECK (expect_error (text, want) == 0);
+    }
+  for (i = 0; i < sizeof (lcases) / sizeof (lcases[0]); i++)
+    {
+      snprintf (text, sizeof (text), MIN_HEAD MIN_PROC ", \"linux\": {%s}}", lcases[i].lnx);
+      snprintf (want, sizeof (want), "config.json: %s", lcases[i].want);
+      CHECK (expect_error (text, want) == 0);
+    }
+  return 0;
+}
+
+/* A process.json (exec --process) takes them too; a copy keeps them. */
+static int
+test_sched_process_json (void)
+{
+  struct oci_process *p = NULL, *d;
+  silo_error_t err = NULL;
+
+  CHECK (oci_process_parse ("{\"args\": [\"sh\"], \"scheduler\": {\"policy\": \"SCHED_IDLE\"}, "
+                            "\"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 2}}",
+                            "process.json", &p, &err)
+         == 0);
+  d = oci_process_dup (p);
+  oci_process_free (p);
+  CHECK (d->scheduler.set && d->scheduler.policy == SCHED_IDLE);
+  CHECK (d->io_priority.set && d->io_priority.class_ == 2 && d->io_priority.priority == 2);
+  oci_process_free (d);
+  CHECK (oci_process_parse ("{\"args\": [\"sh\"], \"ioPriority\": {\"class\": \"RT\", "
+                            "\"priority\": 0}}",
+                            "process.json", &p, &err)
+         < 0);
+  CHECK_STR (err->msg, "process.json: ioPriority.class: unknown class \"RT\"");
+  silo_error_release (&err);
+  CHECK_STR (oci_sched_policy_name (SCHED_RR), "SCHED_RR");
+  CHECK_STR (oci_sched_flag_name (0x40), "SCHED_FLAG_UTIL_CLAMP_MAX");
+  CHECK_STR (oci_ioprio_class_name (1), "IOPRIO_CLASS_RT");
+  CHECK (oci_ioprio_class_name (0) == NULL);
+  return 0;
+}
+
 static int
 test_resources_parse (void)
 {
@@ -660,6 +840,9 @@ main (void)
   RUN_TEST (test_default_spec_rootless);
   RUN_TEST (test_process_parse);
   RUN_TEST (test_process_dup);
+  RUN_TEST (test_sched_parse);
+  RUN_TEST (test_sched_errors);
+  RUN_TEST (test_sched_process_json);
   RUN_TEST (test_resources_parse);
   RUN_TEST (test_ns_table);
   UNIT_EXIT ();

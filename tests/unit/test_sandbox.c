@@ -113,11 +113,37 @@ test_exec_ids_wrap (void)
   return 0;
 }
 
+/* An exec's process travels to the agent as JSON: scheduling survives the
+ * trip (the agent applies it with container mode's code). */
+static int
+test_process_json_sched (void)
+{
+  struct oci_process *p = NULL, *back = NULL;
+  silo_error_t err = NULL;
+  cleanup_free char *json = NULL;
+
+  CHECK (oci_process_parse ("{\"args\": [\"sh\"], \"scheduler\": {\"policy\": "
+                            "\"SCHED_BATCH\", \"nice\": 5, \"flags\": "
+                            "[\"SCHED_FLAG_RESET_ON_FORK\"]}, \"ioPriority\": {\"class\": "
+                            "\"IOPRIO_CLASS_IDLE\", \"priority\": 0}}",
+                            "process.json", &p, &err)
+         == 0);
+  json = sandbox_process_json (p);
+  CHECK (oci_process_parse (json, "process", &back, &err) == 0);
+  CHECK (back->scheduler.set && back->scheduler.policy == p->scheduler.policy);
+  CHECK (back->scheduler.nice == 5 && back->scheduler.flags == 0x01);
+  CHECK (back->io_priority.set && back->io_priority.class_ == 3);
+  oci_process_free (p);
+  oci_process_free (back);
+  return 0;
+}
+
 int
 main (void)
 {
   RUN_TEST (test_vcpus);
   RUN_TEST (test_memory);
   RUN_TEST (test_exec_ids_wrap);
+  RUN_TEST (test_process_json_sched);
   UNIT_EXIT ();
 }
