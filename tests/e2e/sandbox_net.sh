@@ -88,7 +88,10 @@ test_vm_net_traffic_both_ways () {
   command -v curl >/dev/null || skip "curl not installed"
   trap 'kill $L4 $L6 2>/dev/null; net_teardown' EXIT
   engine_netns 1 || return 1
-  net_bundle sh -c 'echo guest-v4 | nc 10.77.1.1 8124; echo guest-v6 | nc fd77:1::1 8126
+  # (each client retried: under load a listener on the host may not be
+  # bound yet when the guest is already up)
+  net_bundle sh -c 'for a in 10.77.1.1:8124:v4 fd77:1::1:8126:v6; do p=${a%:*}; for i in 1 2 3 4 5; do
+  echo guest-${a##*:} | nc ${p%:*} ${p##*:} 2>>/tmp/nc.err && break; sleep 1; done; done
 for a in 10.77.1.1 fd77:1::1; do ping -c 1 -W 5 $a >/dev/null 2>&1 && echo ping-$a || echo no-ping-$a; done > /tmp/ping.txt
 exec httpd -f -p 8080 -h /tmp' || return 1
   ln -sf busybox "$D/rootfs/bin/ping"; ln -sf busybox "$D/rootfs/bin/httpd"
