@@ -18,6 +18,7 @@
 
 #include "../../util/utils.h"
 #include "../internal.h"
+#include "../allow.h"
 #include "../monitor/jail.h"
 
 #define UML_KERNEL "/usr/bin/linux"
@@ -42,7 +43,7 @@ uml_child (const char *guest_dir, char **argv, int chan, int log_fd, int sync_fd
 {
   char *envp[] = { "PATH=/usr/bin:/bin", "TMPDIR=" JAIL_TMP, NULL };
   struct jail_spec spec = { .guest_dir = guest_dir, .exe = UML_KERNEL, .kernel_fd = -1,
-                            .tmp = true };
+                            .tmp = true, .role = "uml", .allow = sandbox_uml_allow };
   silo_error_t err = NULL;
   int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   int exe = open (UML_KERNEL, O_RDONLY | O_CLOEXEC);
