@@ -251,29 +251,3 @@ echo done-all'
   assert_contains "$out" "done-all" || return 1
   case "$out" in *seccomp*) fail "seccomp in the output: $out"; return 1 ;; esac
 }
-
-# A guest process killed by seccomp is reported as such, never as the
-# workload's exit. No guest can make UML or the VMM call outside its list
-# on purpose, so the test sends the SIGSYS a seccomp kill would: the VMM
-# dies of it as of a seccomp kill; UML catches a sent SIGSYS (a seccomp
-# kill it could not), so that backend has only test_jail's unit checks.
-test_guest_process_seccomp_kill_is_loud () {
-  jail_setup
-  [ "$BACKEND" = kvm ] || skip "UML handles a sent SIGSYS itself"
-  local monitor pid out rc
-  make_jail_bundle "$T/b" sleep 100 || return 1
-  (cd "$T/b" && $S run "$ID" >"$T/out" 2>&1; echo $? >"$T/rc") &
-  for _ in $(seq 1 100); do
-    monitor=$($S state "$ID" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["pid"] if d["status"] == "running" else "")' 2>/dev/null)
-    [ -n "$monitor" ] && break
-    sleep 0.2
-  done
-  [ -n "$monitor" ] || fail "the sandbox did not start: $(cat "$T/out")" || return 1
-  for pid in $(guest_pids "$monitor"); do
-    [ "$(awk '/^PPid:/ {print $2}' /proc/$pid/status)" = "$monitor" ] && kill -SYS "$pid"
-  done
-  wait
-  out=$(cat "$T/out") rc=$(cat "$T/rc")
-  assert_eq "$rc" 255 "exit status of run (output: $out)" || return 1
-  assert_contains "$out" "was killed by seccomp (SIGSYS)" || return 1
-}
