@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "../allow.h"
 #include "../monitor/jail.h"
 #include "../../util/log.h"
 #include "../vmm/vmm.h"
@@ -103,7 +104,7 @@ vmm_child (struct vmm_config *cfg, const char *guest_dir, const char *kernel, in
            int log_fd, int sync_fd)
 {
   struct jail_spec spec = { .guest_dir = guest_dir, .kernel = kernel, .kernel_fd = kernel_fd,
-                            .dev_kvm = true };
+                            .dev_kvm = true, .role = "vmm", .allow = vmm_process_allow };
   struct vmm_timing timing;
   silo_error_t err = NULL;
   char line[256];

@@ -21,6 +21,7 @@
 
 #include "../../util/utils.h"
 #include "../internal.h"
+#include "../allow.h"
 #include "../monitor/jail.h"
 
 #define UML_KERNEL "/usr/bin/linux"
@@ -47,7 +48,8 @@ uml_child (const char *guest_dir, char **argv, bool tun, int chan, int log_fd, i
 {
   char *envp[] = { "PATH=/usr/bin:/bin", "TMPDIR=" JAIL_TMP, NULL };
   struct jail_spec spec = { .guest_dir = guest_dir, .exe = UML_KERNEL, .kernel_fd = -1,
-                            .tmp = true, .dev_tun = tun };
+                            .tmp = true, .dev_tun = tun, .role = "uml",
+                            .allow = sandbox_uml_allow };
   silo_error_t err = NULL;
   int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   int exe = open (UML_KERNEL, O_RDONLY | O_CLOEXEC);

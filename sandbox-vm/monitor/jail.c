@@ -1,18 +1,17 @@
 /* The jail of a sandbox's guest process (jail.h has the sequence and the
- * layout). The seccomp filter is a deny list rather than an allow list: UML
- * and the VMM use a broad, version-dependent set of ordinary syscalls
- * (ptrace, mmap, clone, timers, file I/O for hostfs and 9p), but none of
- * those that change mounts, namespaces, the kernel, keys, clock or swap.
- * Guest syscalls under UML are emulated through PTRACE_SYSEMU, which the
- * kernel reports before seccomp runs, so they never meet this filter; only
- * host-side calls do. */
+ * layout). Its last step is the seccomp allow list the backend names in
+ * the spec (sandbox-vm/allow.h; the lists: UML's in
+ * backends/uml_allow.c, the VMM's in vmm/confine.c, the monitor's in
+ * monitor_allow.c); anything else kills the process. Guest syscalls under
+ * UML are emulated through PTRACE_SYSEMU, which the kernel reports before
+ * seccomp runs, so they never meet this filter; only host-side calls do. */
 #include "jail.h"
+#include "../allow.h"
 #include "../../util/utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,39 +34,6 @@
 #define JAIL_IDMAP "0 0 4294967295\n"
 #define JAIL_ASK 'u'
 #define JAIL_GO 'g'
-
-static const char *const denied[] = {
-  "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
-  "fsconfig", "fsmount", "fspick", "mount_setattr", "unshare", "setns", "kexec_load",
-  "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
-  "perf_event_open", "keyctl", "add_key", "request_key", "userfaultfd", "open_by_handle_at",
-  "name_to_handle_at", "reboot", "swapon", "swapoff", "acct", "settimeofday",
-  "clock_settime", "clock_adjtime", "adjtimex", "iopl", "ioperm", "quotactl",
-  "lookup_dcookie", "syslog", "vhangup", "sethostname", "setdomainname", "mknod", "mknodat",
-};
-
-static int
-jail_seccomp (silo_error_t *err)
-{
-  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
-  int ret = 0;
-
-  if (ctx == NULL)
-    return silo_make_error (err, ENOMEM, "sandbox seccomp: init");
-  for (size_t i = 0; i < ARRAY_SIZE (denied) && ret == 0; i++)
-    {
-      int nr = seccomp_syscall_resolve_name (denied[i]);
-      if (nr == __NR_SCMP_ERROR)
-        continue; /* not on this architecture */
-      ret = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EPERM), nr, 0);
-      if (ret < 0)
-        ret = silo_make_error (err, -ret, "sandbox seccomp: deny %s", denied[i]);
-    }
-  if (ret == 0 && (ret = seccomp_load (ctx)) < 0)
-    ret = silo_make_error (err, -ret, "sandbox seccomp: load");
-  seccomp_release (ctx);
-  return ret;
-}
 
 /* hostfs and 9p need file ownership and access; nothing else. Without
  * CAP_MKNOD a guest cannot create device nodes through its share. These are
@@ -116,7 +82,7 @@ sandbox_jail_monitor (silo_error_t *err)
 {
   if (drop_caps_but (NULL, 0, err) < 0)
     return silo_error_wrap (err, "monitor");
-  return jail_seccomp (err);
+  return allow_load_reporting ("monitor", sandbox_monitor_allow, err);
 }
 
 /* Nothing the monitor set up for itself (blocked signals for its signalfd,
@@ -275,6 +241,8 @@ sandbox_jail_enter (const struct jail_spec *spec, int sync_fd, silo_error_t *err
   size_t n = 0;
   int ret = -1;
 
+  if (spec->allow == NULL || spec->role == NULL)
+    return silo_make_error (err, EINVAL, "jail: no seccomp allow list");
   if (spec->exe && jail_elf_deps (spec->exe, &libs, err) < 0)
     return silo_error_wrap (err, "jail");
   if (libs && strv_len (libs) > ARRAY_SIZE (b) - 4)
@@ -293,7 +261,7 @@ sandbox_jail_enter (const struct jail_spec *spec, int sync_fd, silo_error_t *err
   close (sync_fd);
   if (drop_caps (err) < 0)
     return -1;
-  return jail_seccomp (err);
+  return allow_load (spec->role, spec->allow, err);
 }
 
 pid_t

@@ -11,7 +11,8 @@
  *                                      detached, root read-only, signals reset
  *                                      unshare (CLONE_NEWUSER), ask ->
  *   sandbox_jail_release (): <-----
- *     uid_map/gid_map (identity)  -->    caps dropped, no_new_privs, seccomp
+ *     uid_map/gid_map (identity)  -->    caps dropped, no_new_privs, the
+ *                                    spec's seccomp allow list (kill otherwise)
  *                                    (backend: exec UML / run the VMM)
  *
  * Layout of the jail's root (tmpfs, read-only once built):
@@ -28,6 +29,8 @@
 
 #include "../../util/error.h"
 
+struct allow_list;
+
 #define JAIL_GUEST "/guest"
 #define JAIL_KERNEL "/kernel"
 #define JAIL_TMP "/tmp"
@@ -43,6 +46,8 @@ struct jail_spec
   bool dev_kvm;          /* bind /dev/kvm */
   bool dev_tun;          /* bind /dev/net/tun (UML opens its taps by name) */
   bool tmp;              /* private writable tmpfs at JAIL_TMP */
+  const char *role;      /* the seccomp allow list's owner, for errors ("uml", "vmm") */
+  const struct allow_list *const *allow; /* the process's allow lists (sandbox-vm/allow.h) */
 };
 
 /* fork () with a channel between parent and child: returns the child's pid
@@ -62,7 +67,8 @@ int sandbox_jail_enter (const struct jail_spec *spec, int sync_fd, silo_error_t 
 /* The monitor, once its guest runs: what it does from then on (relay the
  * agent's channel and its clients, signal and reap its children, write its
  * log) needs no privilege, so it keeps none: every capability dropped,
- * bounding set included, no_new_privs, and the jail's seccomp filter. */
+ * bounding set included, no_new_privs, and its seccomp allow list
+ * (sandbox_monitor_allow, monitor_allow.c). */
 int sandbox_jail_monitor (silo_error_t *err);
 
 /* The interpreter and libraries exe needs (host paths, NULL-terminated). */

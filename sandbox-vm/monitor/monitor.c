@@ -364,7 +364,10 @@ on_signals (struct monitor *m, bool *guest_gone, silo_error_t *err)
           pid_t pid;
           while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
             if (pid == m->guest)
-              *guest_gone = true;
+              {
+                *guest_gone = true;
+                m->guest_status = status;
+              }
         }
       else if (si.ssi_signo == SIGWINCH)
         {
@@ -464,6 +467,20 @@ monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
   return check_deadline (m, err);
 }
 
+/* A guest process killed by its seccomp allow list is an error of its
+ * own, never an ordinary exit: the kernel gives the syscall's number to
+ * the audit log only (SCMP_ACT_KILL_PROCESS), so the line says where. */
+static int
+check_seccomp_kill (struct monitor *m, silo_error_t *err)
+{
+  if (!WIFSIGNALED (m->guest_status) || WTERMSIG (m->guest_status) != SIGSYS)
+    return 0;
+  return silo_make_error (err, 0, "sandbox: the guest process (%s, pid %d) was killed by "
+                                  "seccomp (SIGSYS): a syscall outside its allow list (the "
+                                  "host's kernel log names it: audit type=1326 ... syscall=N)",
+                          m->backend, (int) m->guest);
+}
+
 static int
 monitor_loop (struct monitor *m, silo_error_t *err)
 {
@@ -475,6 +492,8 @@ monitor_loop (struct monitor *m, silo_error_t *err)
       return -1;
   /* Frames the agent wrote just before power-off. */
   if (!m->rd.eof && read_agent (m, err) < 0)
+    return -1;
+  if (check_seccomp_kill (m, err) < 0)
     return -1;
   if (m->status >= 0)
     return m->status;
@@ -504,8 +523,9 @@ sandbox_monitor_main (const struct sandbox_request *req, const char *backend,
                       const char *config_text, int sync_fd)
 {
   struct monitor m = { .req = req, .config_text = config_text, .sync_fd = sync_fd, .chan = -1,
-                       .guest = -1, .log_fd = -1, .log_rd_fd = -1, .listen_fd = -1, .sigfd = -1, .pty_slave = -1,
-                       .status = -1, .next_id = PROTO_ID_MAIN + 1 };
+                       .guest = -1, .log_fd = -1, .log_rd_fd = -1, .listen_fd = -1,
+                       .sigfd = -1, .pty_slave = -1, .status = -1,
+                       .next_id = PROTO_ID_MAIN + 1, .backend = backend };
   silo_error_t err = NULL;
   int ret;
 

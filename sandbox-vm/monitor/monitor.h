@@ -44,6 +44,8 @@ struct monitor
   struct proto_reader rd;
   struct proto_outq out; /* everything for the agent, paced by its CREDIT */
   pid_t guest;
+  const char *backend;
+  int guest_status; /* its wait status once reaped */
   int log_fd;
   int log_rd_fd; /* the same log, for reading once the monitor is chrooted */
   int listen_fd;

@@ -139,6 +139,15 @@ void vm_request_stop (struct vm *vm, int status);
 void vm_set_error (struct vm *vm, silo_error_t *err);
 void vm_mark (struct vm *vm, enum vmm_marker m);
 
+/* confine.c: the seccomp allow list of a thread's role, stacked on the
+ * process's (vmm_process_allow) at the thread's start. */
+enum vmm_thread_role
+{
+  VMM_THREAD_VCPU,   /* KVM_RUN and the exits it serves, 9P included */
+  VMM_THREAD_DEVICE, /* device/IO threads: fds, eventfds, the device's irq */
+};
+int vmm_thread_confine (enum vmm_thread_role role, silo_error_t *err);
+
 /* vcpu.c */
 int vcpus_create (struct vm *vm, silo_error_t *err);
 int vcpus_run (struct vm *vm, silo_error_t *err);

@@ -133,6 +133,8 @@ vcpu_thread (void *arg)
   silo_error_t err = NULL;
   int ret = 1;
 
+  if (vmm_thread_confine (VMM_THREAD_VCPU, &err) < 0)
+    ret = silo_error_wrap (&err, "vCPU %d", vcpu->id);
   if (vcpu->id == 0)
     vm_mark (vm, VMM_MARK_FIRST_ENTRY);
   while (ret > 0 && !atomic_load (&vm->stop))

@@ -34,6 +34,12 @@ struct vmm_config
  * `reboot=k`, or a triple fault). Returns 0 on a clean power-off. */
 int vmm_run (const struct vmm_config *cfg, silo_error_t *err);
 
+/* The seccomp allow lists of the whole VMM process (a NULL-terminated
+ * array for allow_load, sandbox-vm/allow.h): what the jail loads before
+ * vmm_run; each thread narrows it to its role when it starts. */
+struct allow_list;
+extern const struct allow_list *const vmm_process_allow[];
+
 /* vmx or svm in /proc/cpuinfo: a stock Linux guest can boot here. */
 bool vmm_hw_virt_available (void);
 

@@ -1,8 +1,11 @@
 /* The jail of the sandbox's guest process (sandbox-vm/monitor/jail.c): pivoted into
- * a root holding only the guest tree, in a user namespace of its own, with
- * a seccomp filter that denies what reconfigures the host. */
+ * a root holding only the guest tree, in a user namespace of its own, under
+ * the seccomp allow list of its role; and each role's list (sandbox-vm/allow.h):
+ * what the role does works, anything else kills the process with SIGSYS. */
 #include "unit.h"
+#include "../../sandbox-vm/allow.h"
 #include "../../sandbox-vm/monitor/jail.h"
+#include "../../sandbox-vm/vmm/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +16,12 @@
 #include <sys/mount.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +29,8 @@
 static int
 child (const char *guest, int sync_fd, int hold_fd)
 {
-  struct jail_spec spec = { .guest_dir = guest, .kernel_fd = -1, .tmp = true };
+  struct jail_spec spec = { .guest_dir = guest, .kernel_fd = -1, .tmp = true, .role = "uml",
+                            .allow = sandbox_uml_allow };
   silo_error_t err = NULL;
   char c;
 
@@ -30,12 +39,11 @@ child (const char *guest, int sync_fd, int hold_fd)
       fprintf (stderr, "  %s\n", err->msg);
       return 10;
     }
-  if (mount ("none", "/tmp", "tmpfs", 0, NULL) == 0 || errno != EPERM)
+  /* refused by the list (EPERM), not killed: no device nodes */
+  if (mknodat (AT_FDCWD, JAIL_TMP "/null", S_IFCHR | 0600, makedev (1, 3)) == 0 || errno != EPERM)
     return 11;
-  if (unshare (CLONE_NEWNS) == 0 || errno != EPERM)
+  if (mkfifo (JAIL_TMP "/fifo", 0600) != 0)
     return 12;
-  if (sethostname ("x", 1) == 0 || errno != EPERM)
-    return 13;
   /* CAP_SYS_ADMIN is gone too, not only filtered. */
   if (prctl (PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0)
     return 15;
@@ -106,9 +114,142 @@ test_jail_confines_the_guest_process (void)
   return 0;
 }
 
+/* A role's list in a child: `allowed` must work (the child says so on
+ * out), then `forbidden` must kill it with SIGSYS. */
+enum role
+{
+  ROLE_MONITOR,
+  ROLE_UML,
+  ROLE_VMM,
+  ROLE_VCPU,
+  ROLE_DEVICE,
+};
+
+static int
+load_role (enum role r, silo_error_t *err)
+{
+  switch (r)
+    {
+    case ROLE_MONITOR:
+      return allow_load_reporting ("monitor", sandbox_monitor_allow, err);
+    case ROLE_UML:
+      return allow_load ("uml", sandbox_uml_allow, err);
+    case ROLE_VMM:
+      return allow_load ("vmm", vmm_process_allow, err);
+    case ROLE_VCPU:
+      return vmm_thread_confine (VMM_THREAD_VCPU, err);
+    case ROLE_DEVICE:
+      return vmm_thread_confine (VMM_THREAD_DEVICE, err);
+    }
+  return -1;
+}
+
+/* What each role does, and what none of them may: a network socket, a
+ * new user namespace (through clone: no capability needed for it). */
+static bool
+allowed (enum role r)
+{
+  struct pollfd p = { .fd = -1 };
+  int sv[2];
+
+  switch (r)
+    {
+    case ROLE_MONITOR:
+      return poll (&p, 1, 0) == 0 && waitpid (-1, NULL, WNOHANG) < 0;
+    case ROLE_UML:
+      return socketpair (AF_UNIX, SOCK_STREAM, 0, sv) == 0 && close (sv[0]) == 0
+             && access ("/", R_OK) == 0;
+    case ROLE_VMM:
+    case ROLE_VCPU:
+      return openat (AT_FDCWD, "/", O_PATH | O_CLOEXEC) >= 0;
+    case ROLE_DEVICE:
+      return poll (&p, 1, 0) == 0;
+    }
+  return false;
+}
+
+static void
+forbidden (enum role r)
+{
+  switch (r)
+    {
+    case ROLE_UML:
+      syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+      break;
+    case ROLE_DEVICE:
+      openat (AT_FDCWD, "/", O_PATH | O_CLOEXEC);
+      break;
+    default:
+      socket (AF_INET, SOCK_STREAM, 0);
+    }
+}
+
+static int
+run_role (enum role r, char *out, size_t len)
+{
+  silo_error_t err = NULL;
+  int p[2], status;
+  ssize_t n;
+  pid_t pid;
+
+  CHECK (pipe (p) == 0);
+  pid = fork ();
+  CHECK (pid >= 0);
+  if (pid == 0)
+    {
+      dup2 (p[1], 1);
+      dup2 (p[1], 2);
+      if (load_role (r, &err) < 0)
+        {
+          dprintf (2, "load: %s\n", err->msg);
+          _exit (1);
+        }
+      if (!allowed (r))
+        _exit (2);
+      (void) !write (1, "ok ", 3);
+      forbidden (r);
+      _exit (3);
+    }
+  close (p[1]);
+  n = read (p[0], out, len - 1);
+  out[n > 0 ? n : 0] = '\0';
+  while (n > 0)
+    n = read (p[0], out + strlen (out), len - 1 - strlen (out));
+  close (p[0]);
+  CHECK (waitpid (pid, &status, 0) == pid);
+  if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGSYS)
+    fprintf (stderr, "  role %d: status 0x%x, output `%s`\n", (int) r, status, out);
+  CHECK (WIFSIGNALED (status) && WTERMSIG (status) == SIGSYS);
+  CHECK (strncmp (out, "ok ", 3) == 0);
+  return 0;
+}
+
+static int
+test_allow_lists_kill_what_they_do_not_name (void)
+{
+  char out[512];
+
+  for (enum role r = ROLE_UML; r <= ROLE_DEVICE; r++)
+    CHECK (run_role (r, out, sizeof (out)) == 0);
+  return 0;
+}
+
+/* The monitor has nobody watching it: it names the call itself. */
+static int
+test_monitor_reports_its_seccomp_kill (void)
+{
+  char out[512];
+
+  CHECK (run_role (ROLE_MONITOR, out, sizeof (out)) == 0);
+  CHECK (strstr (out, "silo: sandbox monitor: killed by seccomp (SIGSYS): syscall 41 ") != NULL);
+  return 0;
+}
+
 int
 main (void)
 {
   RUN_TEST (test_jail_confines_the_guest_process);
+  RUN_TEST (test_allow_lists_kill_what_they_do_not_name);
+  RUN_TEST (test_monitor_reports_its_seccomp_kill);
   UNIT_EXIT ();
 }
