@@ -5,21 +5,7 @@
 # keeps no capability once the guest runs; a guest root with every
 # capability reaches no host file outside its tree.
 # SILO_TEST_SANDBOX_BACKEND=uml (default) or kvm, as sandbox_vm.sh.
-VM=${SILO}-vm
-[ -x "$VM" ] || VM="$(dirname "$SILO")/silo-vm"
-BACKEND=${SILO_TEST_SANDBOX_BACKEND:-uml}
-
-backend_ready () {
-  [ -x "$VM" ] || skip "no silo-vm next to $SILO"
-  case "$BACKEND" in
-    uml) [ -x /usr/bin/linux ] || skip "user-mode-linux is not installed" ;;
-    kvm)
-      grep -qwE 'vmx|svm' /proc/cpuinfo || skip "kvm backend: no hardware virtualization here"
-      [ -r "${SILO_GUEST_KERNEL:-/usr/local/lib/silo/vmlinux}" ] \
-        || skip "kvm backend: no guest kernel (make guest-kernel, SILO_GUEST_KERNEL)" ;;
-    *) fail "SILO_TEST_SANDBOX_BACKEND=$BACKEND: want uml or kvm" ;;
-  esac
-}
+source "$TOP/tests/sandbox_lib.sh"
 
 ALL_CAPS="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
 LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE
@@ -30,9 +16,8 @@ WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE"
 # A bundle for the backend under test whose process holds every capability.
 make_jail_bundle () {
   local dir=$1; shift
-  make_bundle "$dir" "$@" || return 1
-  edit_config "$dir" "c.setdefault('annotations', {})['silo.sandbox.backend'] = '$BACKEND'
-caps = ['CAP_' + n for n in '''$ALL_CAPS'''.split()]
+  make_vm_bundle "$dir" "$@" || return 1
+  edit_config "$dir" "caps = ['CAP_' + n for n in '''$ALL_CAPS'''.split()]
 for k in ('bounding', 'effective', 'permitted', 'inheritable', 'ambient'):
     c['process']['capabilities'][k] = caps
 c['root']['readonly'] = False"
