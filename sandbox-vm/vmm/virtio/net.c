@@ -56,6 +56,7 @@ struct virtio_net
   uint8_t mac[6];
   uint16_t mtu;
   bool mrg;    /* MRG_RXBUF negotiated (set before the receive thread starts) */
+  pthread_mutex_t life_lock; /* activate/reset: two vCPUs may race them */
   pthread_t rx_thread;
   bool rx_running;
   /* Receive thread only. */
@@ -348,15 +349,18 @@ net_activate (struct virtio_dev *v)
   struct virtio_net *n = v->priv;
   uint64_t features;
 
-  if (n->rx_running)
-    return;
-  pthread_mutex_lock (&v->lock);
-  features = v->drv_features;
-  pthread_mutex_unlock (&v->lock);
-  tap_configure (n, features);
-  n->mrg = (features & F (MRG_RXBUF)) != 0;
-  n->rx_have_chain = false;
-  net_start_threads (n);
+  pthread_mutex_lock (&n->life_lock);
+  if (!n->rx_running)
+    {
+      pthread_mutex_lock (&v->lock);
+      features = v->drv_features;
+      pthread_mutex_unlock (&v->lock);
+      tap_configure (n, features);
+      n->mrg = (features & F (MRG_RXBUF)) != 0;
+      n->rx_have_chain = false;
+      net_start_threads (n);
+    }
+  pthread_mutex_unlock (&n->life_lock);
 }
 
 static void
@@ -365,13 +369,16 @@ net_reset (struct virtio_dev *v)
   struct virtio_net *n = v->priv;
   uint64_t one = 1, cnt;
 
-  if (!n->rx_running)
-    return;
-  (void) write (n->stop_fd, &one, sizeof (one));
-  pthread_join (n->rx_thread, NULL);
-  (void) read (n->stop_fd, &cnt, sizeof (cnt));
-  (void) read (n->kick_fd, &cnt, sizeof (cnt));
-  n->rx_running = false;
+  pthread_mutex_lock (&n->life_lock);
+  if (n->rx_running)
+    {
+      (void) write (n->stop_fd, &one, sizeof (one));
+      pthread_join (n->rx_thread, NULL);
+      (void) read (n->stop_fd, &cnt, sizeof (cnt));
+      (void) read (n->kick_fd, &cnt, sizeof (cnt));
+      n->rx_running = false;
+    }
+  pthread_mutex_unlock (&n->life_lock);
 }
 
 /* struct virtio_net_config: mac, status, max_virtqueue_pairs, mtu. */
@@ -398,6 +405,7 @@ net_free (struct virtio_net *n)
   net_reset (&n->vdev);
   close_and_reset (&n->kick_fd);
   close_and_reset (&n->stop_fd);
+  pthread_mutex_destroy (&n->life_lock);
   free (n->bounce);
   free (n->held);
   free (n);
@@ -408,6 +416,7 @@ net_alloc (const struct vmm_net *cfg, silo_error_t *err)
 {
   struct virtio_net *n = xmalloc0 (sizeof (*n));
 
+  pthread_mutex_init (&n->life_lock, NULL);
   n->tap_fd = cfg->tap_fd;
   memcpy (n->mac, cfg->mac, sizeof (n->mac));
   n->mtu = cfg->mtu;
