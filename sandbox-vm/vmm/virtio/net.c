@@ -465,6 +465,7 @@ virtio_net_get_stats (struct virtio_net *n, struct virtio_net_stats *out)
 void
 virtio_net_free (struct virtio_net *n)
 {
+  net_reset (&n->vdev); /* the receive thread takes the vdev lock */
   virtio_dev_teardown (&n->vdev);
   net_free (n);
 }
