@@ -236,6 +236,49 @@ test_virtio_round_trips (void)
   return 0;
 }
 
+/* NICs come after the consoles, one window each in nets[] order (the
+ * guest's eth0, eth1), and vmm_run closes their fds. */
+static int
+test_boot_nets (void)
+{
+  cleanup_free char *kernel = guest_path ("guest64.elf");
+  struct vmm_net net[2] = { { .mac = NET_MAC, .mtu = 1500 }, { .mac = NET_MAC } };
+  int cons = memfd_create ("console", MFD_CLOEXEC), a[2], b[2];
+  struct vmm_config cfg = { .kernel = kernel, .cmdline = "console=ttyS0 reboot=k", .mem_bytes = 64 << 20,
+                            .vcpus = 1, .console_fd = cons, .agent_fd = -1, .n_nets = 2 };
+  cleanup_free char *out = NULL;
+  silo_error_t err = NULL;
+
+  if (access ("/dev/kvm", R_OK | W_OK) < 0)
+    SKIP ("/dev/kvm is not available");
+  CHECK (cons >= 0 && socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, a) == 0);
+  CHECK (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, b) == 0);
+  net[0].tap_fd = a[0];
+  net[1].tap_fd = b[0];
+  memcpy (cfg.nets, net, sizeof (net));
+  alarm (120);
+  CHECK (vmm_run (&cfg, &err) == 0);
+  alarm (0);
+  lseek (cons, 0, SEEK_SET);
+  read_all_fd (cons, &out);
+  CHECK (has_line (out, "cmdline=console=ttyS0 reboot=k virtio_mmio.device=0x1000@0xd0000000:5 "
+                        "virtio_mmio.device=0x1000@0xd0001000:6 virtio_mmio.device=0x1000@0xd0002000:7 "
+                        "virtio_mmio.device=0x1000@0xd0003000:8"));
+  CHECK (fcntl (a[0], F_GETFD) < 0 && fcntl (b[0], F_GETFD) < 0);
+  /* A boot that fails closes them all the same. */
+  CHECK (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, a) == 0);
+  cfg.nets[0].tap_fd = a[0];
+  cfg.n_nets = 1;
+  cfg.kernel = "/nonexistent";
+  CHECK (vmm_run (&cfg, &err) < 0);
+  silo_error_release (&err);
+  CHECK (fcntl (a[0], F_GETFD) < 0);
+  close (a[1]);
+  close (b[1]);
+  close (cons);
+  return 0;
+}
+
 static int
 test_bad_kernel (void)
 {
@@ -1099,6 +1142,7 @@ main (void)
   RUN_TEST (test_boot_elf);
   RUN_TEST (test_boot_bzimage);
   RUN_TEST (test_virtio_round_trips);
+  RUN_TEST (test_boot_nets);
   RUN_TEST (test_boot_linux);
   RUN_TEST (test_boot_linux_net);
   printf ("  hardware virtualization: %s\n", vmm_hw_virt_available () ? "yes" : "no (PVM or none)");
