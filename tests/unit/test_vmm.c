@@ -15,12 +15,14 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "unit.h"
 
 #ifdef SILO_HAVE_VMM
 #include <elf.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/wait.h>
@@ -1021,14 +1023,58 @@ test_9p_setattr (void)
   rm_rf_at (AT_FDCWD, dir, &err);
   return 0;
 }
-/* The host end of the guest's frame exchange (tests/vm-guest/init.c): the
- * guest's broadcast from its MAC is answered with a pong to that MAC. */
+/* The host end of the guest's exchange (tests/vm-guest/init.c): on the
+ * guest's broadcast from its MAC, TCP to 10.0.2.15:7777 (NET_TCP_BYTES of
+ * one pattern there, as many of another back), then a closing frame to
+ * that MAC. */
+#define NET_TCP_BYTES (512u << 10)
 struct responder
 {
   int ps;
   bool got_ping;
-  bool stop; /* __atomic */
+  size_t tcp_back; /* bytes the guest echoed, pattern intact */
+  int tap_tso;     /* ETHTOOL_GTSO on the tap while the guest runs */
+  bool stop;       /* __atomic */
 };
+
+static size_t
+tcp_exchange (void)
+{
+  static uint8_t buf[65536];
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (7777), .sin_addr.s_addr = htonl (0x0a00020f) };
+  struct timeval tv = { .tv_sec = 30 };
+  size_t off, i, k, back = 0;
+  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ssize_t n;
+
+  setsockopt (s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof (tv));
+  setsockopt (s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof (tv));
+  if (connect (s, (struct sockaddr *) &a, sizeof (a)) < 0)
+    {
+      perror ("  connect 10.0.2.15:7777");
+      close (s);
+      return 0;
+    }
+  for (off = 0; off < NET_TCP_BYTES; off += k)
+    {
+      k = NET_TCP_BYTES - off < sizeof (buf) ? NET_TCP_BYTES - off : sizeof (buf);
+      for (i = 0; i < k; i++)
+        buf[i] = (uint8_t) ((off + i) * 7);
+      if (write_all (s, buf, k) < 0)
+        break;
+    }
+  shutdown (s, SHUT_WR);
+  while ((n = recv (s, buf, sizeof (buf), 0)) > 0)
+    for (i = 0; i < (size_t) n; i++, back++)
+      if (buf[i] != (uint8_t) (back * 13))
+        {
+          fprintf (stderr, "  tcp: byte %zu of the echo differs\n", back);
+          close (s);
+          return 0;
+        }
+  close (s);
+  return back;
+}
 
 static void *
 net_responder (void *arg)
@@ -1046,6 +1092,8 @@ net_responder (void *arg)
       if (memcmp (buf + 6, mac, 6) != 0 || memcmp (buf + 14, "silo-guest-ping", 15) != 0)
         continue;
       rs->got_ping = true;
+      rs->tap_tso = ethtool_get ("silo-t0", ETHTOOL_GTSO);
+      rs->tcp_back = tcp_exchange ();
       memcpy (pong, mac, 6);
       memset (pong + 6, 0x02, 6);
       pong[12] = NET_PROTO >> 8;
@@ -1056,6 +1104,25 @@ net_responder (void *arg)
       break;
     }
   return NULL;
+}
+
+/* 10.0.2.2/24 on the tap. */
+static int
+tap_addr (const char *name)
+{
+  struct ifreq ifr = { 0 };
+  struct sockaddr_in *sin = (struct sockaddr_in *) &ifr.ifr_addr;
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+  snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "%s", name);
+  sin->sin_family = AF_INET;
+  sin->sin_addr.s_addr = htonl (0x0a000202);
+  ret = ioctl (s, SIOCSIFADDR, &ifr);
+  sin->sin_addr.s_addr = htonl (0xffffff00);
+  if (ret == 0)
+    ret = ioctl (s, SIOCSIFNETMASK, &ifr);
+  close (s);
+  return ret;
 }
 
 static int
@@ -1069,6 +1136,7 @@ boot_linux_net_child (const char *kernel, const char *initrd)
 
   CHECK ((net.tap_fd = tap_open ("silo-t0", &ifindex)) >= 0);
   CHECK ((rs.ps = packet_socket (ifindex)) >= 0);
+  CHECK (tap_addr ("silo-t0") == 0);
   CHECK (pthread_create (&th, NULL, net_responder, &rs) == 0);
   CHECK (run_guest_net (&r, kernel, "console=ttyS0 reboot=k panic=-1 rdinit=/init", initrd, NULL, NULL, &net) == 0);
   __atomic_store_n (&rs.stop, true, __ATOMIC_RELAXED);
@@ -1077,6 +1145,9 @@ boot_linux_net_child (const char *kernel, const char *initrd)
   CHECK (has_line (r.console, "silo-guest-init: up"));
   CHECK (has_line (r.console, "silo-guest-init: eth0 52:54:00:12:34:56 mtu 1400"));
   CHECK (rs.got_ping);
+  CHECK (has_line (r.console, "silo-guest-init: eth0 tcp 524288 bytes intact"));
+  CHECK (rs.tcp_back == NET_TCP_BYTES);
+  CHECK (rs.tap_tso == 1); /* Linux took GUEST_TSO4/6: the host stack hands over GSO frames */
   CHECK (has_line (r.console, "silo-guest-init: eth0 pong received"));
   CHECK (fcntl (net.tap_fd, F_GETFD) < 0 && errno == EBADF); /* vmm_run closed it */
   close (rs.ps);
@@ -1085,7 +1156,9 @@ boot_linux_net_child (const char *kernel, const char *initrd)
 }
 
 /* The guest kernel with a virtio-net NIC on a tap in a private netns: the
- * guest's eth0 has the MAC and MTU given, and a frame crosses both ways. */
+ * guest's eth0 has the MAC and MTU given, a raw frame crosses both ways,
+ * and so does TCP over IPv4 with the offloads the guest negotiated (GSO
+ * frames and partial checksums through the tap in both directions). */
 static int
 test_boot_linux_net (void)
 {

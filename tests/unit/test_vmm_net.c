@@ -10,8 +10,6 @@
 #include "unit.h"
 
 #ifdef SILO_HAVE_VMM
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -324,19 +322,6 @@ test_net_rx (void)
   close (sv[0]);
   close (sv[1]);
   return 0;
-}
-
-static int
-ethtool_get (const char *ifname, uint32_t cmd)
-{
-  struct ethtool_value ev = { .cmd = cmd };
-  struct ifreq ifr = { .ifr_data = (char *) &ev };
-  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
-
-  snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "%s", ifname);
-  ret = ioctl (s, SIOCETHTOOL, &ifr) < 0 ? -1 : (int) ev.data;
-  close (s);
-  return ret;
 }
 
 static int

@@ -6,8 +6,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -117,6 +119,20 @@ packet_socket (int ifindex)
   if (s < 0 || bind (s, (struct sockaddr *) &sll, sizeof (sll)) < 0)
     return -1;
   return s;
+}
+
+/* An ethtool_value query (ETHTOOL_GTSO, ...) on an interface; -1 on error. */
+static inline int
+ethtool_get (const char *ifname, uint32_t cmd)
+{
+  struct ethtool_value ev = { .cmd = cmd };
+  struct ifreq ifr = { .ifr_data = (char *) &ev };
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+  snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "%s", ifname);
+  ret = ioctl (s, SIOCETHTOOL, &ifr) < 0 ? -1 : (int) ev.data;
+  close (s);
+  return ret;
 }
 
 #endif
