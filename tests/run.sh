@@ -108,7 +108,7 @@ run_fuzz () {
 }
 
 # Where vmx/svm is present: test_boot_linux, then the sandbox suite on kvm.
-VMM_TESTS="test_bad_kernel test_boot_elf test_boot_bzimage test_virtio_round_trips test_boot_linux"
+VMM_TESTS="test_bad_kernel test_boot_elf test_boot_bzimage test_virtio_round_trips test_boot_nets test_boot_linux test_boot_linux_net"
 run_vm_here () {
   local kernel=$TOP/$BUILD/guest-kernel/vmlinux line name
   if [ ! -r "$kernel" ]; then

@@ -170,5 +170,6 @@ int rtc_init (struct vm *vm, silo_error_t *err);
 /* virtio devices */
 int virtio_console_init (struct vm *vm, silo_error_t *err);
 int virtio_9p_init (struct vm *vm, silo_error_t *err);
+int virtio_net_init (struct vm *vm, silo_error_t *err);
 
 #endif

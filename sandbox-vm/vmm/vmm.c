@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "../../util/log.h"
@@ -29,6 +30,9 @@ stage_virtio (struct vm *vm, silo_error_t *err)
 
   if (ret == 0 && vm->cfg->share_dir)
     ret = virtio_9p_init (vm, err);
+  /* Last, so that the guest's eth0.. follow nets[] whatever else is there. */
+  if (ret == 0)
+    ret = virtio_net_init (vm, err);
   return ret;
 }
 
@@ -67,6 +71,17 @@ static const struct stage stages[] = {
   { "kernel", stage_firmware, NULL },
   { "vcpus", vcpus_create, vcpus_destroy },
 };
+
+/* The tap fds are the VMM's once vmm_run is called (vmm.h). */
+static void
+close_taps (const struct vmm_config *cfg)
+{
+  int i;
+
+  for (i = 0; i < cfg->n_nets && i < VMM_MAX_NETS; i++)
+    if (cfg->nets[i].tap_fd >= 0)
+      close (cfg->nets[i].tap_fd);
+}
 
 static void
 stages_exit (struct vm *vm, size_t done)
@@ -110,6 +125,7 @@ vmm_run (const struct vmm_config *cfg, silo_error_t *err)
     }
   stages_exit (&vm, i);
   vm_close (&vm); /* idempotent: also releases what a failed `kvm` stage opened */
+  close_taps (cfg);
   pthread_rwlock_destroy (&vm.pio.lock);
   pthread_rwlock_destroy (&vm.mmio.lock);
   pthread_mutex_destroy (&vm.err_lock);

@@ -1,7 +1,8 @@
 /* silo's own VMM on /dev/kvm: boots a Linux guest (ELF vmlinux or bzImage)
  * straight into its 64-bit (or PVH) entry with an 8250 serial console, an
  * i8042 reset line used as power-off, two virtio-mmio consoles (hvc0: log,
- * hvc1: agent channel) and a virtio-9p share of the root filesystem.
+ * hvc1: agent channel), a virtio-9p share of the root filesystem and one
+ * virtio-net NIC per tap fd (guest eth0, eth1, ... in vmm_config.nets order).
  * The VMM holds only the fds it is given plus /dev/kvm, all O_CLOEXEC, so the
  * caller can jail the process before calling vmm_run. */
 #ifndef SILO_VMM_H
@@ -14,6 +15,16 @@
 #include "../../util/error.h"
 
 struct vmm_timing;
+
+#define VMM_MAX_NETS 8
+/* One guest NIC, served in-process from a tap. Registered after the
+ * consoles and the 9p share, in array order: nets[0] is the guest's eth0. */
+struct vmm_net
+{
+  int tap_fd;          /* IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, opened by the caller; the VMM owns it after vmm_run */
+  uint8_t mac[6];      /* the guest NIC's MAC (the engine interface's own) */
+  uint16_t mtu;        /* 0 = not advertised */
+};
 
 struct vmm_config
 {
@@ -28,10 +39,14 @@ struct vmm_config
   bool share_readonly;
   bool mergeable; /* MADV_MERGEABLE on guest RAM (KSM): off unless asked for, a cross-tenant side channel */
   struct vmm_timing *timing; /* NULL = no boot-time markers */
+  struct vmm_net nets[VMM_MAX_NETS];
+  int n_nets;
 };
 
 /* Boot the guest and block until it powers off (i8042 reset through
- * `reboot=k`, or a triple fault). Returns 0 on a clean power-off. */
+ * `reboot=k`, or a triple fault). Returns 0 on a clean power-off. Closes
+ * nets[].tap_fd (the first n_nets, up to VMM_MAX_NETS) on return, whether
+ * or not the guest came up. */
 int vmm_run (const struct vmm_config *cfg, silo_error_t *err);
 
 /* The seccomp allow lists of the whole VMM process (a NULL-terminated

@@ -29,7 +29,8 @@ $(VM_GUEST_DIR)/guest.bzImage: $(VM_GUEST_DIR)/bzheader.bin $(VM_GUEST_DIR)/gues
 # test_vmm runs its VMM tests only when this fragment is part of the build
 # (otherwise the VMM is not in libsilo.a and the test reports a skip).
 $(BUILD)/tests/unit/test_vmm: $(VM_GUESTS)
-$(BUILD)/tests/unit/test_vmm: ALL_CFLAGS += -DSILO_HAVE_VMM
+$(BUILD)/tests/unit/test_vmm $(BUILD)/tests/unit/test_vmm_net: tests/unit/vmm_test.h
+$(BUILD)/tests/unit/test_vmm $(BUILD)/tests/unit/test_vmm_net: ALL_CFLAGS += -DSILO_HAVE_VMM
 
 # Guest kernel: Debian's linux-source-6.1 with sandbox-vm/guest-kernel/silo.config.
 # The kernel tree is kept beside $(BUILD), not in it: the top Makefile

@@ -8,7 +8,9 @@ FUZZ_CFLAGS = $(CPPFLAGS) -Wall -Wno-unused-parameter $(PKG_CFLAGS) -O1 -g -fno-
 # Only what the harnesses reach: util, oci, the protocol and the VMM's parsers.
 FUZZ_LIB_SRCS := $(wildcard util/*.c oci/*.c) sandbox-vm/protocol.c \
 	sandbox-vm/vmm/virtio/9p-server.c sandbox-vm/vmm/virtio/9p-ops.c \
-	sandbox-vm/vmm/virtio/core.c sandbox-vm/vmm/x86/boot.c sandbox-vm/vmm/vm.c sandbox-vm/vmm/trap.c
+	sandbox-vm/vmm/virtio/core.c sandbox-vm/vmm/virtio/mmio.c sandbox-vm/vmm/virtio/net.c \
+	sandbox-vm/vmm/devices.c sandbox-vm/vmm/mmio.c sandbox-vm/vmm/x86/boot.c sandbox-vm/vmm/vm.c \
+	sandbox-vm/vmm/trap.c
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/obj/%.o: %.c

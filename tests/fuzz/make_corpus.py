@@ -146,3 +146,8 @@ struct.pack_into("<QIHH", m, 0x2800, 0x3200, 8, 1, 1)
 struct.pack_into("<QIHH", m, 0x2810, 0x3300, 8, 2, 0)
 write("virtqueue", "indirect", hdr + bytes(m))
 write("virtqueue", "loop", hdr + bytes(vq_mem([(0x3000, 1, 1, 1), (0x3000, 1, 1, 0)], [0, 1], 2)))
+
+# ---- net: the virtqueue layout; transmit chains (12-byte header, then a frame) ----
+write("net", "hdr-frame", hdr + bytes(vq_mem([(0x3000, 12, 1, 1), (0x3100, 60, 0, 0)], [0], 1)))
+write("net", "split-hdr", hdr + bytes(vq_mem([(0x3000, 5, 1, 1), (0x3005, 67, 0, 0)], [0], 1)))
+write("net", "short", hdr + bytes(vq_mem([(0x3000, 11, 0, 0), (0x3000, 0x10100, 0, 0)], [0, 1], 2)))

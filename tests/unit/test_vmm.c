@@ -2,8 +2,10 @@
  * (tests/vm-guest) as an ELF and as a bzImage, and check what they report
  * over the serial line (zero page, e820, cmdline, initrd), the virtio-mmio
  * round trips (agent console both ways, 9p read), and power-off through the
- * i8042. Host-side, without KVM: the virtqueue, the virtio-mmio transport
- * and the 9p server over guest memory held in a plain buffer. */
+ * i8042; with SILO_TEST_LINUX and vmx/svm, the guest kernel, alone and with
+ * eth0 on a tap. Host-side, without KVM: the virtqueue, the virtio-mmio
+ * transport and the 9p server over guest memory held in a plain buffer
+ * (virtio-net's are in test_vmm_net.c). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,18 +15,24 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "unit.h"
 
 #ifdef SILO_HAVE_VMM
 #include <elf.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/wait.h>
 
 #include "sandbox-vm/vmm/internal.h"
 #include "sandbox-vm/vmm/vmm.h"
 #include "sandbox-vm/vmm/virtio/virtio.h"
 #include "sandbox-vm/vmm/virtio/9p.h"
 #include "util/utils.h"
+#include "vmm_test.h"
 
 static const char *
 build_dir (void)
@@ -58,10 +66,11 @@ run_free (struct run *r)
   free (r->err);
 }
 
-/* Boot `kernel`; agent_in is written to the agent channel beforehand. */
+/* Boot `kernel`; agent_in is written to the agent channel beforehand;
+ * net (may be NULL) is the guest's eth0. */
 static int
-run_guest (struct run *r, const char *kernel, const char *cmdline, const char *initrd,
-           const char *share, const char *agent_in)
+run_guest_net (struct run *r, const char *kernel, const char *cmdline, const char *initrd,
+               const char *share, const char *agent_in, const struct vmm_net *net)
 {
   int cons = memfd_create ("console", MFD_CLOEXEC), sv[2];
   struct vmm_config cfg = { .kernel = kernel, .initrd = initrd, .cmdline = cmdline,
@@ -73,6 +82,11 @@ run_guest (struct run *r, const char *kernel, const char *cmdline, const char *i
   if (cons < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return -1;
   cfg.agent_fd = sv[0];
+  if (net)
+    {
+      cfg.nets[0] = *net;
+      cfg.n_nets = 1;
+    }
   if (agent_in)
     write_all (sv[1], agent_in, strlen (agent_in));
   alarm (120); /* a guest that never powers off fails the test instead of hanging it */
@@ -92,6 +106,13 @@ run_guest (struct run *r, const char *kernel, const char *cmdline, const char *i
   close (sv[1]);
   close (cons);
   return 0;
+}
+
+static int
+run_guest (struct run *r, const char *kernel, const char *cmdline, const char *initrd,
+           const char *share, const char *agent_in)
+{
+  return run_guest_net (r, kernel, cmdline, initrd, share, agent_in, NULL);
 }
 
 /* A line of `out`; a guest tty ends its lines with "\r\n". */
@@ -217,6 +238,49 @@ test_virtio_round_trips (void)
   return 0;
 }
 
+/* NICs come after the consoles, one window each in nets[] order (the
+ * guest's eth0, eth1), and vmm_run closes their fds. */
+static int
+test_boot_nets (void)
+{
+  cleanup_free char *kernel = guest_path ("guest64.elf");
+  struct vmm_net net[2] = { { .mac = NET_MAC, .mtu = 1500 }, { .mac = NET_MAC } };
+  int cons = memfd_create ("console", MFD_CLOEXEC), a[2], b[2];
+  struct vmm_config cfg = { .kernel = kernel, .cmdline = "console=ttyS0 reboot=k", .mem_bytes = 64 << 20,
+                            .vcpus = 1, .console_fd = cons, .agent_fd = -1, .n_nets = 2 };
+  cleanup_free char *out = NULL;
+  silo_error_t err = NULL;
+
+  if (access ("/dev/kvm", R_OK | W_OK) < 0)
+    SKIP ("/dev/kvm is not available");
+  CHECK (cons >= 0 && socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, a) == 0);
+  CHECK (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, b) == 0);
+  net[0].tap_fd = a[0];
+  net[1].tap_fd = b[0];
+  memcpy (cfg.nets, net, sizeof (net));
+  alarm (120);
+  CHECK (vmm_run (&cfg, &err) == 0);
+  alarm (0);
+  lseek (cons, 0, SEEK_SET);
+  read_all_fd (cons, &out);
+  CHECK (has_line (out, "cmdline=console=ttyS0 reboot=k virtio_mmio.device=0x1000@0xd0000000:5 "
+                        "virtio_mmio.device=0x1000@0xd0001000:6 virtio_mmio.device=0x1000@0xd0002000:7 "
+                        "virtio_mmio.device=0x1000@0xd0003000:8"));
+  CHECK (fcntl (a[0], F_GETFD) < 0 && fcntl (b[0], F_GETFD) < 0);
+  /* A boot that fails closes them all the same. */
+  CHECK (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, a) == 0);
+  cfg.nets[0].tap_fd = a[0];
+  cfg.n_nets = 1;
+  cfg.kernel = "/nonexistent";
+  CHECK (vmm_run (&cfg, &err) < 0);
+  silo_error_release (&err);
+  CHECK (fcntl (a[0], F_GETFD) < 0);
+  close (a[1]);
+  close (b[1]);
+  close (cons);
+  return 0;
+}
+
 static int
 test_bad_kernel (void)
 {
@@ -266,36 +330,6 @@ test_boot_linux (void)
 }
 
 /* ---- host-side: virtqueue and transport over a plain buffer ---- */
-
-#define GMEM_SIZE (1 << 20)
-#define DESC 0x1000
-#define AVAIL 0x2000
-#define USED 0x3000
-#define INDIRECT 0x4000
-
-struct fake_desc
-{
-  uint64_t addr;
-  uint32_t len;
-  uint16_t flags, next;
-};
-
-static struct guest_mem *
-fake_mem (void)
-{
-  static struct guest_mem m;
-  m.host = xmalloc0 (GMEM_SIZE);
-  m.size = m.low_size = GMEM_SIZE;
-  return &m;
-}
-
-static void
-put_desc (struct guest_mem *m, uint64_t table, int i, uint64_t addr, uint32_t len, uint16_t flags,
-          uint16_t next)
-{
-  struct fake_desc d = { addr, len, flags, next };
-  memcpy (m->host + table + 16 * i, &d, sizeof (d));
-}
 
 static void
 publish (struct guest_mem *m, uint16_t slot, uint16_t head)
@@ -358,20 +392,6 @@ static int notified;
 static void fake_notify (struct virtio_dev *v, int q) { notified = q + 1; }
 static const struct virtio_ops fake_ops = { .name = "fake", .device_id = 42, .features = 1, .num_queues = 1,
                                             .queue_max = 16, .notify = fake_notify };
-
-static uint32_t
-reg_read (struct virtio_dev *v, uint64_t off)
-{
-  uint32_t val;
-  virtio_mmio_access (v, off, (uint8_t *) &val, 4, false);
-  return val;
-}
-
-static void
-reg_write (struct virtio_dev *v, uint64_t off, uint32_t val)
-{
-  virtio_mmio_access (v, off, (uint8_t *) &val, 4, true);
-}
 
 static int
 test_mmio_transport (void)
@@ -1003,6 +1023,179 @@ test_9p_setattr (void)
   rm_rf_at (AT_FDCWD, dir, &err);
   return 0;
 }
+/* The host end of the guest's exchange (tests/vm-guest/init.c): on the
+ * guest's broadcast from its MAC, TCP to 10.0.2.15:7777 (NET_TCP_BYTES of
+ * one pattern there, as many of another back), then a closing frame to
+ * that MAC. */
+#define NET_TCP_BYTES (512u << 10)
+struct responder
+{
+  int ps;
+  bool got_ping;
+  size_t tcp_back; /* bytes the guest echoed, pattern intact */
+  int tap_tso;     /* ETHTOOL_GTSO on the tap while the guest runs */
+  bool stop;       /* __atomic */
+};
+
+static size_t
+tcp_exchange (void)
+{
+  static uint8_t buf[65536];
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (7777), .sin_addr.s_addr = htonl (0x0a00020f) };
+  struct timeval tv = { .tv_sec = 30 };
+  size_t off, i, k, back = 0;
+  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ssize_t n;
+
+  setsockopt (s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof (tv));
+  setsockopt (s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof (tv));
+  if (connect (s, (struct sockaddr *) &a, sizeof (a)) < 0)
+    {
+      perror ("  connect 10.0.2.15:7777");
+      close (s);
+      return 0;
+    }
+  for (off = 0; off < NET_TCP_BYTES; off += k)
+    {
+      k = NET_TCP_BYTES - off < sizeof (buf) ? NET_TCP_BYTES - off : sizeof (buf);
+      for (i = 0; i < k; i++)
+        buf[i] = (uint8_t) ((off + i) * 7);
+      if (write_all (s, buf, k) < 0)
+        break;
+    }
+  shutdown (s, SHUT_WR);
+  while ((n = recv (s, buf, sizeof (buf), 0)) > 0)
+    for (i = 0; i < (size_t) n; i++, back++)
+      if (buf[i] != (uint8_t) (back * 13))
+        {
+          fprintf (stderr, "  tcp: byte %zu of the echo differs\n", back);
+          close (s);
+          return 0;
+        }
+  close (s);
+  return back;
+}
+
+static void *
+net_responder (void *arg)
+{
+  static const uint8_t mac[6] = NET_MAC;
+  struct responder *rs = arg;
+  struct pollfd p = { .fd = rs->ps, .events = POLLIN };
+  uint8_t buf[2048], pong[64] = { 0 };
+  ssize_t n;
+
+  while (!__atomic_load_n (&rs->stop, __ATOMIC_RELAXED))
+    {
+      if (poll (&p, 1, 200) <= 0 || (n = recv (rs->ps, buf, sizeof (buf), 0)) < 29)
+        continue;
+      if (memcmp (buf + 6, mac, 6) != 0 || memcmp (buf + 14, "silo-guest-ping", 15) != 0)
+        continue;
+      rs->got_ping = true;
+      rs->tap_tso = ethtool_get ("silo-t0", ETHTOOL_GTSO);
+      rs->tcp_back = tcp_exchange ();
+      memcpy (pong, mac, 6);
+      memset (pong + 6, 0x02, 6);
+      pong[12] = NET_PROTO >> 8;
+      pong[13] = NET_PROTO & 0xff;
+      memcpy (pong + 14, "silo-host-pong", 14);
+      if (send (rs->ps, pong, sizeof (pong), 0) < 0)
+        perror ("  send pong");
+      break;
+    }
+  return NULL;
+}
+
+/* 10.0.2.2/24 on the tap. */
+static int
+tap_addr (const char *name)
+{
+  struct ifreq ifr = { 0 };
+  struct sockaddr_in *sin = (struct sockaddr_in *) &ifr.ifr_addr;
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+  snprintf (ifr.ifr_name, sizeof (ifr.ifr_name), "%s", name);
+  sin->sin_family = AF_INET;
+  sin->sin_addr.s_addr = htonl (0x0a000202);
+  ret = ioctl (s, SIOCSIFADDR, &ifr);
+  sin->sin_addr.s_addr = htonl (0xffffff00);
+  if (ret == 0)
+    ret = ioctl (s, SIOCSIFNETMASK, &ifr);
+  close (s);
+  return ret;
+}
+
+static int
+boot_linux_net_child (const char *kernel, const char *initrd)
+{
+  struct vmm_net net = { .mac = NET_MAC, .mtu = 1400 };
+  struct responder rs = { 0 };
+  pthread_t th;
+  struct run r;
+  int ifindex;
+
+  CHECK ((net.tap_fd = tap_open ("silo-t0", &ifindex)) >= 0);
+  CHECK ((rs.ps = packet_socket (ifindex)) >= 0);
+  CHECK (tap_addr ("silo-t0") == 0);
+  CHECK (pthread_create (&th, NULL, net_responder, &rs) == 0);
+  CHECK (run_guest_net (&r, kernel, "console=ttyS0 reboot=k panic=-1 rdinit=/init", initrd, NULL, NULL, &net) == 0);
+  __atomic_store_n (&rs.stop, true, __ATOMIC_RELAXED);
+  pthread_join (th, NULL);
+  CHECK (r.ret == 0);
+  CHECK (has_line (r.console, "silo-guest-init: up"));
+  CHECK (has_line (r.console, "silo-guest-init: eth0 52:54:00:12:34:56 mtu 1400"));
+  CHECK (rs.got_ping);
+  CHECK (has_line (r.console, "silo-guest-init: eth0 tcp 524288 bytes intact"));
+  CHECK (rs.tcp_back == NET_TCP_BYTES);
+  CHECK (rs.tap_tso == 1); /* Linux took GUEST_TSO4/6: the host stack hands over GSO frames */
+  CHECK (has_line (r.console, "silo-guest-init: eth0 pong received"));
+  CHECK (fcntl (net.tap_fd, F_GETFD) < 0 && errno == EBADF); /* vmm_run closed it */
+  close (rs.ps);
+  run_free (&r);
+  return 0;
+}
+
+/* The guest kernel with a virtio-net NIC on a tap in a private netns: the
+ * guest's eth0 has the MAC and MTU given, a raw frame crosses both ways,
+ * and so does TCP over IPv4 with the offloads the guest negotiated (GSO
+ * frames and partial checksums through the tap in both directions). */
+static int
+test_boot_linux_net (void)
+{
+  cleanup_free char *kernel = NULL;
+  cleanup_free char *initrd = guest_path ("initramfs.cpio");
+  const char *why;
+  int status;
+  pid_t pid;
+
+  if (getenv ("SILO_TEST_LINUX") == NULL)
+    SKIP ("full-kernel boot runs in the vm tier (tests/run.sh vm, make check-vm)");
+  if (!vmm_hw_virt_available ())
+    SKIP ("no hardware virtualization (vmx/svm not in /proc/cpuinfo): Linux cannot boot on this /dev/kvm");
+  xasprintf (&kernel, "%s/guest-kernel/vmlinux", build_dir ());
+  if (access (kernel, R_OK) < 0 || access (initrd, R_OK) < 0)
+    SKIP ("guest kernel or initramfs not built");
+  if (access ("/dev/net/tun", R_OK | W_OK) < 0)
+    SKIP ("no /dev/net/tun");
+  pid = fork ();
+  CHECK (pid >= 0);
+  if (pid == 0)
+    {
+      why = net_private ();
+      if (why)
+        {
+          printf ("  skip reason: %s\n", why);
+          fflush (stdout);
+          _exit (77);
+        }
+      _exit (boot_linux_net_child (kernel, initrd) == 0 ? 0 : 1);
+    }
+  CHECK (waitpid (pid, &status, 0) == pid && WIFEXITED (status));
+  if (WEXITSTATUS (status) == 77)
+    return 77;
+  CHECK (WEXITSTATUS (status) == 0);
+  return 0;
+}
 #endif
 
 int
@@ -1022,7 +1215,9 @@ main (void)
   RUN_TEST (test_boot_elf);
   RUN_TEST (test_boot_bzimage);
   RUN_TEST (test_virtio_round_trips);
+  RUN_TEST (test_boot_nets);
   RUN_TEST (test_boot_linux);
+  RUN_TEST (test_boot_linux_net);
   printf ("  hardware virtualization: %s\n", vmm_hw_virt_available () ? "yes" : "no (PVM or none)");
 #else
   printf ("SKIP: test_vmm\n  skip reason: VMM not in this build (include sandbox-vm/vmm/vmm.mk)\n");

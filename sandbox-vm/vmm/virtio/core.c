@@ -110,7 +110,7 @@ vq_push (const struct guest_mem *m, struct virt_queue *vq, uint16_t head, uint32
 {
   struct vring_used *used = gmem_ptr (m, vq->used_gpa, 4 + 8 * vq->num);
 
-  if (used == NULL)
+  if (used == NULL || vq->num == 0) /* a reset zeroed the queue under a device thread */
     return;
   used->ring[vq->used_idx % vq->num].id = head;
   used->ring[vq->used_idx % vq->num].len = len;
