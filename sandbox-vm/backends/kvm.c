@@ -110,11 +110,14 @@ vmm_child (struct vmm_config *cfg, const char *guest_dir, const char *kernel, in
   char line[256];
   int ret;
 
-  int keep[] = { cfg->agent_fd, log_fd, log_get_fd (), kernel_fd, sync_fd };
+  int keep[5 + VMM_MAX_NETS] = { cfg->agent_fd, log_fd, log_get_fd (), kernel_fd, sync_fd };
+  size_t n_keep = 5;
 
+  for (int i = 0; i < cfg->n_nets; i++)
+    keep[n_keep++] = cfg->nets[i].tap_fd;
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   cfg->timing = &timing;
-  ret = close_fds_except (keep, ARRAY_SIZE (keep), &err);
+  ret = close_fds_except (keep, n_keep, &err);
   if (ret == 0)
     ret = sandbox_jail_enter (&spec, sync_fd, &err);
   if (ret == 0)
@@ -133,6 +136,26 @@ vmm_child (struct vmm_config *cfg, const char *guest_dir, const char *kernel, in
   _exit (0);
 }
 
+/* One virtio-net NIC per tap, in order (guest ethN = nets[N]), with the
+ * engine interface's MAC and MTU. The VMM reads and writes the taps the
+ * monitor opened (IFF_VNET_HDR): nothing in the jail opens /dev/net/tun.
+ * The fds stay the monitor's until the child is forked. */
+static int
+kvm_nics (const struct sandbox_net *net, struct vmm_config *cfg, silo_error_t *err)
+{
+  if (net->n > VMM_MAX_NETS)
+    return silo_make_error (err, 0, "network: %zu interfaces; the kvm backend takes %d", net->n,
+                            VMM_MAX_NETS);
+  for (size_t i = 0; i < net->n; i++)
+    {
+      cfg->nets[i].tap_fd = net->nics[i].tap_fd;
+      memcpy (cfg->nets[i].mac, net->nics[i].mac, sizeof (cfg->nets[i].mac));
+      cfg->nets[i].mtu = net->nics[i].mtu > UINT16_MAX ? 0 : (uint16_t) net->nics[i].mtu;
+    }
+  cfg->n_nets = (int) net->n;
+  return 0;
+}
+
 static int
 kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t mem_bytes,
             struct sandbox_net *net, int log_fd, pid_t *pid, int *agent_fd, silo_error_t *err)
@@ -146,9 +169,8 @@ kvm_launch (const struct sandbox_request *req, const char *guest_dir, uint64_t m
                             .initrd = JAIL_GUEST "/" KVM_INITRD };
   int sv[2], sync_fd;
 
-  if (net->n > 0)
-    return silo_make_error (err, 0, "network: the kvm backend has no network device yet; "
-                                    "use --network none or the uml backend");
+  if (kvm_nics (net, &cfg, err) < 0)
+    return -1;
   if (sandbox_guest_vcpus (req->cfg, &cfg.vcpus, err) < 0
       || sandbox_ksm (req->cfg, &cfg.mergeable, err) < 0
       || sandbox_guest_kernel_open (req->cfg, &kernel_fd, &kernel, err) < 0)

@@ -128,20 +128,9 @@ static void *
 rx_thread (void *arg)
 {
   struct console *c = arg;
-  silo_error_t err = NULL;
 
-  if (vmm_thread_confine (VMM_THREAD_DEVICE, &err) < 0)
-    {
-      silo_error_wrap (&err, "virtio %s: receive thread", c->vdev.ops->name);
-      if (c->vdev.vm) /* stops the VM with this error */
-        vm_set_error (c->vdev.vm, &err);
-      else
-        {
-          pr_warn ("%s", err->msg);
-          silo_error_release (&err);
-        }
-      return NULL;
-    }
+  if (!virtio_thread_confine (&c->vdev))
+    return NULL;
   while (rx_one (c))
     ;
   return NULL;

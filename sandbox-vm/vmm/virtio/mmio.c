@@ -37,6 +37,24 @@ virtio_signal_used (struct virtio_dev *v, int queue)
     v->raise_irq (v);
 }
 
+bool
+virtio_thread_confine (struct virtio_dev *v)
+{
+  silo_error_t err = NULL;
+
+  if (vmm_thread_confine (VMM_THREAD_DEVICE, &err) == 0)
+    return true;
+  silo_error_wrap (&err, "virtio %s: device thread", v->ops->name);
+  if (v->vm) /* stops the VM with this error */
+    vm_set_error (v->vm, &err);
+  else
+    {
+      pr_warn ("%s", err->msg);
+      silo_error_release (&err);
+    }
+  return false;
+}
+
 void
 virtio_set_broken (struct virtio_dev *v, const char *why)
 {

@@ -295,14 +295,17 @@ rx_thread (void *arg)
 {
   struct virtio_net *n = arg;
 
+  if (!virtio_thread_confine (&n->vdev))
+    return NULL;
   while (rx_frame (n))
     ;
   return NULL;
 }
 
-/* The device's only thread. Syscalls it makes: poll, readv (tap), read
- * (eventfds), futex (the vdev lock); the transmit side runs on vCPU
- * threads (writev on the tap, write on the kick eventfd). */
+/* The device's only thread, on the device role's allow list
+ * (sandbox-vm/vmm/confine.c). Syscalls it makes: poll, readv (tap), read
+ * (eventfds), futex (the vdev lock), ioctl KVM_IRQ_LINE; the transmit side
+ * runs on vCPU threads (writev on the tap, write on the kick eventfd). */
 static void
 net_start_threads (struct virtio_net *n)
 {

@@ -83,6 +83,10 @@ void virtio_dev_teardown (struct virtio_dev *vdev);
 void virtio_mmio_access (void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write);
 /* Mark used buffers on a queue and interrupt the driver (lock held). */
 void virtio_signal_used (struct virtio_dev *vdev, int queue);
+/* At the start of a device's own thread: the device role's seccomp list
+ * (vmm_thread_confine). false: it could not be loaded, the VM is stopped
+ * with the error (a host-side test only warns) and the thread must end. */
+bool virtio_thread_confine (struct virtio_dev *vdev);
 /* A chain the device cannot parse: VIRTIO_CONFIG_S_NEEDS_RESET (lock held). */
 void virtio_set_broken (struct virtio_dev *vdev, const char *why);
 
