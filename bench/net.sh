@@ -97,11 +97,16 @@ row () {
   echo "| $name | $fig |"
 }
 
-echo "| workload | TCP host→workload, MB/s | HTTP GET, new connection, ms |"
-echo "|---|---:|---:|"
-command -v runc >/dev/null && row "runc $(runc --version | awk 'NR==1 {print $3}')" "" runc --root "$WORK/runc"
-row "silo (container mode)" "" "$SILO" --root "$WORK/silo"
+# NET_ONLY=kvm: that backend's row alone, without the header, labelled
+# NET_LABEL (bench/vm.sh runs it so inside the nested host).
+if [ -z "${NET_ONLY:-}" ]; then
+  echo "| workload | TCP host→workload, MB/s | HTTP GET, new connection, ms |"
+  echo "|---|---:|---:|"
+  command -v runc >/dev/null && row "runc $(runc --version | awk 'NR==1 {print $3}')" "" runc --root "$WORK/runc"
+  row "silo (container mode)" "" "$SILO" --root "$WORK/silo"
+fi
 backends=$("$SILO" --version | sed -n 's/^sandbox backends: //p')
-for b in ${backends//,/ }; do
-  row "silo-vm, $b backend" "$b" "$SILO" --root "$WORK/vm-$b" --sandbox vm
+for b in ${NET_ONLY:-${backends//,/ }}; do
+  case ",$backends," in *",$b,"*) ;; *) continue ;; esac
+  row "silo-vm, $b backend${NET_LABEL:+ $NET_LABEL}" "$b" "$SILO" --root "$WORK/vm-$b" --sandbox vm
 done

@@ -87,3 +87,20 @@ test_docker_publish_port_and_status () {
   done
   ! ip -o link show | grep -q _silo || fail "tap left on the host: $(ip -o link show | grep _silo)"
 }
+
+# Two containers on docker's bridge reach each other by address, with silo
+# and with silo-vm.
+test_docker_two_on_the_bridge_reach_each_other () {
+  docker_setup || return 1
+  local rt ip out
+  for rt in silo silo-vm; do
+    dk run -d --name srv --runtime $rt busybox-local sh -c \
+      'echo peer > /tmp/p; exec httpd -f -p 80 -h /tmp' >/dev/null || fail "run srv ($rt)" || return 1
+    ip=$(dk inspect srv --format '{{.NetworkSettings.IPAddress}}')
+    [ -n "$ip" ] || fail "no address for srv ($rt)" || return 1
+    out=$(dk run --rm --runtime $rt busybox-local sh -c \
+      "for i in \$(seq 1 20); do printf 'GET /p HTTP/1.0\r\n\r\n' | nc $ip 80 && break; sleep 0.5; done" 2>&1)
+    assert_contains "$out" "peer" "$rt: client -> $ip" || return 1
+    dk rm -f srv >/dev/null || return 1
+  done
+}
