@@ -86,6 +86,7 @@ test_vm_net_same_interface_as_container_mode () {
 test_vm_net_traffic_both_ways () {
   net_ready
   command -v curl >/dev/null || skip "curl not installed"
+  L4= L6=
   trap 'kill $L4 $L6 2>/dev/null; net_teardown' EXIT
   engine_netns 1 || return 1
   # (each client retried: under load a listener on the host may not be

@@ -32,6 +32,7 @@ for d in proc sys dev; do mkdir -p "$build/initramfs/$d"; done
 cp "$(command -v busybox)" "$build/initramfs/bin/busybox"
 cp "$here/init.sh" "$build/initramfs/init"
 modprobe --show-depends -S "$kver" -a kvm_amd virtio_pci 9pnet_virtio 9p overlay tun \
+  veth sch_ingress cls_u32 act_mirred \
   | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
   name=$(basename "$ko")
   case "$ko" in
