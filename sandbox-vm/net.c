@@ -127,7 +127,25 @@ ingress_qdisc (int ifindex)
   return q;
 }
 
-/* An ingress qdisc on ifindex; *made says whether it is silo's. */
+/* Has ifindex an ingress qdisc already (the engine's)? */
+static int
+ingress_exists (struct nl_sock *sk, int ifindex, const char *dev, bool *exists,
+                silo_error_t *err)
+{
+  struct nl_cache *cache = NULL;
+  struct rtnl_qdisc *q;
+  int ret = rtnl_qdisc_alloc_cache (sk, &cache);
+
+  if (ret < 0)
+    return nl_fail (err, ret, "read the qdiscs of", dev);
+  q = rtnl_qdisc_get_by_parent (cache, ifindex, TC_H_INGRESS);
+  *exists = q != NULL;
+  rtnl_qdisc_put (q);
+  nl_cache_free (cache);
+  return 0;
+}
+
+/* An ingress qdisc on ifindex, unless it has one (then made is false). */
 static int
 ingress_add (struct nl_sock *sk, int ifindex, const char *dev, bool *made, silo_error_t *err)
 {
@@ -199,18 +217,29 @@ plumb (struct nl_sock *sk, struct sandbox_net *net, size_t i, const struct ns_ne
 {
   struct sandbox_nic *nic = &net->nics[i];
   int tap_index = 0;
-  bool tap_qdisc;
+  bool engines = false, made = false, tap_qdisc;
 
-  if (link_absent (sk, nic->tap, err) < 0)
+  if (link_absent (sk, nic->tap, err) < 0
+      || ingress_exists (sk, l->ifindex, l->name, &engines, err) < 0)
     return -1;
+  /* Recorded as silo's when there is none yet: a kill before it is made
+   * leaves a record whose delete finds nothing; the engine's is never
+   * recorded, so never removed. */
   net->n = i + 1;
-  nic->made_qdisc = true; /* maybe: delete looks and ignores what is absent */
+  nic->made_qdisc = !engines;
   if (record_write (state_dir, netns, net, err) < 0)
     return -1;
-  if (tap_create (nic->tap, &nic->tap_fd, err) < 0 || tap_up (sk, nic->tap, l->mtu, &tap_index, err) < 0
-      || ingress_add (sk, l->ifindex, l->name, &nic->made_qdisc, err) < 0
-      || record_write (state_dir, netns, net, err) < 0
-      || ingress_add (sk, tap_index, nic->tap, &tap_qdisc, err) < 0
+  if (tap_create (nic->tap, &nic->tap_fd, err) < 0
+      || tap_up (sk, nic->tap, l->mtu, &tap_index, err) < 0
+      || ingress_add (sk, l->ifindex, l->name, &made, err) < 0)
+    return -1;
+  if (made != nic->made_qdisc) /* the engine made one meanwhile */
+    {
+      nic->made_qdisc = made;
+      if (record_write (state_dir, netns, net, err) < 0)
+        return -1;
+    }
+  if (ingress_add (sk, tap_index, nic->tap, &tap_qdisc, err) < 0
       || redirect_add (sk, l->ifindex, tap_index, l->name, err) < 0
       || redirect_add (sk, tap_index, l->ifindex, nic->tap, err) < 0)
     return -1;

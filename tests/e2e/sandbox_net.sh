@@ -195,3 +195,20 @@ c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 
   ! "$VM" state "$id" >/dev/null 2>&1 || fail "state left for $id"
   rm -rf "$d"
 }
+
+# An ingress qdisc the engine put on its interface before the sandbox is
+# the engine's: silo's filter goes with delete, the qdisc stays; one silo
+# made goes too.
+test_vm_net_engines_qdisc_stays () {
+  net_ready
+  trap net_teardown EXIT
+  engine_netns 1 || return 1
+  tc -n "$NS" qdisc add dev eth0 ingress || return 1
+  net_bundle true || return 1
+  local out
+  out=$(cd "$D" && "$VM" run "$(new_id)" 2>&1) || fail "run: $out" || return 1
+  out=$(tc -n "$NS" qdisc show dev eth0)
+  assert_contains "$out" "qdisc ingress ffff:" "the engine's qdisc" || return 1
+  out=$(tc -n "$NS" filter show dev eth0 ingress; ip -n "$NS" -o link show)
+  case "$out" in *mirred*|*_silo*) fail "left: $out"; return 1 ;; esac
+}
