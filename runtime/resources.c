@@ -7,10 +7,12 @@
 #include <signal.h>
 #include <string.h>
 
-/* The cgroup of a container; with `live`, one whose process still runs. */
+/* The cgroup of a container; with `live`, one whose process still runs.
+ * *stp (when asked for) is the caller's. */
 static int
 open_container_cgroup (const struct silo_global *g, const char *id, bool live,
-                       enum silo_status *status, struct cg_handle **h, silo_error_t *err)
+                       enum silo_status *status, struct container_state **stp,
+                       struct cg_handle **h, silo_error_t *err)
 {
   cleanup_state struct container_state *st = NULL;
 
@@ -22,6 +24,8 @@ open_container_cgroup (const struct silo_global *g, const char *id, bool live,
     return -1;
   if (*h == NULL)
     return silo_make_error (err, 0, "container `%s` has no cgroup", id);
+  if (stp)
+    *stp = steal_pointer (&st);
   return 0;
 }
 
@@ -32,7 +36,7 @@ silo_container_pause (const struct silo_global *g, const char *id, bool pause, s
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_container_cgroup (g, id, false, &status, &h, err) < 0)
+  if (open_container_cgroup (g, id, false, &status, NULL, &h, err) < 0)
     return -1;
   if (pause && status != SILO_RUNNING && status != SILO_CREATED)
     ret = silo_make_error (err, 0, "container `%s` is %s, not running", id,
@@ -55,14 +59,8 @@ silo_container_update (const struct silo_global *g, const char *id,
   struct cg_handle *h = NULL;
   int ret;
 
-  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+  if (open_container_cgroup (g, id, true, &status, &st, &h, err) < 0)
     return -1;
-  if (status == SILO_STOPPED)
-    return silo_make_error (err, 0, "`%s`: container not running", id);
-  if (open_cgroup (st, &h, err) < 0)
-    return -1;
-  if (h == NULL)
-    return silo_make_error (err, 0, "container `%s` has no cgroup", id);
   ret = mode_of (st)->update (g, st, h, r, err);
   cg_handle_free (h);
   return ret;
@@ -76,7 +74,7 @@ silo_container_ps (const struct silo_global *g, const char *id, pid_t **pids, si
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_container_cgroup (g, id, false, &status, &h, err) < 0)
+  if (open_container_cgroup (g, id, false, &status, NULL, &h, err) < 0)
     return -1;
   ret = cg_pids (h, pids, n, err);
   cg_handle_free (h);
@@ -92,14 +90,8 @@ silo_container_stats (const struct silo_global *g, const char *id, struct cg_sta
   struct cg_handle *h = NULL;
   int ret;
 
-  if (state_read (g, id, &st, err) < 0 || state_status (g, st, &status, err) < 0)
+  if (open_container_cgroup (g, id, true, &status, &st, &h, err) < 0)
     return -1;
-  if (status == SILO_STOPPED)
-    return silo_make_error (err, 0, "`%s`: container not running", id);
-  if (open_cgroup (st, &h, err) < 0)
-    return -1;
-  if (h == NULL)
-    return silo_make_error (err, 0, "container `%s` has no cgroup", id);
   ret = mode_of (st)->stats (g, st, h, out, err);
   cg_handle_free (h);
   return ret;
