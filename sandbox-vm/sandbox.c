@@ -16,36 +16,47 @@
 #include "../util/utils.h"
 #include "internal.h"
 
-/* The monitor writes SANDBOX_SYNC_NS_READY (the hooks run, then it gets
- * SANDBOX_SYNC_GO), then "" (created); or an error message, NUL-terminated,
- * at any point. */
+/* What the monitor writes after `first`: "" (created) or an error
+ * message, NUL-terminated; *msg is the whole of it. */
+static ssize_t
+read_report (int sync_fd, char first, char **msg)
+{
+  cleanup_free char *rest = NULL;
+  ssize_t n;
+
+  if (first != SANDBOX_SYNC_NS_READY)
+    {
+      n = read_all_fd (sync_fd, &rest);
+      xasprintf (msg, "%c%s", first, n > 0 ? rest : "");
+      return (ssize_t) strlen (*msg) + 1;
+    }
+  return read_all_fd (sync_fd, msg);
+}
+
+/* The monitor writes SANDBOX_SYNC_NS_READY once it has its namespaces (the
+ * hooks run, then it gets SANDBOX_SYNC_GO), then its report; or the
+ * report alone, an error, if it fails before. */
 static int
 wait_created (const struct sandbox_request *req, int sync_fd, pid_t pid, silo_error_t *err)
 {
-  cleanup_free char *msg = NULL, *rest = NULL;
-  char first;
+  cleanup_free char *msg = NULL;
+  char first, go = SANDBOX_SYNC_GO;
   ssize_t n = TEMP_FAILURE_RETRY (read (sync_fd, &first, 1));
-  int status, ret = 0;
+  int ret = 0;
 
   if (n == 1 && first == SANDBOX_SYNC_NS_READY)
     {
-      char go = SANDBOX_SYNC_GO;
       if (req->namespaces_ready && req->namespaces_ready (req->record_arg, err) < 0)
         ret = -1;
       else if (write (sync_fd, &go, 1) != 1)
         ret = silo_make_error (err, errno, "sandbox: resume the monitor");
-      n = ret == 0 ? read_all_fd (sync_fd, &msg) : 0;
     }
-  else if (n == 1)
-    {
-      n = read_all_fd (sync_fd, &rest);
-      xasprintf (&msg, "%c%s", first, n > 0 ? rest : "");
-      n = (ssize_t) strlen (msg) + 1;
-    }
+  if (ret == 0 && n == 1)
+    n = read_report (sync_fd, first, &msg);
   if (ret == 0 && n > 0 && msg[0] == '\0')
     return 0;
   kill (pid, SIGKILL);
-  waitpid (pid, &status, 0);
+  waitpid (pid, NULL, 0);
   if (ret < 0)
     return -1;
   if (n > 0)
