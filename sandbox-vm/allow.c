@@ -100,8 +100,8 @@ load (const char *role, const struct allow_list *const *lists, uint32_t dflt, si
 
 /* What the C library does on its own behalf in every role: memory, locks,
  * signal returns, time, exit, and the reads and writes of stdio and logs;
- * sigaltstack (the calling thread's own stack for signals) is what a
- * sanitizer's runtime sets up in every new thread.
+ * sigaltstack and sched_getaffinity (the calling thread's own signal stack
+ * and CPU mask) are what a sanitizer's runtime calls in every new thread.
  * clone3 fails with ENOSYS so that glibc falls back to clone, whose flags a
  * filter can see (clone3 passes them in memory). */
 static const struct allow_rule libc_rules[] = {
@@ -111,6 +111,7 @@ static const struct allow_rule libc_rules[] = {
   ALLOW (exit),          ALLOW (exit_group),   ALLOW (getpid),         ALLOW (gettid),
   ALLOW (clock_gettime), ALLOW (gettimeofday), ALLOW (clock_nanosleep), ALLOW (nanosleep),
   ALLOW (restart_syscall), ALLOW (getrandom),  ALLOW (sched_yield),    ALLOW (fstat),
-  ALLOW (newfstatat),    ALLOW (lseek),        ALLOW (sigaltstack),    REFUSE (clone3, ENOSYS),
+  ALLOW (newfstatat),    ALLOW (lseek),        ALLOW (sigaltstack),    ALLOW (sched_getaffinity),
+  REFUSE (clone3, ENOSYS),
 };
 const struct allow_list allow_libc = ALLOW_LIST (libc_rules);
