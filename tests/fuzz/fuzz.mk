@@ -10,7 +10,7 @@ FUZZ_LIB_SRCS := $(wildcard util/*.c oci/*.c) sandbox-vm/protocol.c \
 	sandbox-vm/vmm/virtio/9p-server.c sandbox-vm/vmm/virtio/9p-ops.c \
 	sandbox-vm/vmm/virtio/core.c sandbox-vm/vmm/virtio/mmio.c sandbox-vm/vmm/virtio/net.c \
 	sandbox-vm/vmm/devices.c sandbox-vm/vmm/mmio.c sandbox-vm/vmm/x86/boot.c sandbox-vm/vmm/vm.c \
-	sandbox-vm/vmm/trap.c
+	sandbox-vm/vmm/trap.c sandbox-vm/vmm/confine.c sandbox-vm/allow.c
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/obj/%.o: %.c
