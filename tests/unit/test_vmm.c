@@ -1155,6 +1155,13 @@ boot_linux_net_child (const char *kernel, const char *initrd)
   return 0;
 }
 
+static int
+boot_linux_net_arg (void *arg)
+{
+  const char **files = arg; /* kernel, initrd */
+  return boot_linux_net_child (files[0], files[1]);
+}
+
 /* The guest kernel with a virtio-net NIC on a tap in a private netns: the
  * guest's eth0 has the MAC and MTU given, a raw frame crosses both ways,
  * and so does TCP over IPv4 with the offloads the guest negotiated (GSO
@@ -1164,9 +1171,6 @@ test_boot_linux_net (void)
 {
   cleanup_free char *kernel = NULL;
   cleanup_free char *initrd = guest_path ("initramfs.cpio");
-  const char *why;
-  int status;
-  pid_t pid;
 
   if (getenv ("SILO_TEST_LINUX") == NULL)
     SKIP ("full-kernel boot runs in the vm tier (tests/run.sh vm, make check-vm)");
@@ -1177,24 +1181,7 @@ test_boot_linux_net (void)
     SKIP ("guest kernel or initramfs not built");
   if (access ("/dev/net/tun", R_OK | W_OK) < 0)
     SKIP ("no /dev/net/tun");
-  pid = fork ();
-  CHECK (pid >= 0);
-  if (pid == 0)
-    {
-      why = net_private ();
-      if (why)
-        {
-          printf ("  skip reason: %s\n", why);
-          fflush (stdout);
-          _exit (77);
-        }
-      _exit (boot_linux_net_child (kernel, initrd) == 0 ? 0 : 1);
-    }
-  CHECK (waitpid (pid, &status, 0) == pid && WIFEXITED (status));
-  if (WEXITSTATUS (status) == 77)
-    return 77;
-  CHECK (WEXITSTATUS (status) == 0);
-  return 0;
+  return in_private_netns (boot_linux_net_arg, (const char *[]){ kernel, initrd });
 }
 #endif
 

@@ -362,32 +362,17 @@ net_tap_child (void)
 }
 
 static int
+net_tap_child_arg (void *arg)
+{
+  return net_tap_child ();
+}
+
+static int
 test_net_tap (void)
 {
-  const char *why;
-  int status;
-  pid_t pid;
-
   if (access ("/dev/net/tun", R_OK | W_OK) < 0)
     SKIP ("no /dev/net/tun");
-  pid = fork ();
-  CHECK (pid >= 0);
-  if (pid == 0)
-    {
-      why = net_private ();
-      if (why)
-        {
-          printf ("  skip reason: %s\n", why);
-          fflush (stdout);
-          _exit (77);
-        }
-      _exit (net_tap_child () == 0 ? 0 : 1);
-    }
-  CHECK (waitpid (pid, &status, 0) == pid && WIFEXITED (status));
-  if (WEXITSTATUS (status) == 77)
-    return 77;
-  CHECK (WEXITSTATUS (status) == 0);
-  return 0;
+  return in_private_netns (net_tap_child_arg, NULL);
 }
 #endif
 

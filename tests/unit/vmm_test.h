@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox-vm/vmm/internal.h"
@@ -108,6 +109,33 @@ net_private (void)
   if (access ("/dev/net/tun", R_OK | W_OK) < 0)
     return "no /dev/net/tun";
   return NULL;
+}
+
+/* Run fn in a child that has a netns of its own (net_private): 0 when it
+ * passes, 77 when no such netns can be made (the reason printed), else 1. */
+static inline int
+in_private_netns (int (*fn) (void *), void *arg)
+{
+  const char *why;
+  int status;
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return 1;
+  if (pid == 0)
+    {
+      why = net_private ();
+      if (why)
+        {
+          printf ("  skip reason: %s\n", why);
+          fflush (stdout);
+          _exit (77);
+        }
+      _exit (fn (arg) == 0 ? 0 : 1);
+    }
+  if (waitpid (pid, &status, 0) != pid || !WIFEXITED (status))
+    return 1;
+  return WEXITSTATUS (status) == 77 ? 77 : WEXITSTATUS (status) == 0 ? 0 : 1;
 }
 
 static inline int
