@@ -99,8 +99,8 @@ exec httpd -f -p 8080 -h /tmp' || return 1
   edit_config "$D" "
 for k in ('bounding', 'effective', 'permitted'):
     c['process']['capabilities'][k].append('CAP_NET_RAW')"
-  timeout 60 busybox nc -l -p 8124 > "$D/v4" & L4=$!
-  timeout 60 busybox nc -l -p 8126 > "$D/v6" & L6=$!
+  timeout 110 busybox nc -l -p 8124 > "$D/v4" & L4=$!
+  timeout 110 busybox nc -l -p 8126 > "$D/v6" & L6=$!
   local id out i
   id=$(new_id)
   (cd "$D" && "$VM" run -d "$id" >"$D/run.out" 2>&1 </dev/null) || fail "run: $(cat "$D/run.out")" || return 1
@@ -112,8 +112,9 @@ for k in ('bounding', 'effective', 'permitted'):
   "$BUSYBOX" ping -c 1 -W 5 10.77.1.2 >/dev/null || fail "host cannot ping the guest (IPv4)" || return 1
   "$BUSYBOX" ping -c 1 -W 5 fd77:1::2 >/dev/null || fail "host cannot ping the guest (IPv6)" || return 1
   wait $L4 $L6
-  assert_eq "$(cat "$D/v4")" "guest-v4" "guest -> host, IPv4" || return 1
-  assert_eq "$(cat "$D/v6")" "guest-v6" "guest -> host, IPv6" || return 1
+  local why="the guest's nc said: $(curl -s --max-time 5 http://10.77.1.2:8080/nc.err | tr '\n' ' ')"
+  assert_eq "$(cat "$D/v4")" "guest-v4" "guest -> host, IPv4; $why" || return 1
+  assert_eq "$(cat "$D/v6")" "guest-v6" "guest -> host, IPv6; $why" || return 1
   "$VM" delete -f "$id" || return 1
   net_clean "$NS"
 }

@@ -252,7 +252,10 @@ test_vm_pids_limit_in_the_guest () {
   backend_ready
   local d out_v
   d=$(mktemp -d)
-  make_vm_bundle "$d" sh -c 'for i in $(seq 30); do sleep 3 & done 2>&1 | grep -o "Resource temporarily unavailable" | head -1; echo done'
+  # (the forks happen in one command substitution, which ends when the
+  # sleeps do: the shell forks nothing else while the limit is reached)
+  make_vm_bundle "$d" sh -c 'e=$(for i in $(seq 30); do sleep 3 & done 2>&1)
+echo "$e" | grep -o -m 1 "Resource temporarily unavailable"; echo done'
   edit_config "$d" "c['linux'].setdefault('resources', {})['pids'] = {'limit': 20}"
   out_v=$(same_in_both_modes "$d") || return 1
   assert_eq "$out_v" "Resource temporarily unavailable
