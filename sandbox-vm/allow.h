@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../util/error.h"
 
@@ -51,10 +52,12 @@ int allow_load_reporting (const char *role, const struct allow_list *const *list
 /* The C library's own needs, shared by every role of silo's own code. */
 extern const struct allow_list allow_libc;
 
-/* The roles' lists (NULL-terminated): the monitor once its guest runs
- * (monitor/monitor_allow.c), UML's processes (backends/uml_allow.c); the
- * VMM's are in vmm/vmm.h (vmm_process_allow) and vmm/confine.c. */
-extern const struct allow_list *const sandbox_monitor_allow[];
+/* The roles' lists (NULL-terminated): UML's processes
+ * (backends/uml_allow.c); the VMM's are in vmm/vmm.h (vmm_process_allow)
+ * and vmm/confine.c. The monitor's, once its guest runs, names the guest's
+ * pid and so is made and loaded at run time, reporting: monitor_allow_load
+ * (monitor/monitor_allow.c). */
 extern const struct allow_list *const sandbox_uml_allow[];
+int monitor_allow_load (pid_t guest, silo_error_t *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 /* Where the jail's root is built, in the child's own mount namespace only
@@ -40,20 +41,27 @@
  * capabilities of the jail's user namespace: they act on the files of the
  * jail's tree and on nothing the host's namespaces own. */
 static int
-drop_caps_but (const cap_value_t *keep, size_t n, silo_error_t *err)
+drop_bounding_but (const cap_value_t *keep, size_t n, silo_error_t *err)
 {
-  cap_t caps;
-  int c, ret;
-
-  for (c = 0; c <= CAP_LAST_CAP; c++)
+  for (int c = 0; c <= CAP_LAST_CAP; c++)
     {
-      size_t i;
       bool kept = false;
-      for (i = 0; i < n; i++)
+      for (size_t i = 0; i < n; i++)
         kept |= keep[i] == c;
       if (!kept && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
         return silo_make_error (err, errno, "drop capability %d", c);
     }
+  return 0;
+}
+
+/* The process's sets become keep (the bounding set must be narrowed
+ * before), and no_new_privs. */
+static int
+set_caps (const cap_value_t *keep, size_t n, silo_error_t *err)
+{
+  cap_t caps;
+  int ret;
+
   caps = cap_init ();
   if (n > 0)
     {
@@ -74,15 +82,36 @@ drop_caps (silo_error_t *err)
 {
   static const cap_value_t keep[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
                                       CAP_FOWNER, CAP_FSETID };
-  return drop_caps_but (keep, ARRAY_SIZE (keep), err);
+  if (drop_bounding_but (keep, ARRAY_SIZE (keep), err) < 0)
+    return -1;
+  return set_caps (keep, ARRAY_SIZE (keep), err);
+}
+
+uid_t
+sandbox_jail_id (void)
+{
+  return (uid_t) (JAIL_ID_BASE + (unsigned) getpid ());
+}
+
+/* Host uid and gid: the sandbox's own; no supplementary group. The
+ * capabilities to do it are dropped right after. */
+static int
+become_jail_id (silo_error_t *err)
+{
+  uid_t id = sandbox_jail_id ();
+
+  if (setgroups (0, NULL) < 0 || setresgid (id, id, id) < 0 || setresuid (id, id, id) < 0)
+    return silo_make_error (err, errno, "switch to uid and gid %u", (unsigned) id);
+  return 0;
 }
 
 int
-sandbox_jail_monitor (silo_error_t *err)
+sandbox_jail_monitor (pid_t guest_pid, silo_error_t *err)
 {
-  if (drop_caps_but (NULL, 0, err) < 0)
+  if (drop_bounding_but (NULL, 0, err) < 0 || prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0
+      || become_jail_id (err) < 0 || set_caps (NULL, 0, err) < 0)
     return silo_error_wrap (err, "monitor");
-  return allow_load_reporting ("monitor", sandbox_monitor_allow, err);
+  return monitor_allow_load (guest_pid, err);
 }
 
 /* Nothing the monitor set up for itself (blocked signals for its signalfd,
@@ -219,17 +248,44 @@ pivot (silo_error_t *err)
   return 0;
 }
 
+/* The sandbox's uid (sandbox_jail_id) as the monitor computed it before
+ * it forked this child, which may be pid 1 of its own pid namespace. */
+static uid_t jail_owner;
+
+/* A change of effective uid away from 0 empties the effective set; what
+ * is left to do before the namespace exists (unshare itself, on kernels
+ * that restrict unprivileged user namespaces) needs it back. */
+static int
+raise_effective_caps (void)
+{
+  cap_t caps = cap_get_proc ();
+  int ret = caps == NULL ? -1 : 0;
+
+  if (ret == 0)
+    ret = cap_fill (caps, CAP_EFFECTIVE, CAP_PERMITTED) < 0 ? -1 : cap_set_proc (caps);
+  cap_free (caps);
+  return ret;
+}
+
+/* The namespace is made with the sandbox's own uid as effective uid, which
+ * makes that uid its owner (the monitor, once it runs as it, may then
+ * signal this process); the process itself is uid 0 of the namespace
+ * again once it is mapped. */
 static int
 enter_userns (int sync_fd, silo_error_t *err)
 {
   char c = JAIL_ASK;
 
+  if (setresuid ((uid_t) -1, jail_owner, (uid_t) -1) < 0 || raise_effective_caps () < 0)
+    return silo_make_error (err, errno, "jail: take the sandbox's uid");
   if (unshare (CLONE_NEWUSER) < 0)
     return silo_make_error (err, errno, "jail: unshare the user namespace");
   if (write (sync_fd, &c, 1) != 1)
     return silo_make_error (err, errno, "jail: ask for the user namespace's mappings");
   if (read (sync_fd, &c, 1) != 1 || c != JAIL_GO)
     return silo_make_error (err, EPROTO, "jail: the monitor did not map the user namespace");
+  if (setresuid (0, 0, 0) < 0)
+    return silo_make_error (err, errno, "jail: become uid 0 of its user namespace");
   return 0;
 }
 
@@ -272,6 +328,7 @@ sandbox_jail_fork (int *sync_fd, silo_error_t *err)
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return silo_make_error (err, errno, "jail: socketpair");
+  jail_owner = sandbox_jail_id ();
   pid = fork ();
   if (pid < 0)
     {

@@ -9,9 +9,10 @@
  *                                      new mount ns, tmpfs root with the
  *                                      spec's binds, pivot_root, old root
  *                                      detached, root read-only, signals reset
- *                                      unshare (CLONE_NEWUSER), ask ->
+ *                                      unshare (CLONE_NEWUSER) as euid
+ *                                      sandbox_jail_id () (its owner), ask ->
  *   sandbox_jail_release (): <-----
- *     uid_map/gid_map (identity)  -->    caps dropped, no_new_privs, the
+ *     uid_map/gid_map (identity)  -->    uid 0 of it, caps dropped, no_new_privs, the
  *                                    spec's seccomp allow list (kill otherwise)
  *                                    (backend: exec UML / run the VMM)
  *
@@ -64,12 +65,22 @@ int sandbox_jail_release (pid_t pid, int sync_fd, silo_error_t *err);
 /* Child: confine the calling process as described above. Closes sync_fd. */
 int sandbox_jail_enter (const struct jail_spec *spec, int sync_fd, silo_error_t *err);
 
-/* The monitor, once its guest runs: what it does from then on (relay the
- * agent's channel and its clients, signal and reap its children, write its
- * log) needs no privilege, so it keeps none: every capability dropped,
- * bounding set included, no_new_privs, and its seccomp allow list
- * (sandbox_monitor_allow, monitor_allow.c). */
-int sandbox_jail_monitor (silo_error_t *err);
+/* The sandbox's own host uid and gid, JAIL_ID_BASE + the monitor's pid:
+ * unprivileged, above the ranges distributions give to users and to
+ * systemd's containers (up to 0x6fffffff), and different for every live
+ * sandbox. The monitor runs as it once its guest runs, and it owns the
+ * jail's user namespace (so that monitor may signal its guest process,
+ * which is uid 0 of that namespace, and nothing else of the host's). */
+#define JAIL_ID_BASE 0x70000000u
+uid_t sandbox_jail_id (void);
+
+/* The monitor, once its guest (guest_pid) runs: what it does from then on
+ * (relay the agent's channel and its clients, signal and reap the guest)
+ * needs no privilege, so it keeps none: every capability dropped, bounding
+ * set included, uid and gid switched to sandbox_jail_id () with no
+ * supplementary groups, no_new_privs, and its seccomp allow list
+ * (monitor_allow.c), where kill may name the guest only. */
+int sandbox_jail_monitor (pid_t guest_pid, silo_error_t *err);
 
 /* The interpreter and libraries exe needs (host paths, NULL-terminated). */
 int jail_elf_deps (const char *exe, char ***paths, silo_error_t *err);

@@ -249,7 +249,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
     return -1;
   ret = ops->launch (m->req, guest_dir, mem, &m->net, m->log_fd, &m->guest, &m->chan, err);
   sandbox_net_close_taps (&m->net); /* the guest's now */
-  if (ret < 0 || root_in_container (m, guest_dir, err) < 0 || sandbox_jail_monitor (err) < 0)
+  if (ret < 0 || root_in_container (m, guest_dir, err) < 0 || sandbox_jail_monitor (m->guest, err) < 0)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
   proto_outq_init (&m->out, m->chan, PROTO_WINDOW);

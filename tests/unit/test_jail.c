@@ -123,7 +123,10 @@ enum role
   ROLE_VMM,
   ROLE_VCPU,
   ROLE_DEVICE,
+  ROLE_MONITOR_KILL, /* the monitor's list: kill names anything but its guest */
 };
+
+static pid_t test_parent;
 
 static int
 load_role (enum role r, silo_error_t *err)
@@ -131,7 +134,9 @@ load_role (enum role r, silo_error_t *err)
   switch (r)
     {
     case ROLE_MONITOR:
-      return allow_load_reporting ("monitor", sandbox_monitor_allow, err);
+    case ROLE_MONITOR_KILL:
+      test_parent = getppid (); /* the test plays its guest */
+      return monitor_allow_load (test_parent, err);
     case ROLE_UML:
       return allow_load ("uml", sandbox_uml_allow, err);
     case ROLE_VMM:
@@ -155,7 +160,8 @@ allowed (enum role r)
   switch (r)
     {
     case ROLE_MONITOR:
-      return poll (&p, 1, 0) == 0 && waitpid (-1, NULL, WNOHANG) < 0;
+    case ROLE_MONITOR_KILL:
+      return poll (&p, 1, 0) == 0 && waitpid (-1, NULL, WNOHANG) < 0 && kill (test_parent, 0) == 0;
     case ROLE_UML:
       return socketpair (AF_UNIX, SOCK_STREAM, 0, sv) == 0 && close (sv[0]) == 0
              && access ("/", R_OK) == 0;
@@ -178,6 +184,9 @@ forbidden (enum role r)
       break;
     case ROLE_DEVICE:
       openat (AT_FDCWD, "/", O_PATH | O_CLOEXEC);
+      break;
+    case ROLE_MONITOR_KILL:
+      kill (1, 0);
       break;
     default:
       socket (AF_INET, SOCK_STREAM, 0);
@@ -245,11 +254,24 @@ test_monitor_reports_its_seccomp_kill (void)
   return 0;
 }
 
+/* A monitor turned hostile signals nothing but its own guest process
+ * (as host uid 0 it once could have signalled every root process). */
+static int
+test_monitor_signals_its_guest_only (void)
+{
+  char out[512];
+
+  CHECK (run_role (ROLE_MONITOR_KILL, out, sizeof (out)) == 0);
+  CHECK (strstr (out, "killed by seccomp (SIGSYS): syscall 62 ") != NULL);
+  return 0;
+}
+
 int
 main (void)
 {
   RUN_TEST (test_jail_confines_the_guest_process);
   RUN_TEST (test_allow_lists_kill_what_they_do_not_name);
   RUN_TEST (test_monitor_reports_its_seccomp_kill);
+  RUN_TEST (test_monitor_signals_its_guest_only);
   UNIT_EXIT ();
 }
