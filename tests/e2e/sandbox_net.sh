@@ -83,6 +83,32 @@ test_vm_net_same_interface_as_container_mode () {
 # pings the guest and fetches a file its busybox httpd serves (what
 # `podman run -p` needs). ping in the guest needs CAP_NET_RAW, as in a
 # container.
+# tcp_sink PORT FILE: the first connection to PORT (IPv4 or IPv6) that
+# brings data writes it to FILE. (busybox nc -l took one connection only
+# and, under load, sometimes kept none of its data.)
+tcp_sink () {
+  timeout 110 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    data = b""
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        data += d
+    c.close()
+    if data:
+        open(sys.argv[2], "wb").write(data)
+        break
+' "$1" "$2"
+}
+
 test_vm_net_traffic_both_ways () {
   net_ready
   command -v curl >/dev/null || skip "curl not installed"
@@ -99,8 +125,8 @@ exec httpd -f -p 8080 -h /tmp' || return 1
   edit_config "$D" "
 for k in ('bounding', 'effective', 'permitted'):
     c['process']['capabilities'][k].append('CAP_NET_RAW')"
-  timeout 110 busybox nc -l -p 8124 > "$D/v4" & L4=$!
-  timeout 110 busybox nc -l -p 8126 > "$D/v6" & L6=$!
+  tcp_sink 8124 "$D/v4" & L4=$!
+  tcp_sink 8126 "$D/v6" & L6=$!
   local id out i
   id=$(new_id)
   (cd "$D" && "$VM" run -d "$id" >"$D/run.out" 2>&1 </dev/null) || fail "run: $(cat "$D/run.out")" || return 1
