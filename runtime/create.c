@@ -238,6 +238,26 @@ release_create (struct create_ctx *c)
   free (c->st.cgroup_path);
   free (c->st.backend);
   free (c->st.annotations_json);
+  if (c->pod)
+    state_free (c->pod);
+}
+
+/* A container that joins a sandbox's namespaces runs in its guest (a pod
+ * member); a pod is one isolation domain, so a member in the other mode
+ * than its pod is refused. */
+static int
+join_pod (struct create_ctx *c, bool vm, silo_error_t *err)
+{
+  if (pod_find (c->g, c->id, c->cfg, &c->pod, err) < 0)
+    return -1;
+  if (c->pod == NULL)
+    return 0;
+  if (!vm || strcmp (c->pod->mode, "vm") != 0)
+    return silo_make_error (err, 0,
+                            "config.json: joins pod `%s`, which runs in %s mode: a pod is one "
+                            "isolation domain (run this container in %s mode too)",
+                            c->pod->id, vm ? "container" : "sandbox", vm ? "container" : "sandbox");
+  return pod_check_member (c->cfg, c->pod, err);
 }
 
 static int
@@ -246,7 +266,7 @@ create_steps (struct create_ctx *c, const struct silo_create_opts *o, silo_error
   bool vm;
 
   if (state_validate_id (c->id, err) < 0 || load_bundle (c, o, err) < 0
-      || mode_is_vm (c->g, c->cfg, &vm, err) < 0)
+      || mode_is_vm (c->g, c->cfg, &vm, err) < 0 || join_pod (c, vm, err) < 0)
     return -1;
   c->mode = vm ? &silo_mode_sandbox : &silo_mode_container;
   c->lsm = ns_lsm_detect ();

@@ -140,7 +140,18 @@ struct create_ctx
   int console_fd;
   int sync_fd;
   bool dir_created;
+  struct container_state *pod; /* the sandbox this container joins (pod.c), or NULL */
 };
+
+/* Pods (pod.c): the live sandbox whose namespaces cfg joins (named by the
+ * CRI annotations, or by its monitor's IPC, UTS or network namespace among
+ * cfg's paths), or a container-mode container the CRI annotations name as
+ * its sandbox; *pod NULL when none. self: the container being created. */
+int pod_find (const struct silo_global *g, const char *self, const struct oci_config *cfg,
+              struct container_state **pod, silo_error_t *err);
+/* The namespaces a member of pod may have (its network the pod's). */
+int pod_check_member (const struct oci_config *cfg, const struct container_state *pod,
+                      silo_error_t *err);
 
 /* The "creating" state JSON of a create in progress (hooks). */
 char *creating_state (struct create_ctx *c);

@@ -68,6 +68,34 @@ sandbox_namespaces_ready (void *arg, silo_error_t *err)
   return ns_hooks_run_in (c->st.pid, &h[OCI_HOOK_CREATE_CONTAINER], s, "createContainer", err);
 }
 
+/* A pod member: in its pod's guest, with the pod's backend, if its
+ * limits fit the guest. */
+static int
+spawn_member (struct create_ctx *c, struct sandbox_request *req, silo_error_t *err)
+{
+  cleanup_free char *pod_dir = state_dir (c->g, c->pod->id);
+  struct sandbox_pod pod = { c->pod->id, pod_dir, c->pod->pid };
+  struct oci_config *pod_cfg = NULL;
+  int ret;
+
+  if (state_load_config (c->g, c->pod, &pod_cfg, err) < 0)
+    return -1;
+  ret = sandbox_member_check (pod_cfg, c->cfg, err);
+  oci_config_free (pod_cfg);
+  if (ret < 0)
+    return -1;
+  c->st.backend = xstrdup (c->pod->backend ? c->pod->backend : "");
+  req->backend = c->st.backend;
+  req->pod = &pod;
+  if (sandbox_member_create (req, &c->st.pid, err) < 0)
+    {
+      c->st.pid = 0; /* reaped there */
+      return silo_error_wrap (err, "create `%s` in pod `%s`", c->id, c->pod->id);
+    }
+  c->st.start_time = proc_start_time (c->st.pid);
+  return 0;
+}
+
 static int
 sandbox_spawn (struct create_ctx *c, const struct silo_create_opts *o, silo_error_t *err)
 {
@@ -87,6 +115,8 @@ sandbox_spawn (struct create_ctx *c, const struct silo_create_opts *o, silo_erro
     .record_arg = c,
   };
 
+  if (c->pod)
+    return spawn_member (c, &req, err);
   if (sandbox_pick_backend (oci_kv_get (&c->cfg->annotations, "silo.sandbox.backend"), &backend,
                             err)
       < 0)
@@ -196,10 +226,20 @@ silo_record_binary (const char *path)
   setenv (SILO_BINARY_ENV, path, 1);
 }
 
+/* What a sandbox made beyond its state dir and cgroup: a pod member's
+ * container in its pod, a sandbox's taps and filters. */
+static int
+sandbox_release (const char *dir, silo_error_t *err)
+{
+  if (sandbox_member_release (dir, err) < 0)
+    return -1;
+  return sandbox_net_release (dir, err);
+}
+
 const struct silo_mode_ops silo_mode_sandbox = {
   .name = "vm",
   .device_rule = &dev_kvm,
-  .release = sandbox_net_release,
+  .release = sandbox_release,
   .update = sandbox_update_,
   .stats = sandbox_stats_,
   .host_resources = host_resources,

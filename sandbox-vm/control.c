@@ -17,8 +17,29 @@
 
 #define CTL_TIMEOUT_MS 15000
 
+/* A pod member's id in its pod's monitor (the member file), or 0. */
+static uint32_t
+member_id (int dirfd)
+{
+  cleanup_free char *text = NULL;
+  silo_error_t none = NULL;
+  json_t *o;
+  uint32_t id = 0;
+
+  if (read_file_at (dirfd, SANDBOX_MEMBER, &text, &none) < 0)
+    {
+      silo_error_release (&none); /* no member file: the sandbox's own container */
+      return 0;
+    }
+  o = json_loads (text, 0, NULL);
+  if (json_is_string (json_object_get (o, "id")))
+    id = (uint32_t) strtoul (json_string_value (json_object_get (o, "id")), NULL, 10);
+  json_decref (o);
+  return id;
+}
+
 int
-sandbox_ctl_connect (const char *state_dir, silo_error_t *err)
+sandbox_ctl_connect (const char *state_dir, uint32_t *id, silo_error_t *err)
 {
   cleanup_close int dirfd = open (state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   char path[64];
@@ -31,17 +52,19 @@ sandbox_ctl_connect (const char *state_dir, silo_error_t *err)
   if (fd < 0)
     return silo_error_wrap (err, "connect to the sandbox monitor (%s/" SANDBOX_SOCK ")",
                             state_dir);
+  if (id)
+    *id = member_id (dirfd);
   return fd;
 }
 
 int
-sandbox_ctl_request (struct proto_reader *r, uint32_t type, const void *data, size_t len,
-                     char **reply, silo_error_t *err)
+sandbox_ctl_request (struct proto_reader *r, uint32_t type, uint32_t id, const void *data,
+                     size_t len, char **reply, silo_error_t *err)
 {
   struct proto_msg m = { 0 };
   int ret;
 
-  ret = proto_send (r->fd, type, 0, data, len, err);
+  ret = proto_send (r->fd, type, id, data, len, err);
   if (ret < 0)
     return ret;
   ret = proto_recv (r, &m, CTL_TIMEOUT_MS, err);
@@ -58,18 +81,19 @@ sandbox_ctl_request (struct proto_reader *r, uint32_t type, const void *data, si
   return ret < 0 ? ret : 0;
 }
 
-static int
-simple_request (const char *state_dir, uint32_t type, const void *data, size_t len, char **reply,
-                silo_error_t *err)
+int
+sandbox_ctl_simple (const char *state_dir, uint32_t type, const void *data, size_t len,
+                    char **reply, silo_error_t *err)
 {
-  cleanup_close int fd = sandbox_ctl_connect (state_dir, err);
+  uint32_t id = 0;
+  cleanup_close int fd = sandbox_ctl_connect (state_dir, &id, err);
   struct proto_reader r;
   int ret;
 
   if (fd < 0)
     return -1;
   proto_reader_init (&r, fd, PROTO_FROM_GUEST);
-  ret = sandbox_ctl_request (&r, type, data, len, reply, err);
+  ret = sandbox_ctl_request (&r, type, id, data, len, reply, err);
   proto_reader_release (&r);
   return ret;
 }
@@ -77,7 +101,7 @@ simple_request (const char *state_dir, uint32_t type, const void *data, size_t l
 int
 sandbox_start (const char *state_dir, const char *state_json, silo_error_t *err)
 {
-  return simple_request (state_dir, PROTO_CTL_START, state_json, strlen (state_json), NULL, err);
+  return sandbox_ctl_simple (state_dir, PROTO_CTL_START, state_json, strlen (state_json), NULL, err);
 }
 
 int
@@ -90,7 +114,7 @@ sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err)
     return silo_make_error (err, EINVAL, "signal %d", sig);
   memcpy (p, &s, 4);
   memcpy (p + 4, &a, 4);
-  return simple_request (state_dir, PROTO_CTL_KILL, p, sizeof (p), NULL, err);
+  return sandbox_ctl_simple (state_dir, PROTO_CTL_KILL, p, sizeof (p), NULL, err);
 }
 
 int
@@ -108,7 +132,7 @@ sandbox_update (const char *state_dir, const struct oci_resources *r, silo_error
   json_decref (o);
   if (text == NULL)
     return silo_make_error (err, ENOMEM, "update");
-  ret = simple_request (state_dir, PROTO_CTL_UPDATE, text, strlen (text), NULL, err);
+  ret = sandbox_ctl_simple (state_dir, PROTO_CTL_UPDATE, text, strlen (text), NULL, err);
   free (text);
   return ret;
 }
@@ -118,7 +142,7 @@ sandbox_stats (const char *state_dir, struct cg_stats *out, silo_error_t *err)
 {
   cleanup_free char *text = NULL;
 
-  if (simple_request (state_dir, PROTO_CTL_STATS, NULL, 0, &text, err) < 0)
+  if (sandbox_ctl_simple (state_dir, PROTO_CTL_STATS, NULL, 0, &text, err) < 0)
     return -1;
   return proto_stats_decode (text, strlen (text), out, err);
 }
@@ -128,7 +152,7 @@ sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err)
 {
   cleanup_free char *state = NULL;
 
-  if (simple_request (state_dir, PROTO_CTL_STATE, NULL, 0, &state, err) < 0)
+  if (sandbox_ctl_simple (state_dir, PROTO_CTL_STATE, NULL, 0, &state, err) < 0)
     return -1;
   *started = strcmp (state, "created") != 0;
   return 0;

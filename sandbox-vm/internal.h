@@ -87,7 +87,8 @@ int sandbox_ksm (const struct oci_config *cfg, bool *on, silo_error_t *err);
 /* The monitor's guest tree under <state_dir>/guest: a private tmpfs with the
  * agent as init, rootfs/ (the container root, read-only when asked) and
  * binds/N for every bind mount N of the config. */
-int sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err);
+int sandbox_guest_tree (const struct sandbox_request *req, bool with_agent, char **guest_dir,
+                        silo_error_t *err);
 /* A read-only bind of src at guest_dir/name (a backend's extra files). */
 int sandbox_guest_tree_bind (const char *guest_dir, const char *src, const char *name,
                              silo_error_t *err);
@@ -114,12 +115,38 @@ __attribute__ ((noreturn)) void sandbox_monitor_main (const struct sandbox_reque
                                                       const char *backend, const char *config_text,
                                                       int sync_fd);
 
-/* Control socket: "/proc/self/fd/N/sandbox.sock"-style address of a state dir. */
-int sandbox_ctl_connect (const char *state_dir, silo_error_t *err);
-/* Send one request on r's fd and wait for its OK (payload copied to *reply
- * if non-NULL). Frames that came after the reply stay buffered in r. */
-int sandbox_ctl_request (struct proto_reader *r, uint32_t type, const void *data, size_t len,
-                         char **reply, silo_error_t *err);
+/* Control socket: "/proc/self/fd/N/sandbox.sock"-style address of a state
+ * dir (a pod member's is a link to its pod's); *id (if non-NULL): the
+ * container's id there (0, or a pod member's, from SANDBOX_MEMBER). */
+int sandbox_ctl_connect (const char *state_dir, uint32_t *id, silo_error_t *err);
+/* Send one request for container id on r's fd and wait for its OK
+ * (payload copied to *reply if non-NULL). Frames that came after the reply
+ * stay buffered in r. */
+int sandbox_ctl_request (struct proto_reader *r, uint32_t type, uint32_t id, const void *data,
+                         size_t len, char **reply, silo_error_t *err);
+/* Connect, one request for the state dir's container, close. */
+int sandbox_ctl_simple (const char *state_dir, uint32_t type, const void *data, size_t len,
+                        char **reply, silo_error_t *err);
+
+struct sandbox_relay;
+
+/* A pod member's record in its state dir (member.c): JSON {"id": its id
+ * in the pod's monitor, "pod_dir", "pod_pid"}. */
+#define SANDBOX_MEMBER "member"
+
+/* sandbox_create's and the member's common end: record the child, let it
+ * go, run the hooks when it has its namespaces, wait for "created". */
+int sandbox_wait_child (const struct sandbox_request *req, pid_t child, int sync_fd, pid_t *pid,
+                        silo_error_t *err);
+/* The stdio of a relayed process: the caller's, or with p->terminal a new
+ * host pty whose master goes to console_socket_fd (*slave then). */
+int sandbox_relay_stdio (const struct oci_process *p, int console_socket_fd,
+                         struct sandbox_relay *r, int *slave, silo_error_t *err);
+/* A signalfd for SIGWINCH of the terminal tty (-1: none, see sandbox.c). */
+int sandbox_watch_resizes (int tty);
+/* Relay r over the control connection rd until EXIT: the status. */
+int sandbox_exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tty, int winch,
+                        silo_error_t *err);
 
 /* oci_process -> OCI process JSON (for EXEC). */
 char *sandbox_process_json (const struct oci_process *p);

@@ -40,12 +40,17 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_RESIZE] = { "RESIZE", H | C, sizeof (struct proto_resize) },
   [PROTO_UPDATE] = { "UPDATE", H, -1 },
   [PROTO_STATS] = { "STATS", H, 0 },
+  [PROTO_ADD] = { "ADD", H, -1 },
+  [PROTO_EXEC_IN] = { "EXEC_IN", H, -1 },
+  [PROTO_REMOVE] = { "REMOVE", H, 0 },
   [PROTO_CTL_START] = { "CTL_START", C, -1 },
   [PROTO_CTL_KILL] = { "CTL_KILL", C, sizeof (struct proto_signal) },
   [PROTO_CTL_EXEC] = { "CTL_EXEC", C, -1 },
   [PROTO_CTL_STATE] = { "CTL_STATE", C, 0 },
   [PROTO_CTL_UPDATE] = { "CTL_UPDATE", C, -1 },
   [PROTO_CTL_STATS] = { "CTL_STATS", C, 0 },
+  [PROTO_CTL_ADD] = { "CTL_ADD", C, -1 },
+  [PROTO_CTL_REMOVE] = { "CTL_REMOVE", C, 0 },
 };
 
 #undef G

@@ -57,13 +57,26 @@ enum proto_type
   PROTO_UPDATE,      /* JSON: {"memory": {"limit": N}, "pids": {"limit": N}}, either optional:
                         new limits for the container's cgroup in the guest */
   PROTO_STATS,       /* empty; answered OK with the container cgroup's counters (proto_stats_*) */
-  /* silo CLI -> monitor (control socket only) */
+  /* A pod (docs/sandbox.md, "Pods"): more containers in the same guest. A
+   * member is named by its main process's id (> PROTO_ID_MAIN, chosen by
+   * the host like an exec id); START, SIGNAL, UPDATE and STATS with that id
+   * act on it, PROTO_ID_AGENT and PROTO_ID_MAIN on the first container. */
+  PROTO_ADD,         /* JSON {"config": "<config.json text>", "dir": "pod/<name>"}: a member
+                      * whose tree (rootfs/, binds/N) is <share>/<dir>, its main process `id`
+                      * prepared, not started */
+  PROTO_EXEC_IN,     /* u32 container (its main id) + process JSON: EXEC in that container */
+  PROTO_REMOVE,      /* empty: member `id`'s processes killed, its cgroup removed */
+  /* silo CLI -> monitor (control socket only). The frame's id names the
+   * container: 0 the sandbox's own, else a member's (its main id). */
   PROTO_CTL_START = 32, /* start the workload; payload as PROTO_START's */
   PROTO_CTL_KILL,       /* struct proto_signal (id ignored) */
   PROTO_CTL_EXEC,       /* process JSON; the connection then carries its stdio */
   PROTO_CTL_STATE,      /* reply OK with "created" or "running" */
   PROTO_CTL_UPDATE,     /* payload as PROTO_UPDATE's */
   PROTO_CTL_STATS,      /* empty; reply as PROTO_STATS's */
+  PROTO_CTL_ADD,        /* payload as PROTO_ADD's; reply OK with the member's id (decimal);
+                         * the connection then carries its main process's stdio and EXIT */
+  PROTO_CTL_REMOVE,     /* empty: PROTO_REMOVE of member `id` */
   PROTO_TYPE_MAX,
 };
 

@@ -94,26 +94,31 @@ sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err
       sandbox_monitor_main (req, backend, req->config_text, sv[1]);
     }
   close (sv[1]);
+  if (sandbox_wait_child (req, child, sv[0], pid, err) < 0)
+    return silo_error_wrap (err, "create sandbox `%s` (%s)", req->id, backend);
+  return 0;
+}
+
+int
+sandbox_wait_child (const struct sandbox_request *req, pid_t child, int sync_fd, pid_t *pid,
+                    silo_error_t *err)
+{
+  cleanup_close int fd = sync_fd;
+
   if (req->record_pid && req->record_pid (req->record_arg, child, err) < 0)
     {
-      close (sv[0]);
       kill (child, SIGKILL);
       waitpid (child, NULL, 0);
       return -1;
     }
-  if (write (sv[0], "g", 1) != 1)
+  if (write (fd, "g", 1) != 1)
     {
-      close (sv[0]);
       kill (child, SIGKILL);
       waitpid (child, NULL, 0);
       return silo_make_error (err, errno, "start the sandbox monitor");
     }
-  if (wait_created (req, sv[0], child, err) < 0)
-    {
-      close (sv[0]);
-      return silo_error_wrap (err, "create sandbox `%s` (%s)", req->id, backend);
-    }
-  close (sv[0]);
+  if (wait_created (req, fd, child, err) < 0)
+    return -1;
   *pid = child;
   return 0;
 }
@@ -166,8 +171,8 @@ exec_forward_input (struct sandbox_relay *r, struct proto_outq *q)
  * resize of the master (by the engine), read from the returned signalfd.
  * -1 when there is none (no terminal, or a group leader that cannot start
  * a session: the first size still went with the EXEC). */
-static int
-watch_resizes (int tty)
+int
+sandbox_watch_resizes (int tty)
 {
   sigset_t set;
 
@@ -192,12 +197,12 @@ forward_resize (int winch, int tty, int chan)
 
 /* Relay until EXIT; returns the exit status. rd may already hold frames
  * that came with the EXEC reply (a quick process's output and EXIT). */
-static int
-exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tty, silo_error_t *err)
+int
+sandbox_exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tty, int winch,
+                    silo_error_t *err)
 {
   struct proto_outq q; /* to the monitor: its socket needs no window */
   struct proto_msg m = { 0 };
-  cleanup_close int winch = watch_resizes (tty);
   int status = -1, ret = 0, fd = rd->fd;
 
   proto_outq_init (&q, fd, 0);
@@ -233,9 +238,9 @@ exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tty, silo_erro
   return ret < 0 ? ret : status;
 }
 
-static int
-exec_setup_stdio (const struct oci_process *p, int console_socket_fd, struct sandbox_relay *r,
-                  int *slave, silo_error_t *err)
+int
+sandbox_relay_stdio (const struct oci_process *p, int console_socket_fd, struct sandbox_relay *r,
+                     int *slave, silo_error_t *err)
 {
   *r = (struct sandbox_relay){ .in_fd = 0, .out_fd = 1, .err_fd = 2 };
   if (!p->terminal || console_socket_fd < 0)
@@ -267,11 +272,11 @@ initial_size (int tty, struct oci_process *p)
  * whose master went to the console socket) comes first, so that the EXEC
  * carries its size; later sizes follow as RESIZE. */
 static int
-exec_on (struct proto_reader *rd, const struct oci_process *p, int console_socket_fd,
-         bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
+exec_on (struct proto_reader *rd, uint32_t ctr, const struct oci_process *p,
+         int console_socket_fd, bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
 {
   cleanup_free char *json = NULL;
-  cleanup_close int slave = -1;
+  cleanup_close int slave = -1, winch = -1;
   struct oci_process sized = *p;
   struct sandbox_relay r;
   int status;
@@ -279,12 +284,12 @@ exec_on (struct proto_reader *rd, const struct oci_process *p, int console_socke
   /* Writes to a monitor that just closed must fail, not kill us. */
   signal (SIGPIPE, SIG_IGN);
   sandbox_relay_ignore_tty_stops ();
-  if (exec_setup_stdio (p, console_socket_fd, &r, &slave, err) < 0)
+  if (sandbox_relay_stdio (p, console_socket_fd, &r, &slave, err) < 0)
     return -1;
   if (slave >= 0 && !(p->console_height && p->console_width))
     initial_size (slave, &sized);
   json = sandbox_process_json (&sized);
-  if (sandbox_ctl_request (rd, PROTO_CTL_EXEC, json, strlen (json), NULL, err) < 0)
+  if (sandbox_ctl_request (rd, PROTO_CTL_EXEC, ctr, json, strlen (json), NULL, err) < 0)
     return silo_error_wrap (err, "exec in sandbox");
   if (p->terminal)
     send_size (r.out_fd, rd->fd, 0);
@@ -295,10 +300,12 @@ exec_on (struct proto_reader *rd, const struct oci_process *p, int console_socke
         return silo_make_error (err, errno, "fork");
       if (*pid > 0)
         return 0;
-      status = exec_relay (rd, &r, slave, err);
+      winch = sandbox_watch_resizes (slave);
+      status = sandbox_exec_relay (rd, &r, slave, winch, err);
       _exit (status < 0 ? 255 : status);
     }
-  status = exec_relay (rd, &r, slave, err);
+  winch = sandbox_watch_resizes (slave);
+  status = sandbox_exec_relay (rd, &r, slave, winch, err);
   if (status < 0)
     return -1;
   *exit_status = status;
@@ -309,14 +316,15 @@ int
 sandbox_exec (const char *state_dir, const struct oci_process *p, int console_socket_fd,
               bool detach, pid_t *pid, int *exit_status, silo_error_t *err)
 {
-  cleanup_close int fd = sandbox_ctl_connect (state_dir, err);
+  uint32_t ctr = 0;
+  cleanup_close int fd = sandbox_ctl_connect (state_dir, &ctr, err);
   struct proto_reader rd;
   int ret;
 
   if (fd < 0)
     return -1;
   proto_reader_init (&rd, fd, PROTO_FROM_GUEST);
-  ret = exec_on (&rd, p, console_socket_fd, detach, pid, exit_status, err);
+  ret = exec_on (&rd, ctr, p, console_socket_fd, detach, pid, exit_status, err);
   proto_reader_release (&rd);
   return ret;
 }

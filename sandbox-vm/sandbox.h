@@ -16,6 +16,14 @@
 #include "../oci/oci.h"
 #include "../util/error.h"
 
+/* The running sandbox a pod member joins (its first container). */
+struct sandbox_pod
+{
+  const char *id;
+  const char *dir; /* its state dir */
+  pid_t pid;       /* its monitor */
+};
+
 struct sandbox_request
 {
   const char *id;
@@ -37,6 +45,7 @@ struct sandbox_request
    * createRuntime hooks: an engine's hook may set up the network). */
   int (*namespaces_ready) (void *arg, silo_error_t *err);
   void *record_arg; /* for both */
+  const struct sandbox_pod *pod; /* a pod member: sandbox_member_create */
 };
 
 /* cli/main.c records silo's own path here before it re-executes from a
@@ -49,6 +58,18 @@ struct sandbox_request
  * workload's (128+N for a signal). The sandbox process's stdio is the
  * caller's stdio, relayed to the workload. Nothing is left behind on error. */
 int sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err);
+/* A pod member (req->pod): the container runs in the pod's guest, with
+ * a stand-in process on the host (*pid, a child of the caller, whose exit
+ * status is the container's) in req's cgroup. Nothing is left behind on
+ * error but what sandbox_member_release removes. */
+int sandbox_member_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err);
+/* A pod member's container and tree taken out of its pod (idempotent; a
+ * state dir that is no member's: nothing to do). */
+int sandbox_member_release (const char *state_dir, silo_error_t *err);
+/* Does a pod member's config fit its pod (the pod's config)? Its memory
+ * limit within the guest's RAM. */
+int sandbox_member_check (const struct oci_config *pod_cfg, const struct oci_config *cfg,
+                          silo_error_t *err);
 /* Let the prepared workload run; its startContainer hooks run in the guest,
  * in its namespaces, with state_json on stdin. */
 int sandbox_start (const char *state_dir, const char *state_json, silo_error_t *err);

@@ -2,7 +2,10 @@
  * every process's stdio. Single-threaded; frames to the host are written
  * whole, so they never interleave. Bytes read from the channel go back to
  * the host as CREDIT (docs/agent-protocol.md, "Flow control"). */
+#include <ctype.h>
+#include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
@@ -19,18 +22,68 @@
 #include "../../util/utils.h"
 #include "agent.h"
 
+/* A container in the guest: the first (PROTO_ID_MAIN, made by CREATE) and
+ * a pod's members (ADD), each named by its main process's id. */
+struct agent_ctr
+{
+  uint32_t id;
+  struct oci_config *cfg;
+  char *base;    /* its tree (rootfs/, binds/N) in the guest */
+  char *cgroup;  /* its cgroup directory */
+  int mnt_fd;    /* its main process's mount namespace, for exec */
+  int pidns_fd;  /* its main process's PID namespace, for exec */
+  bool started;
+  struct agent_ctr *next;
+};
+
 struct agent
 {
   const struct agent_opts *opts;
   struct proto_reader rd;
-  struct oci_config *cfg;
+  struct agent_ctr *ctrs;
   struct agent_proc *procs;
   int sigfd;
-  bool created, started;
-  int main_status; /* -1 while the main process runs */
-  int mnt_fd;      /* guest: the container's mount namespace, for exec */
+  int root_pidns;  /* the agent's own PID namespace: members' new ones are made from it */
+  int main_status; /* -1 while the first container's main process runs */
   uint32_t unacked; /* channel bytes read and not yet returned as CREDIT */
 };
+
+static struct agent_ctr *
+find_ctr (struct agent *a, uint32_t id)
+{
+  struct agent_ctr *c;
+
+  if (id == PROTO_ID_AGENT)
+    id = PROTO_ID_MAIN;
+  for (c = a->ctrs; c; c = c->next)
+    if (c->id == id)
+      return c;
+  return NULL;
+}
+
+static void
+ctr_free (struct agent_ctr *c)
+{
+  if (c->cfg)
+    oci_config_free (c->cfg);
+  free (c->base);
+  free (c->cgroup);
+  close_and_reset (&c->mnt_fd);
+  close_and_reset (&c->pidns_fd);
+  free (c);
+}
+
+static struct agent_ctr *
+ctr_new (uint32_t id, const char *base, const char *cgroup_name)
+{
+  struct agent_ctr *c = xmalloc0 (sizeof (*c));
+
+  c->id = id;
+  c->base = xstrdup (base);
+  xasprintf (&c->cgroup, AGENT_CGROUP_ROOT "/%s", cgroup_name);
+  c->mnt_fd = c->pidns_fd = -1;
+  return c;
+}
 
 static struct agent_proc *
 find_proc (struct agent *a, uint32_t id)
@@ -64,27 +117,71 @@ reply (struct agent *a, uint32_t id, int ret, silo_error_t *rerr, silo_error_t *
   return ret;
 }
 
-/* The agent's later children (exec) start in the main process's PID
- * namespace, and join its mount namespace through a->mnt_fd. */
+/* The main process's namespaces, which the container's later processes
+ * (exec) join. */
 static int
-follow_main (struct agent *a, pid_t pid, silo_error_t *err)
+follow_main (struct agent_ctr *c, pid_t pid, silo_error_t *err)
 {
   char path[64];
-  cleanup_close int pidns = -1;
 
   snprintf (path, sizeof (path), "/proc/%d/ns/mnt", pid);
-  a->mnt_fd = open (path, O_RDONLY | O_CLOEXEC);
+  c->mnt_fd = open (path, O_RDONLY | O_CLOEXEC);
   snprintf (path, sizeof (path), "/proc/%d/ns/pid", pid);
-  pidns = open (path, O_RDONLY | O_CLOEXEC);
-  if (a->mnt_fd < 0 || pidns < 0 || setns (pidns, CLONE_NEWPID) < 0)
-    return silo_make_error (err, errno, "enter the container's namespaces");
+  c->pidns_fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (c->mnt_fd < 0 || c->pidns_fd < 0)
+    return silo_make_error (err, errno, "open the container's namespaces");
+  return 0;
+}
+
+/* The agent's next child is forked into pidns (setns of its children's
+ * PID namespace; its own stays the guest's). */
+static int
+children_in (struct agent *a, int pidns, silo_error_t *err)
+{
+  if (!a->opts->guest)
+    return 0;
+  if (setns (pidns, CLONE_NEWPID) < 0)
+    return silo_make_error (err, errno, "enter the container's PID namespace");
+  return 0;
+}
+
+/* A container's main process, prepared (not started), and its namespaces
+ * kept for exec. shared_pidns >= 0: the PID namespace it joins instead of
+ * making one. */
+static int
+spawn_main (struct agent *a, struct agent_ctr *c, unsigned long new_ns, int shared_pidns,
+            silo_error_t *err)
+{
+  struct agent_proc *ap = NULL;
+  struct agent_ns ns = { c->cfg, -1, new_ns, c->base, c->cgroup };
+  int ret;
+
+  if (c->cfg->process == NULL)
+    return silo_make_error (err, 0, "config.json: process: required");
+  if (a->opts->guest
+      && (agent_guest_cgroup (c->cfg, strrchr (c->cgroup, '/') + 1, err) < 0
+          || children_in (a, shared_pidns >= 0 ? shared_pidns : a->root_pidns, err) < 0))
+    return -1;
+  ret = agent_proc_spawn (c->cfg->process, c->cfg, a->opts->guest ? &ns : NULL, c->id, &ap, err);
+  if (ret < 0)
+    return ret;
+  if (a->opts->guest && (ret = follow_main (c, ap->pid, err)) < 0)
+    {
+      kill (ap->pid, SIGKILL);
+      waitpid (ap->pid, NULL, 0);
+      agent_proc_free (ap);
+      return ret;
+    }
+  ap->next = a->procs;
+  a->procs = ap;
   return 0;
 }
 
 /* CREATE payload: {"config": "<config.json text>", "net": "<description>"},
  * "net" optional (ns_net_apply's JSON, for the guest's NICs). */
 static int
-parse_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+parse_create (struct agent *a, const struct proto_msg *m, struct oci_config **cfg,
+              silo_error_t *err)
 {
   json_t *root = json_loadb ((const char *) m->data, m->len, 0, NULL);
   json_t *cfgtext = json_object_get (root, "config"), *net = json_object_get (root, "net");
@@ -95,7 +192,7 @@ parse_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       json_decref (root);
       return silo_make_error (err, 0, "CREATE: payload must be {\"config\": string, \"net\": string}");
     }
-  ret = oci_config_parse (json_string_value (cfgtext), "config.json", &a->cfg, err);
+  ret = oci_config_parse (json_string_value (cfgtext), "config.json", cfg, err);
   if (ret == 0 && net && a->opts->guest)
     ret = ns_net_apply (json_string_value (net), json_string_length (net), err);
   json_decref (root);
@@ -105,48 +202,131 @@ parse_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 static int
 do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
-  struct agent_proc *ap = NULL;
+  struct agent_ctr *c;
   int ret;
 
-  if (a->created)
+  if (a->ctrs)
     return silo_make_error (err, 0, "CREATE: already created");
-  ret = parse_create (a, m, err);
+  c = ctr_new (PROTO_ID_MAIN, AGENT_SHARE, AGENT_CGROUP_FIRST);
+  ret = parse_create (a, m, &c->cfg, err);
+  if (ret == 0 && a->opts->guest)
+    ret = agent_guest_mount_share (a->opts->fs_type, err);
+  if (ret == 0)
+    ret = spawn_main (a, c, CLONE_NEWPID, -1, err);
   if (ret < 0)
-    return ret;
-  if (a->cfg->process == NULL)
-    return silo_make_error (err, 0, "config.json: process: required");
-  if (a->opts->guest
-      && (agent_guest_mount_share (a->opts->fs_type, err) < 0
-          || agent_guest_cgroup (a->cfg, err) < 0))
-    return -1;
-  ret = agent_proc_spawn (a->cfg->process, a->cfg,
-                          a->opts->guest ? &(struct agent_ns){ a->cfg, -1 } : NULL, PROTO_ID_MAIN,
-                          &ap, err);
-  if (ret < 0)
-    return ret;
-  if (a->opts->guest && (ret = follow_main (a, ap->pid, err)) < 0)
     {
-      kill (ap->pid, SIGKILL);
-      waitpid (ap->pid, NULL, 0);
-      agent_proc_free (ap);
+      ctr_free (c);
       return ret;
     }
-  ap->next = a->procs;
-  a->procs = ap;
-  a->created = true;
+  a->ctrs = c;
+  return 0;
+}
+
+/* A member's directory in the share: "pod/" and one name, nothing that
+ * could climb out of the share or into another member's tree. */
+static bool
+member_dir_ok (const char *dir)
+{
+  const char *name = strncmp (dir, "pod/", 4) == 0 ? dir + 4 : NULL;
+
+  if (name == NULL || *name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0
+      || strlen (name) > 255)
+    return false;
+  for (; *name; name++)
+    if (!(isalnum ((unsigned char) *name) || strchr ("_.+-", *name)))
+      return false;
+  return true;
+}
+
+/* ADD payload: {"config": "<config.json text>", "dir": "pod/<name>",
+ * "new": ["pid", "ipc", "uts"]} ("new": the namespaces the member makes
+ * for itself beyond its mount namespace; the others are the first
+ * container's, the network always). */
+static int
+parse_add (const struct proto_msg *m, struct oci_config **cfg, const char **dir,
+           unsigned long *new_ns, json_t **root, silo_error_t *err)
+{
+  json_t *text, *d, *news, *v;
+  size_t i;
+
+  *root = json_loadb ((const char *) m->data, m->len, 0, NULL);
+  text = json_object_get (*root, "config");
+  d = json_object_get (*root, "dir");
+  news = json_object_get (*root, "new");
+  if (!json_is_string (text) || !json_is_string (d) || (news && !json_is_array (news)))
+    return silo_make_error (err, 0, "ADD: payload must be {\"config\": string, \"dir\": string, "
+                                    "\"new\": array}");
+  *dir = json_string_value (d);
+  if (!member_dir_ok (*dir))
+    return silo_make_error (err, 0, "ADD: dir `%s`: not pod/NAME", *dir);
+  *new_ns = 0;
+  json_array_foreach (news, i, v)
+    {
+      const char *n = json_string_value (v);
+      if (n && strcmp (n, "pid") == 0)
+        *new_ns |= CLONE_NEWPID;
+      else if (n && strcmp (n, "ipc") == 0)
+        *new_ns |= CLONE_NEWIPC;
+      else if (n && strcmp (n, "uts") == 0)
+        *new_ns |= CLONE_NEWUTS;
+      else
+        return silo_make_error (err, 0, "ADD: new: `%s`: not pid, ipc or uts", n ? n : "?");
+    }
+  return oci_config_parse (json_string_value (text), "config.json", cfg, err);
+}
+
+static int
+do_add (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct agent_ctr *first = find_ctr (a, PROTO_ID_MAIN), *c;
+  cleanup_free char *base = NULL, *cg = NULL;
+  unsigned long new_ns = 0;
+  const char *dir = NULL;
+  struct oci_config *cfg = NULL;
+  json_t *root = NULL;
+  int ret;
+
+  if (first == NULL || !first->started)
+    return silo_make_error (err, 0, "ADD: the pod's first container is not running");
+  if (m->id <= PROTO_ID_MAIN || find_ctr (a, m->id) || find_proc (a, m->id))
+    return silo_make_error (err, 0, "ADD: id %u is in use", m->id);
+  ret = parse_add (m, &cfg, &dir, &new_ns, &root, err);
+  if (ret == 0)
+    {
+      xasprintf (&base, AGENT_SHARE "/%s", dir);
+      xasprintf (&cg, "container-%u", m->id);
+    }
+  json_decref (root);
+  if (ret < 0)
+    {
+      if (cfg)
+        oci_config_free (cfg);
+      return ret;
+    }
+  c = ctr_new (m->id, base, cg);
+  c->cfg = cfg;
+  ret = spawn_main (a, c, new_ns, new_ns & CLONE_NEWPID ? -1 : first->pidns_fd, err);
+  if (ret < 0)
+    {
+      ctr_free (c);
+      return ret;
+    }
+  c->next = a->ctrs;
+  a->ctrs = c;
   return 0;
 }
 
 static int
 do_start (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
-  struct agent_proc *ap = find_proc (a, PROTO_ID_MAIN);
+  struct agent_ctr *c = find_ctr (a, m->id);
+  struct agent_proc *ap = c ? find_proc (a, c->id) : NULL;
 
-  if (!a->created || ap == NULL)
-    return silo_make_error (err, 0, "START: no container created");
-  if (a->started)
+  if (c == NULL || ap == NULL)
+    return silo_make_error (err, 0, "START: no container %u created", m->id);
+  if (c->started)
     return silo_make_error (err, 0, "START: already started");
-  a->started = true;
+  c->started = true;
   if (agent_proc_start (ap, m->len ? (const char *) m->data : NULL, err) < 0)
     return -1;
   agent_mark (a->opts, AGENT_MARK_EXEC);
@@ -157,14 +337,15 @@ do_start (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 static int
 do_update (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
+  struct agent_ctr *c = find_ctr (a, m->id);
   struct oci_resources *r = NULL;
   int ret;
 
-  if (!a->created)
-    return silo_make_error (err, 0, "UPDATE: no container created");
+  if (c == NULL)
+    return silo_make_error (err, 0, "UPDATE: no container %u created", m->id);
   if (oci_resources_parse ((const char *) m->data, "UPDATE", &r, err) < 0)
     return -1;
-  ret = a->opts->guest ? agent_guest_update (r, err) : 0;
+  ret = a->opts->guest ? agent_guest_update (strrchr (c->cgroup, '/') + 1, r, err) : 0;
   oci_resources_free (r);
   return ret;
 }
@@ -173,13 +354,14 @@ do_update (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 static int
 do_stats (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
+  struct agent_ctr *c = find_ctr (a, m->id);
   silo_error_t rerr = NULL;
   cleanup_free char *text = NULL;
   struct cg_stats s = { 0 };
 
-  if (!a->created)
-    silo_make_error (&rerr, 0, "STATS: no container created");
-  else if (a->opts->guest && agent_guest_stats (&s, &rerr) == 0)
+  if (c == NULL)
+    silo_make_error (&rerr, 0, "STATS: no container %u created", m->id);
+  else if (a->opts->guest && agent_guest_stats (strrchr (c->cgroup, '/') + 1, &s, &rerr) == 0)
     text = proto_stats_encode (&s);
   else if (!a->opts->guest)
     text = proto_stats_encode (&s);
@@ -188,22 +370,88 @@ do_stats (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   return reply (a, m->id, -1, &rerr, err);
 }
 
+/* Every process of a container's cgroup gets sig (its forks racing this
+ * may escape one round; SIGKILL of the member goes on until it is empty). */
+static int
+signal_cgroup (const struct agent_ctr *c, int sig, silo_error_t *err)
+{
+  cleanup_free char *path = NULL, *procs = NULL;
+  char *line, *save = NULL;
+
+  xasprintf (&path, "%s/cgroup.procs", c->cgroup);
+  if (read_file (path, &procs, NULL, err) < 0)
+    return -1;
+  for (line = strtok_r (procs, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    if (kill ((pid_t) atoi (line), sig) < 0 && errno != ESRCH)
+      return silo_make_error (err, errno, "signal process %s", line);
+  return 0;
+}
+
+/* REMOVE: a member's processes killed, its cgroup gone. */
+static int
+do_remove (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct agent_ctr *c = find_ctr (a, m->id), **pp;
+
+  if (c == NULL || c->id == PROTO_ID_MAIN)
+    return silo_make_error (err, 0, "REMOVE: no member %u", m->id);
+  if (a->opts->guest)
+    {
+      for (int i = 0; i < 200 && rmdir (c->cgroup) < 0 && errno == EBUSY; i++)
+        {
+          if (signal_cgroup (c, SIGKILL, err) < 0)
+            return -1;
+          usleep (10000);
+        }
+      if (access (c->cgroup, F_OK) == 0)
+        return silo_make_error (err, errno, "REMOVE: cgroup `%s`", c->cgroup);
+    }
+  for (pp = &a->ctrs; *pp; pp = &(*pp)->next)
+    if (*pp == c)
+      {
+        *pp = c->next;
+        break;
+      }
+  ctr_free (c);
+  return 0;
+}
+
+/* EXEC (in the first container) or EXEC_IN (u32 container, then the
+ * process): a process joins the container's namespaces and cgroup. */
 static int
 do_exec (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
+  const char *json = (const char *) m->data;
+  struct agent_ctr *c = find_ctr (a, PROTO_ID_MAIN);
   struct oci_process *p = NULL;
   struct agent_proc *ap = NULL;
+  uint32_t le;
   int ret;
 
-  if (m->id <= PROTO_ID_MAIN || find_proc (a, m->id))
+  if (m->type == PROTO_EXEC_IN)
+    {
+      if (m->len < 4)
+        return silo_make_error (err, 0, "EXEC_IN: shorter than its container id");
+      memcpy (&le, m->data, 4);
+      c = find_ctr (a, le32toh (le));
+      json += 4;
+    }
+  if (m->id <= PROTO_ID_MAIN || find_proc (a, m->id) || find_ctr (a, m->id))
     return silo_make_error (err, 0, "EXEC: process id %u is in use", m->id);
-  if (!a->started)
+  if (c == NULL || !c->started)
     return silo_make_error (err, 0, "EXEC: the container is not running");
-  ret = oci_process_parse ((const char *) m->data, "process", &p, err);
+  ret = oci_process_parse (json, "process", &p, err);
+  if (ret == 0)
+    ret = children_in (a, c->pidns_fd, err);
   if (ret < 0)
-    return ret;
-  ret = agent_proc_spawn (p, a->cfg, a->opts->guest ? &(struct agent_ns){ a->cfg, a->mnt_fd } : NULL,
-                         m->id, &ap, err);
+    {
+      oci_process_free (p);
+      return ret;
+    }
+  ret = agent_proc_spawn (p, c->cfg,
+                          a->opts->guest ? &(struct agent_ns){ c->cfg, c->mnt_fd, 0, c->base, c->cgroup }
+                                         : NULL,
+                          m->id, &ap, err);
   oci_process_free (p);
   if (ret < 0)
     return ret;
@@ -265,10 +513,10 @@ do_signal (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   proto_get_signal (m, &s);
   if (s.all && a->opts->guest)
     {
-      /* As pid 1, kill(-1) reaches every other process in the guest. */
-      if (kill (-1, (int) s.signo) < 0 && errno != ESRCH)
-        return silo_make_error (err, errno, "kill all");
-      return 0;
+      struct agent_ctr *c = find_ctr (a, m->id);
+      if (c == NULL)
+        return silo_make_error (err, ESRCH, "signal container %u", m->id);
+      return signal_cgroup (c, (int) s.signo, err);
     }
   if (ap == NULL || ap->pid <= 0)
     return silo_make_error (err, ESRCH, "signal process %u", m->id);
@@ -310,9 +558,16 @@ handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       return reply (a, PROTO_ID_AGENT, ret, &rerr, err);
     case PROTO_START:
       ret = do_start (a, m, &rerr);
-      return reply (a, PROTO_ID_MAIN, ret, &rerr, err);
+      return reply (a, m->id == PROTO_ID_AGENT ? PROTO_ID_MAIN : m->id, ret, &rerr, err);
     case PROTO_EXEC:
+    case PROTO_EXEC_IN:
       ret = do_exec (a, m, &rerr);
+      return reply (a, m->id, ret, &rerr, err);
+    case PROTO_ADD:
+      ret = do_add (a, m, &rerr);
+      return reply (a, m->id, ret, &rerr, err);
+    case PROTO_REMOVE:
+      ret = do_remove (a, m, &rerr);
       return reply (a, m->id, ret, &rerr, err);
     case PROTO_SIGNAL:
       ret = do_signal (a, m, &rerr);
@@ -528,12 +783,14 @@ setup_signals (struct agent *a, silo_error_t *err)
 int
 agent_run (const struct agent_opts *opts, silo_error_t *err)
 {
-  struct agent a = { .opts = opts, .sigfd = -1, .main_status = -1, .mnt_fd = -1 };
+  struct agent a = { .opts = opts, .sigfd = -1, .main_status = -1, .root_pidns = -1 };
   uint8_t ver[4] = { PROTO_VERSION, 0, 0, 0 };
   int ret;
 
   proto_reader_init (&a.rd, opts->chan, PROTO_FROM_HOST);
   ret = setup_signals (&a, err);
+  if (ret == 0 && opts->guest && (a.root_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+    ret = silo_make_error (err, errno, "open the agent's PID namespace");
   if (ret == 0)
     ret = proto_send (opts->chan, PROTO_READY, PROTO_ID_AGENT, ver, sizeof (ver), err);
   if (ret == 0)
@@ -548,8 +805,12 @@ agent_run (const struct agent_opts *opts, silo_error_t *err)
     }
   proto_reader_release (&a.rd);
   close_and_reset (&a.sigfd);
-  close_and_reset (&a.mnt_fd);
-  if (a.cfg)
-    oci_config_free (a.cfg);
+  close_and_reset (&a.root_pidns);
+  while (a.ctrs)
+    {
+      struct agent_ctr *c = a.ctrs;
+      a.ctrs = c->next;
+      ctr_free (c);
+    }
   return ret < 0 ? ret : a.main_status;
 }

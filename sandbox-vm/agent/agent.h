@@ -56,16 +56,22 @@ struct agent_proc
   struct agent_proc *next;
 };
 
-/* Where a process runs in the guest. The main process makes the container's
- * PID and mount namespaces (mnt_fd < 0) and its root from cfg; an exec'd
- * process joins that mount namespace (mnt_fd), and the PID namespace that
- * the agent forks into once the main process exists. So the workload is
- * PID 1 of its own namespace, and neither the agent, its channel nor the
- * guest's kernel threads are visible to it. */
+/* Where a process runs in the guest. A container's main process makes
+ * its mount namespace (mnt_fd < 0) and those in new_ns (CLONE_NEWPID for
+ * a PID namespace of its own; a pod member may share the first
+ * container's instead), and its root from cfg and the tree at base; an
+ * exec'd process joins that mount namespace (mnt_fd), and the PID
+ * namespace that the agent set for its children before the fork. So the
+ * workload is PID 1 of its own namespace, and neither the agent, its
+ * channel nor the guest's kernel threads are visible to it. Every process
+ * joins the container's cgroup first. */
 struct agent_ns
 {
   const struct oci_config *cfg;
   int mnt_fd;
+  unsigned long new_ns; /* main process: CLONE_NEW* beyond CLONE_NEWNS */
+  const char *base;     /* the container's tree in the guest */
+  const char *cgroup;   /* its cgroup directory (absolute) */
 };
 
 /* Fork the process for `p`, in `ns` (NULL: the agent's own namespaces and
@@ -85,22 +91,28 @@ void agent_proc_free (struct agent_proc *ap);
 
 /* Guest setup (sandbox-vm/agent/guest.c). */
 int agent_guest_early (silo_error_t *err);
-/* `events --stats`: the counters of the container's cgroup. */
-struct cg_stats;
-int agent_guest_stats (struct cg_stats *s, silo_error_t *err);
-/* `silo update`: the memory and pids limits of r on the container's cgroup. */
-int agent_guest_update (const struct oci_resources *r, silo_error_t *err);
-/* In the agent: mount the host's share. */
-int agent_guest_mount_share (const char *fs_type, silo_error_t *err);
-/* The container's cgroup in the guest's cgroup2 tree (AGENT_CGROUP), with
- * the config's linux.resources, as container mode makes it on a v2 host;
- * its processes join it before they enter the container, and its "cgroup"
- * mount shows it. */
+/* The first container's tree and cgroup; a pod member's are
+ * AGENT_SHARE "/pod/<name>" and AGENT_CGROUP_ROOT "/container-<id>". */
+#define AGENT_SHARE "/share"
 #define AGENT_CGROUP_ROOT "/cgroup"
-#define AGENT_CGROUP AGENT_CGROUP_ROOT "/container"
-int agent_guest_cgroup (const struct oci_config *cfg, silo_error_t *err);
+#define AGENT_CGROUP_FIRST "container"
+/* `events --stats`: the counters of the container's cgroup (its name
+ * under AGENT_CGROUP_ROOT). */
+struct cg_stats;
+int agent_guest_stats (const char *name, struct cg_stats *s, silo_error_t *err);
+/* `silo update`: the memory and pids limits of r on the container's cgroup. */
+int agent_guest_update (const char *name, const struct oci_resources *r, silo_error_t *err);
+/* In the agent: mount the host's share on AGENT_SHARE. */
+int agent_guest_mount_share (const char *fs_type, silo_error_t *err);
+/* A container's cgroup AGENT_CGROUP_ROOT/name in the guest's cgroup2
+ * tree, with the config's linux.resources, as container mode makes it on a
+ * v2 host; its processes join it before they enter the container, and its
+ * "cgroup" mount shows it. */
+int agent_guest_cgroup (const struct oci_config *cfg, const char *name, silo_error_t *err);
 /* In the main process, in its new mount namespace: the container's root
- * and mounts, the hostname, and the pivot into the root. */
-int agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err);
+ * and mounts from the tree at base, the hostname, and the pivot into the
+ * rootfs. */
+int agent_guest_enter_root (const struct oci_config *cfg, const char *base, const char *cgroup,
+                            silo_error_t *err);
 
 #endif

@@ -20,8 +20,8 @@
 #include "../../util/utils.h"
 #include "agent.h"
 
-#define SHARE "/share"
-#define ROOT SHARE "/rootfs"
+/* A container's tree in the guest is base (AGENT_SHARE for the first,
+ * AGENT_SHARE "/pod/<name>" for a pod member): base/rootfs, base/binds/N. */
 
 /* pivot_root needs a root with a parent mount, which the initramfs (the
  * kvm guest's root) is not: move the root onto a bind mount of itself,
@@ -89,9 +89,10 @@ agent_guest_early (silo_error_t *err)
 /* The limits that must count the workload's own processes (pids) or that
  * programs read to size themselves (memory.max); the host's cgroup holds
  * the VM to the config's memory, CPU and IO as a whole (runtime/
- * mode_sandbox.c), so they are not repeated here. */
+ * mode_sandbox.c), so they are not repeated here. name: the container's
+ * directory under AGENT_CGROUP_ROOT. */
 int
-agent_guest_cgroup (const struct oci_config *cfg, silo_error_t *err)
+agent_guest_cgroup (const struct oci_config *cfg, const char *name, silo_error_t *err)
 {
   const struct oci_resources *r = cfg->linux_.resources;
   struct oci_resources guest = { 0 };
@@ -102,25 +103,28 @@ agent_guest_cgroup (const struct oci_config *cfg, silo_error_t *err)
       if (r->memory.limit.set && r->memory.limit.value > 0)
         guest.memory.limit = r->memory.limit;
     }
-  if (cg_v2_setup_dir (AGENT_CGROUP_ROOT, "container", &guest, err) < 0)
+  if (cg_v2_setup_dir (AGENT_CGROUP_ROOT, name, &guest, err) < 0)
     return silo_error_wrap (err, "config.json");
   return 0;
 }
 
 int
-agent_guest_stats (struct cg_stats *s, silo_error_t *err)
+agent_guest_stats (const char *name, struct cg_stats *s, silo_error_t *err)
 {
-  return cg_v2_stats_at (AGENT_CGROUP_ROOT "/container", s, err);
+  cleanup_free char *path = NULL;
+
+  xasprintf (&path, AGENT_CGROUP_ROOT "/%s", name);
+  return cg_v2_stats_at (path, s, err);
 }
 
 int
-agent_guest_update (const struct oci_resources *r, silo_error_t *err)
+agent_guest_update (const char *name, const struct oci_resources *r, silo_error_t *err)
 {
   struct oci_resources guest = { 0 };
 
   guest.pids_limit = r->pids_limit;
   guest.memory.limit = r->memory.limit;
-  return cg_v2_setup_dir (AGENT_CGROUP_ROOT, "container", &guest, err);
+  return cg_v2_setup_dir (AGENT_CGROUP_ROOT, name, &guest, err);
 }
 
 static int
@@ -132,10 +136,10 @@ mount_share (const char *fs_type, silo_error_t *err)
     type = "9p", src = "silo-root", data = "trans=virtio,version=9p2000.L,cache=none";
   else if (strcmp (fs_type, "hostfs") != 0)
     return silo_make_error (err, 0, "unknown share type `%s`", fs_type);
-  if (mkdir (SHARE, 0755) < 0 && errno != EEXIST)
-    return silo_make_error (err, errno, "mkdir " SHARE);
-  if (mount (src, SHARE, type, MS_NOSUID | MS_NODEV, data) < 0)
-    return silo_make_error (err, errno, "mount the %s share on " SHARE, type);
+  if (mkdir (AGENT_SHARE, 0755) < 0 && errno != EEXIST)
+    return silo_make_error (err, errno, "mkdir " AGENT_SHARE);
+  if (mount (src, AGENT_SHARE, type, MS_NOSUID | MS_NODEV, data) < 0)
+    return silo_make_error (err, errno, "mount the %s share on " AGENT_SHARE, type);
   return 0;
 }
 
@@ -144,11 +148,13 @@ mount_share (const char *fs_type, silo_error_t *err)
  * in the share (binds/N, which the monitor bound from the host) and a
  * "cgroup" mount the guest's own cgroup2 tree. */
 static int
-setup_mounts (const struct oci_config *cfg, silo_error_t *err)
+setup_mounts (const struct oci_config *cfg, const char *base, const char *cgroup,
+              silo_error_t *err)
 {
-  struct cg_mount guest_cg = { .name = (char *) "", .host_path = (char *) AGENT_CGROUP };
+  struct cg_mount guest_cg = { .name = (char *) "", .host_path = (char *) cgroup };
   struct oci_config guest = *cfg;
   cleanup_close int rootfd = -1;
+  cleanup_free char *root = NULL;
   char **sources = xmalloc0 ((cfg->n_mounts + 1) * sizeof (*sources));
   int ret;
 
@@ -158,15 +164,16 @@ setup_mounts (const struct oci_config *cfg, silo_error_t *err)
       guest.mounts[i] = cfg->mounts[i];
       if (cfg->mounts[i].is_bind)
         {
-          xasprintf (&sources[i], SHARE "/binds/%zu", i);
+          xasprintf (&sources[i], "%s/binds/%zu", base, i);
           guest.mounts[i].source = sources[i];
         }
     }
-  rootfd = open (ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  xasprintf (&root, "%s/rootfs", base);
+  rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    ret = silo_make_error (err, errno, "open " ROOT);
+    ret = silo_make_error (err, errno, "open `%s`", root);
   else
-    ret = ns_do_mounts (rootfd, ROOT, &guest, &guest_cg, 1, err);
+    ret = ns_do_mounts (rootfd, root, &guest, &guest_cg, 1, err);
   if (ret < 0)
     silo_error_wrap (err, "config.json");
   /* Devices as in container mode, by the same code. */
@@ -190,9 +197,9 @@ agent_guest_mount_share (const char *fs_type, silo_error_t *err)
  * to the guest tree, the agent's /dev or its channel: pivot_root, then
  * detach the old root. */
 static int
-enter_root (silo_error_t *err)
+enter_root (const char *root, silo_error_t *err)
 {
-  if (chdir (ROOT) < 0 || syscall (SYS_pivot_root, ".", ".") < 0 || umount2 (".", MNT_DETACH) < 0
+  if (chdir (root) < 0 || syscall (SYS_pivot_root, ".", ".") < 0 || umount2 (".", MNT_DETACH) < 0
       || chdir ("/") < 0)
     return silo_make_error (err, errno, "pivot into the container root");
   return 0;
@@ -202,13 +209,13 @@ enter_root (silo_error_t *err)
  * container mode (below a read-only root the monitor made it already:
  * ns_make_mount_points). */
 static int
-make_cwd (const struct oci_config *cfg, silo_error_t *err)
+make_cwd (const struct oci_config *cfg, const char *root, silo_error_t *err)
 {
-  cleanup_close int rootfd = open (ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   int fd;
 
   if (rootfd < 0)
-    return silo_make_error (err, errno, "open " ROOT);
+    return silo_make_error (err, errno, "open `%s`", root);
   fd = ns_open_in_root (rootfd, cfg->process->cwd, true, false, err);
   if (fd < 0)
     return silo_error_wrap (err, "process.cwd");
@@ -217,21 +224,25 @@ make_cwd (const struct oci_config *cfg, silo_error_t *err)
 }
 
 int
-agent_guest_enter_root (const struct oci_config *cfg, silo_error_t *err)
+agent_guest_enter_root (const struct oci_config *cfg, const char *base, const char *cgroup,
+                        silo_error_t *err)
 {
+  cleanup_free char *root = NULL;
+
+  xasprintf (&root, "%s/rootfs", base);
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return silo_make_error (err, errno, "make the guest's mounts private");
   /* A mount of its own: the root's flags (root.readonly, after the pivot
    * as in container mode) apply to it alone. */
-  if (mount (ROOT, ROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return silo_make_error (err, errno, "bind " ROOT);
-  if (setup_mounts (cfg, err) < 0 || make_cwd (cfg, err) < 0)
+  if (mount (root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return silo_make_error (err, errno, "bind `%s`", root);
+  if (setup_mounts (cfg, base, cgroup, err) < 0 || make_cwd (cfg, root, err) < 0)
     return -1;
   if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
     return silo_make_error (err, errno, "sethostname `%s`", cfg->hostname);
   if (cfg->domainname && setdomainname (cfg->domainname, strlen (cfg->domainname)) < 0)
     return silo_make_error (err, errno, "setdomainname `%s`", cfg->domainname);
-  if (enter_root (err) < 0)
+  if (enter_root (root, err) < 0)
     return -1;
   /* sysctl, masked and read-only paths, read-only root: container mode's */
   return ns_finish_rootfs (cfg, err) < 0 ? silo_error_wrap (err, "config.json") : 0;

@@ -127,11 +127,14 @@ child_enter (const struct agent_ns *ns, silo_error_t *err)
 
   if (ns == NULL)
     return 0;
+  cleanup_free char *procs = NULL;
+
   /* Into the container's cgroup first: its limits hold from here on. */
-  if (write_file (AGENT_CGROUP "/cgroup.procs", "0", 1, err) < 0)
+  xasprintf (&procs, "%s/cgroup.procs", ns->cgroup);
+  if (write_file (procs, "0", 1, err) < 0)
     return silo_error_wrap (err, "join the container's cgroup");
   if (ns->mnt_fd < 0)
-    return agent_guest_enter_root (ns->cfg, err);
+    return agent_guest_enter_root (ns->cfg, ns->base, ns->cgroup, err);
   ret = setns (ns->mnt_fd, CLONE_NEWNS);
   close (ns->mnt_fd);
   if (ret < 0 || chdir ("/") < 0)
@@ -286,7 +289,7 @@ agent_proc_spawn (const struct oci_process *p, const struct oci_config *cfg,
                   silo_error_t *err)
 {
   /* The main process makes the container's namespaces; see agent_ns. */
-  unsigned long flags = ns && ns->mnt_fd < 0 ? CLONE_NEWPID | CLONE_NEWNS : 0;
+  unsigned long flags = ns && ns->mnt_fd < 0 ? CLONE_NEWNS | ns->new_ns : 0;
   struct agent_proc *ap = proc_new (id, p->terminal);
   int fds[3] = { -1, -1, -1 }, startp[2], errp[2], ret, i;
 

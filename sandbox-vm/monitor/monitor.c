@@ -32,7 +32,8 @@ send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t
             struct monitor_client *c, silo_error_t *err)
 {
   bool reply = type == PROTO_CREATE || type == PROTO_START || type == PROTO_EXEC
-               || type == PROTO_SIGNAL || type == PROTO_UPDATE || type == PROTO_STATS;
+               || type == PROTO_SIGNAL || type == PROTO_UPDATE || type == PROTO_STATS
+               || type == PROTO_ADD || type == PROTO_EXEC_IN || type == PROTO_REMOVE;
 
   if (type != PROTO_STDIN && type != PROTO_CREDIT)
     pr_debug ("sandbox: -> agent %s id %u, %zu bytes", proto_type_name (type), id, len);
@@ -42,7 +43,7 @@ send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t
     return -1;
   if (reply)
     m->pending[(m->pend_head + m->pend_len++) % MONITOR_MAX_PENDING]
-        = (struct monitor_pending){ .type = type, .client = c };
+        = (struct monitor_pending){ .type = type, .id = id, .client = c };
   return 0;
 }
 
@@ -102,6 +103,36 @@ send_create (struct monitor *m, silo_error_t *err)
   return ret;
 }
 
+static void
+set_member_phase (struct monitor *m, uint32_t id, int phase)
+{
+  struct monitor_client *c = client_by_exec (m, id);
+
+  if (c && c->member)
+    c->member_phase = phase;
+}
+
+/* ADD's answer goes to the member's client: its id, then its main
+ * process's stdio on that connection; or the error, and the end of it. */
+static int
+on_added (struct monitor_client *c, uint32_t id, const struct proto_msg *msg)
+{
+  char num[16];
+
+  if (c == NULL)
+    return 0;
+  if (msg->type == PROTO_ERROR)
+    {
+      client_reply (c, PROTO_ERROR, id, (char *) msg->data);
+      c->closing = true;
+      return 0;
+    }
+  c->member_phase = PHASE_CREATED;
+  snprintf (num, sizeof (num), "%u", id);
+  client_reply (c, PROTO_OK, id, num);
+  return 0;
+}
+
 /* OK/ERROR from the agent: the oldest pending request's answer. */
 static int
 on_reply (struct monitor *m, const struct proto_msg *msg, silo_error_t *err)
@@ -124,8 +155,12 @@ on_reply (struct monitor *m, const struct proto_msg *msg, silo_error_t *err)
       close_and_reset (&m->sync_fd);
       return 0;
     }
-  if (p.type == PROTO_START && msg->type == PROTO_OK && m->phase == PHASE_CREATED)
+  if (p.type == PROTO_START && msg->type == PROTO_OK && p.id > PROTO_ID_MAIN)
+    set_member_phase (m, p.id, PHASE_RUNNING);
+  else if (p.type == PROTO_START && msg->type == PROTO_OK && m->phase == PHASE_CREATED)
     m->phase = PHASE_RUNNING;
+  if (p.type == PROTO_ADD)
+    return on_added (p.client, p.id, msg);
   if (p.client)
     {
       client_reply (p.client, msg->type, msg->id, (char *) msg->data);
@@ -156,6 +191,7 @@ on_exit_frame (struct monitor *m, const struct proto_msg *msg)
       silo_error_t err = NULL;
       if (proto_send (c->fd, PROTO_EXIT, msg->id, msg->data, msg->len, &err) < 0)
         silo_error_release (&err);
+      c->member_phase = PHASE_STOPPED;
       c->closing = true;
     }
 }
@@ -226,53 +262,110 @@ read_agent (struct monitor *m, silo_error_t *err)
 
 /* --- control clients --- */
 
+/* The container a control frame names (its id): the sandbox's own (0),
+ * or a pod member that is still there (the client standing for it). */
+static const char *
+target_phase (struct monitor *m, uint32_t id, struct monitor_client **member)
+{
+  *member = NULL;
+  if (id == PROTO_ID_AGENT)
+    return phase_names[m->phase];
+  *member = client_by_exec (m, id);
+  if (*member == NULL || !(*member)->member)
+    {
+      *member = NULL;
+      return "stopped";
+    }
+  return phase_names[(*member)->member_phase];
+}
+
+static bool
+target_live (struct monitor *m, uint32_t id)
+{
+  struct monitor_client *mc;
+  const char *ph = target_phase (m, id, &mc);
+
+  return strcmp (ph, "created") == 0 || strcmp (ph, "running") == 0;
+}
+
+static int
+refuse (struct monitor_client *c, const char *why)
+{
+  client_reply (c, PROTO_ERROR, 0, why);
+  return 0;
+}
+
+/* EXEC in a pod member: EXEC_IN, its container's id before the process. */
+static int
+exec_in_member (struct monitor *m, struct monitor_client *c, const struct proto_msg *msg,
+                silo_error_t *err)
+{
+  uint32_t le = htole32 (msg->id);
+  uint8_t *p = xmalloc (msg->len + 4);
+  int ret;
+
+  memcpy (p, &le, 4);
+  memcpy (p + 4, msg->data, msg->len);
+  ret = send_agent (m, PROTO_EXEC_IN, c->exec_id, p, msg->len + 4, c, err);
+  free (p);
+  return ret;
+}
+
 static int
 on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto_msg *msg,
                  silo_error_t *err)
 {
+  struct monitor_client *mc;
+  const char *phase;
+  uint32_t id = msg->id == PROTO_ID_AGENT ? PROTO_ID_MAIN : msg->id;
+
   switch (msg->type)
     {
     case PROTO_CTL_STATE:
-      client_reply (c, PROTO_OK, 0, phase_names[m->phase]);
+      client_reply (c, PROTO_OK, 0, target_phase (m, msg->id, &mc));
       return 0;
     case PROTO_CTL_START:
-      if (m->phase != PHASE_CREATED)
-        {
-          client_reply (c, PROTO_ERROR, 0, m->phase == PHASE_RUNNING ? "container already started"
-                                                                     : "container is not created");
-          return 0;
-        }
-      return send_agent (m, PROTO_START, PROTO_ID_MAIN, msg->data, msg->len, c, err);
+      phase = target_phase (m, msg->id, &mc);
+      if (strcmp (phase, "created") != 0)
+        return refuse (c, strcmp (phase, "running") == 0 ? "container already started"
+                                                          : "container is not created");
+      return send_agent (m, PROTO_START, id, msg->data, msg->len, c, err);
     case PROTO_CTL_KILL:
-      if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
-        {
-          client_reply (c, PROTO_ERROR, 0, "container not running");
-          return 0;
-        }
-      return send_agent (m, PROTO_SIGNAL, PROTO_ID_MAIN, msg->data, msg->len, c, err);
+      if (!target_live (m, msg->id))
+        return refuse (c, "container not running");
+      return send_agent (m, PROTO_SIGNAL, id, msg->data, msg->len, c, err);
     case PROTO_CTL_STATS:
-      if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
-        {
-          client_reply (c, PROTO_ERROR, 0, "container not running");
-          return 0;
-        }
-      return send_agent (m, PROTO_STATS, PROTO_ID_AGENT, NULL, 0, c, err);
+      if (!target_live (m, msg->id))
+        return refuse (c, "container not running");
+      return send_agent (m, PROTO_STATS, msg->id, NULL, 0, c, err);
     case PROTO_CTL_UPDATE:
-      if (m->phase < PHASE_CREATED || m->phase == PHASE_STOPPED)
-        {
-          client_reply (c, PROTO_ERROR, 0, "container not running");
-          return 0;
-        }
-      return send_agent (m, PROTO_UPDATE, PROTO_ID_AGENT, msg->data, msg->len, c, err);
+      if (!target_live (m, msg->id))
+        return refuse (c, "container not running");
+      return send_agent (m, PROTO_UPDATE, msg->id, msg->data, msg->len, c, err);
     case PROTO_CTL_EXEC:
-      if (m->phase != PHASE_RUNNING || c->exec_id)
+      if (strcmp (target_phase (m, msg->id, &mc), "running") != 0 || c->exec_id)
         {
-          client_reply (c, PROTO_ERROR, 0, "container not running");
           c->closing = true;
-          return 0;
+          return refuse (c, "container not running");
         }
       c->exec_id = monitor_exec_id (m);
+      if (msg->id != PROTO_ID_AGENT)
+        return exec_in_member (m, c, msg, err);
       return send_agent (m, PROTO_EXEC, c->exec_id, msg->data, msg->len, c, err);
+    case PROTO_CTL_ADD:
+      if (m->phase != PHASE_RUNNING || c->exec_id)
+        {
+          c->closing = true;
+          return refuse (c, "the pod's sandbox is not running");
+        }
+      c->exec_id = monitor_exec_id (m);
+      c->member = true;
+      c->member_phase = PHASE_CREATING;
+      return send_agent (m, PROTO_ADD, c->exec_id, msg->data, msg->len, c, err);
+    case PROTO_CTL_REMOVE:
+      if (msg->id <= PROTO_ID_MAIN || m->phase != PHASE_RUNNING)
+        return refuse (c, "no such pod member");
+      return send_agent (m, PROTO_REMOVE, msg->id, NULL, 0, c, err);
     default: /* STDIN, STDIN_CLOSE, RESIZE of the client's exec */
       if (c->exec_id == 0)
         {
@@ -325,6 +418,24 @@ accept_client (struct monitor *m)
   m->clients = c;
 }
 
+/* A member's client gone while the member lives (its stand-in on the
+ * host was killed): the member dies with it, as a container does with its
+ * init. */
+static void
+member_gone (struct monitor *m, struct monitor_client *c)
+{
+  silo_error_t err = NULL;
+  uint8_t p[8];
+  uint32_t s = htole32 (SIGKILL), a = htole32 (1);
+
+  if (!c->member || c->member_phase == PHASE_STOPPED || m->phase != PHASE_RUNNING)
+    return;
+  memcpy (p, &s, 4);
+  memcpy (p + 4, &a, 4);
+  if (send_agent (m, PROTO_SIGNAL, c->exec_id, p, sizeof (p), NULL, &err) < 0)
+    silo_error_release (&err);
+}
+
 static void
 reap_clients (struct monitor *m)
 {
@@ -342,6 +453,7 @@ reap_clients (struct monitor *m)
       for (i = 0; i < MONITOR_MAX_PENDING; i++)
         if (m->pending[i].client == c)
           m->pending[i].client = NULL;
+      member_gone (m, c);
       close (c->fd);
       proto_reader_release (&c->rd);
       free (c);

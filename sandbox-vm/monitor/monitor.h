@@ -13,7 +13,9 @@ struct monitor_client
 {
   int fd;
   struct proto_reader rd;
-  uint32_t exec_id; /* 0 until it runs an exec */
+  uint32_t exec_id; /* 0 until it runs an exec, or adds a pod member (its main's id) */
+  bool member;      /* it stands for a pod member (CTL_ADD) */
+  int member_phase; /* enum monitor_phase of that member */
   bool closing;
   struct monitor_client *next;
 };
@@ -23,6 +25,7 @@ struct monitor_client
 struct monitor_pending
 {
   uint32_t type;
+  uint32_t id;                   /* the request's frame id */
   struct monitor_client *client; /* NULL: the monitor's own request */
 };
 

@@ -91,7 +91,8 @@ bind_sources (const struct sandbox_request *req, const char *dir, silo_error_t *
 }
 
 int
-sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_error_t *err)
+sandbox_guest_tree (const struct sandbox_request *req, bool with_agent, char **guest_dir,
+                    silo_error_t *err)
 {
   static const char *const dirs[] = { "dev", "proc", "share", "cgroup" };
   cleanup_free char *dir = NULL, *path = NULL;
@@ -102,7 +103,7 @@ sandbox_guest_tree (const struct sandbox_request *req, char **guest_dir, silo_er
     return silo_make_error (err, errno, "mkdir `%s`", dir);
   if (mount ("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0)
     return silo_make_error (err, errno, "mount tmpfs on `%s`", dir);
-  if (write_agent (dir, err) < 0)
+  if (with_agent && write_agent (dir, err) < 0)
     return -1;
   for (i = 0; i < ARRAY_SIZE (dirs); i++)
     {
