@@ -257,7 +257,7 @@ join_pod (struct create_ctx *c, bool vm, silo_error_t *err)
                             "config.json: joins pod `%s`, which runs in %s mode: a pod is one "
                             "isolation domain (run this container in %s mode too)",
                             c->pod->id, vm ? "container" : "sandbox", vm ? "container" : "sandbox");
-  return pod_check_member (c->cfg, c->pod, err);
+  return pod_check_member (c->g, c->cfg, c->pod, err);
 }
 
 static int

@@ -149,9 +149,10 @@ struct create_ctx
  * its sandbox; *pod NULL when none. self: the container being created. */
 int pod_find (const struct silo_global *g, const char *self, const struct oci_config *cfg,
               struct container_state **pod, silo_error_t *err);
-/* The namespaces a member of pod may have (its network the pod's). */
-int pod_check_member (const struct oci_config *cfg, const struct container_state *pod,
-                      silo_error_t *err);
+/* The limits and namespaces a member of pod may have (its memory within
+ * the pod's guest, its network the pod's). */
+int pod_check_member (const struct silo_global *g, const struct oci_config *cfg,
+                      const struct container_state *pod, silo_error_t *err);
 
 /* The "creating" state JSON of a create in progress (hooks). */
 char *creating_state (struct create_ctx *c);

@@ -68,22 +68,14 @@ sandbox_namespaces_ready (void *arg, silo_error_t *err)
   return ns_hooks_run_in (c->st.pid, &h[OCI_HOOK_CREATE_CONTAINER], s, "createContainer", err);
 }
 
-/* A pod member: in its pod's guest, with the pod's backend, if its
- * limits fit the guest. */
+/* A pod member (checked by pod_check_member): in its pod's guest, with
+ * the pod's backend. */
 static int
 spawn_member (struct create_ctx *c, struct sandbox_request *req, silo_error_t *err)
 {
   cleanup_free char *pod_dir = state_dir (c->g, c->pod->id);
   struct sandbox_pod pod = { c->pod->id, pod_dir, c->pod->pid };
-  struct oci_config *pod_cfg = NULL;
-  int ret;
 
-  if (state_load_config (c->g, c->pod, &pod_cfg, err) < 0)
-    return -1;
-  ret = sandbox_member_check (pod_cfg, c->cfg, err);
-  oci_config_free (pod_cfg);
-  if (ret < 0)
-    return -1;
   c->st.backend = xstrdup (c->pod->backend ? c->pod->backend : "");
   req->backend = c->st.backend;
   req->pod = &pod;

@@ -6,6 +6,7 @@
  * IPC and UTS namespaces are its own, and its network namespace is the
  * pod's. */
 #include "internal.h"
+#include "../sandbox-vm/sandbox.h"
 #include "../util/utils.h"
 
 #include <dirent.h>
@@ -117,14 +118,23 @@ pod_find (const struct silo_global *g, const char *self, const struct oci_config
   return 0;
 }
 
-/* A member's namespaces: the network is the pod's, and so are the IPC,
+/* A member's limits fit the pod's guest; its namespaces: the network is the pod's, and so are the IPC,
  * UTS and PID namespaces it names by path; those it asks new it gets in
  * the guest; a mount, user or time namespace of another is refused. */
 int
-pod_check_member (const struct oci_config *cfg, const struct container_state *pod,
-                  silo_error_t *err)
+pod_check_member (const struct silo_global *g, const struct oci_config *cfg,
+                  const struct container_state *pod, silo_error_t *err)
 {
   const struct oci_namespace *net = oci_config_namespace (cfg, CLONE_NEWNET);
+  struct oci_config *pod_cfg = NULL;
+  int ret;
+
+  if (state_load_config (g, pod, &pod_cfg, err) < 0)
+    return -1;
+  ret = sandbox_member_check (pod_cfg, cfg, err);
+  oci_config_free (pod_cfg);
+  if (ret < 0)
+    return -1;
 
   if (net == NULL || net->path == NULL || !same_ns (net->path, pod->pid, "net"))
     return silo_make_error (err, 0,

@@ -279,3 +279,38 @@ test_podman_silo_vm_cp_and_top () {
     *kthreadd*|*"$(tr '\0' ' ' < /proc/1/cmdline | cut -c1-30)"*) fail "top shows the host: $out"; return 1 ;;
   esac
 }
+
+# A pod on silo-vm is one guest (issue 14): the infra container's sandbox
+# runs every container of the pod. A second container fetches the first's
+# page over localhost; both print the pod guest's boot_id (not the
+# host's); only the infra's monitor has a guest process; `pod rm -f`
+# leaves no process, state dir, cgroup or mount behind.
+test_podman_silo_vm_pod () {
+  podman_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local out boot infra web c
+  PM_RUNTIME=$VM_BIN pm pod create --name p1 >/dev/null || fail "pod create" || return 1
+  PM_RUNTIME=$VM_BIN pm run -d --pod p1 --name web busybox-local sh -c \
+    'echo hello-pod > /tmp/index.html; exec httpd -f -p 80 -h /tmp' >/dev/null || fail "run web" || return 1
+  out=$(PM_RUNTIME=$VM_BIN pm run --rm --pod p1 busybox-local sh -c \
+    'for i in $(seq 20); do printf "GET /index.html HTTP/1.0\r\n\r\n" | nc 127.0.0.1 80 | tail -1 | grep . && break; sleep 0.5; done
+cat /proc/sys/kernel/random/boot_id') || fail "client: $out" || return 1
+  boot=$(PM_RUNTIME=$VM_BIN pm exec web cat /proc/sys/kernel/random/boot_id) || return 1
+  assert_eq "$out" "hello-pod
+$boot" "page over localhost, and the same kernel" || return 1
+  [ "$boot" != "$(cat /proc/sys/kernel/random/boot_id)" ] || fail "the pod runs on the host's kernel" || return 1
+  infra=$(pm pod inspect p1 --format '{{.InfraContainerID}}')
+  for c in "$infra" web; do
+    pm inspect "$c" --format '{{.State.Pid}}' >> "$T/pids"
+  done
+  assert_eq "$(for p in $(cat "$T/pids"); do cat /proc/$p/task/*/children | wc -w; done | tr '\n' ' ')" \
+    "1 0 " "guest processes of the infra's monitor and of the member" || return 1
+  pm pod rm -f -t 0 p1 >/dev/null || fail "pod rm" || return 1
+  for p in $(cat "$T/pids"); do
+    ! kill -0 "$p" 2>/dev/null || fail "process $p left" || return 1
+  done
+  [ -z "$(ls "$T/runroot/silo" 2>/dev/null; ls /run/silo 2>/dev/null | grep -E "^($infra|[0-9a-f]{64})\$")" ] \
+    || fail "state left" || return 1
+  ! grep -q "$infra" /proc/self/mountinfo || fail "mount left" || return 1
+  ! ls /sys/fs/cgroup/pids/*/ 2>/dev/null | grep -q "$infra" || fail "cgroup left" || return 1
+}
