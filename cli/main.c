@@ -79,6 +79,10 @@ cli_fail (silo_error_t *err)
       if ((unsigned char) *p < 0x20 || *p == 0x7f)
         *p = '?';
   pr_err ("%s", (err && *err) ? (*err)->msg : "unknown error");
+  /* With --log the record goes to the file; runc prints it on stderr too,
+   * and containerd's shim reads a failed kill's reason from there only. */
+  if (log_get_fd () != 2)
+    fprintf (stderr, "silo: %s\n", (err && *err) ? (*err)->msg : "unknown error");
   silo_error_release (err);
   return 1;
 }
