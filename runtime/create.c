@@ -250,6 +250,11 @@ join_pod (struct create_ctx *c, bool vm, silo_error_t *err)
 {
   if (pod_find (c->g, c->id, c->cfg, &c->pod, err) < 0)
     return -1;
+  if (c->pod && !vm && strcmp (c->pod->mode, "vm") != 0)
+    {
+      state_free (c->pod); /* a container-mode pod: nothing to join here */
+      c->pod = NULL;
+    }
   if (c->pod == NULL)
     return 0;
   if (!vm || strcmp (c->pod->mode, "vm") != 0)
