@@ -132,6 +132,7 @@ run_vm_here () {
   SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_vm.sh"
   SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_jail.sh"
   SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_net.sh"
+  SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_pod.sh"
 }
 
 # No vmx/svm here: the same tests in L1 of tests/nested/run.sh, whose
