@@ -117,6 +117,9 @@ struct silo_mode_ops
    * once its processes are gone (delete, a failed create); NULL if nothing.
    * Idempotent: a create or delete killed half-way may have left some. */
   int (*release) (const char *state_dir, silo_error_t *err);
+  /* Freeze or thaw it (`pause`, `resume`); its host cgroup is h. */
+  int (*pause) (const struct silo_global *g, const struct container_state *st,
+                struct cg_handle *h, bool pause, silo_error_t *err);
 };
 extern const struct silo_mode_ops silo_mode_container, silo_mode_sandbox;
 /* The mode a created container runs in. */

@@ -342,7 +342,15 @@ container_stats (const struct silo_global *g, const struct container_state *st,
   return cg_stats (h, out, err);
 }
 
+static int
+container_pause (const struct silo_global *g, const struct container_state *st,
+                 struct cg_handle *h, bool pause, silo_error_t *err)
+{
+  return cg_freeze (h, pause, err);
+}
+
 const struct silo_mode_ops silo_mode_container = {
+  .pause = container_pause,
   .name = "container",
   .device_rule = NULL,
   .release = NULL,

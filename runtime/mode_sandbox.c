@@ -228,7 +228,22 @@ sandbox_release (const char *dir, silo_error_t *err)
   return sandbox_net_release (dir, err);
 }
 
+/* The host cgroup holds the VM (a pod member's: its stand-in); a pod
+ * member is frozen in its pod's guest too, before its stand-in (which
+ * relays its stdio) and thawed after it. */
+static int
+sandbox_pause_ (const struct silo_global *g, const struct container_state *st,
+                struct cg_handle *h, bool pause, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+
+  if (pause)
+    return sandbox_pause (dir, true, err) < 0 ? -1 : cg_freeze (h, true, err);
+  return cg_freeze (h, false, err) < 0 ? -1 : sandbox_pause (dir, false, err);
+}
+
 const struct silo_mode_ops silo_mode_sandbox = {
+  .pause = sandbox_pause_,
   .name = "vm",
   .device_rule = &dev_kvm,
   .release = sandbox_release,

@@ -32,11 +32,12 @@ open_container_cgroup (const struct silo_global *g, const char *id, bool live,
 int
 silo_container_pause (const struct silo_global *g, const char *id, bool pause, silo_error_t *err)
 {
+  cleanup_state struct container_state *st = NULL;
   enum silo_status status;
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_container_cgroup (g, id, false, &status, NULL, &h, err) < 0)
+  if (open_container_cgroup (g, id, false, &status, &st, &h, err) < 0)
     return -1;
   if (pause && status != SILO_RUNNING && status != SILO_CREATED)
     ret = silo_make_error (err, 0, "container `%s` is %s, not running", id,
@@ -45,7 +46,7 @@ silo_container_pause (const struct silo_global *g, const char *id, bool pause, s
     ret = silo_make_error (err, 0, "container `%s` is %s, not paused", id,
                            silo_status_name (status));
   else
-    ret = cg_freeze (h, pause, err);
+    ret = mode_of (st)->pause (g, st, h, pause, err);
   cg_handle_free (h);
   return ret;
 }

@@ -157,3 +157,16 @@ sandbox_is_started (const char *state_dir, bool *started, silo_error_t *err)
   *started = strcmp (state, "created") != 0;
   return 0;
 }
+
+int
+sandbox_pause (const char *state_dir, bool pause, silo_error_t *err)
+{
+  uint32_t le = htole32 (pause ? 1 : 0), id = 0;
+  cleanup_close int fd = -1;
+
+  /* The pod's own container: the host's freezer stops the whole VM. */
+  fd = sandbox_ctl_connect (state_dir, &id, err);
+  if (fd < 0 || id == 0)
+    return fd < 0 ? -1 : 0;
+  return sandbox_ctl_simple (state_dir, PROTO_CTL_FREEZE, &le, sizeof (le), NULL, err);
+}

@@ -43,6 +43,7 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_ADD] = { "ADD", H, -1 },
   [PROTO_EXEC_IN] = { "EXEC_IN", H, -1 },
   [PROTO_REMOVE] = { "REMOVE", H, 0 },
+  [PROTO_FREEZE] = { "FREEZE", H, 4 },
   [PROTO_CTL_START] = { "CTL_START", C, -1 },
   [PROTO_CTL_KILL] = { "CTL_KILL", C, sizeof (struct proto_signal) },
   [PROTO_CTL_EXEC] = { "CTL_EXEC", C, -1 },
@@ -51,6 +52,7 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_CTL_STATS] = { "CTL_STATS", C, 0 },
   [PROTO_CTL_ADD] = { "CTL_ADD", C, -1 },
   [PROTO_CTL_REMOVE] = { "CTL_REMOVE", C, 0 },
+  [PROTO_CTL_FREEZE] = { "CTL_FREEZE", C, 4 },
 };
 
 #undef G
@@ -135,6 +137,12 @@ check_payload (const struct proto_msg *m, silo_error_t *err)
       if (s.signo < 1 || s.signo > 64 || s.all > 1)
         return silo_make_error (err, 0, "agent protocol: %s: invalid signal %u", proto_type_name (m->type),
                                 s.signo);
+      return 0;
+    case PROTO_FREEZE:
+    case PROTO_CTL_FREEZE:
+      if (proto_get_credit (m) > 1)
+        return silo_make_error (err, 0, "agent protocol: %s: %u is not 0 or 1",
+                                proto_type_name (m->type), proto_get_credit (m));
       return 0;
     case PROTO_CREDIT:
       /* The host never has more than the window in flight. */

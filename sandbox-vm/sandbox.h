@@ -73,6 +73,10 @@ int sandbox_member_check (const struct oci_config *pod_cfg, const struct oci_con
 /* Let the prepared workload run; its startContainer hooks run in the guest,
  * in its namespaces, with state_json on stdin. */
 int sandbox_start (const char *state_dir, const char *state_json, silo_error_t *err);
+/* Pause or resume a pod member's container in its guest (its cgroup's
+ * freezer there); nothing for a sandbox's own container, which the host's
+ * freezer pauses with its whole VM. */
+int sandbox_pause (const char *state_dir, bool pause, silo_error_t *err);
 /* Deliver a signal to the workload (all = every process in the guest). */
 int sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err);
 /* Run another process in the sandbox with the caller's stdio (or a pty sent

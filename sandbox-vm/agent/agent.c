@@ -387,6 +387,22 @@ signal_cgroup (const struct agent_ctr *c, int sig, silo_error_t *err)
   return 0;
 }
 
+/* FREEZE: a member's cgroup frozen or thawed (the pod's own container is
+ * paused with the whole VM, by the host). */
+static int
+do_freeze (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct agent_ctr *c = find_ctr (a, m->id);
+  cleanup_free char *path = NULL;
+
+  if (c == NULL || c->id == PROTO_ID_MAIN)
+    return silo_make_error (err, 0, "FREEZE: no member %u", m->id);
+  if (!a->opts->guest)
+    return 0;
+  xasprintf (&path, "%s/cgroup.freeze", c->cgroup);
+  return write_file (path, proto_get_credit (m) ? "1" : "0", 1, err);
+}
+
 /* REMOVE: a member's processes killed, its cgroup gone. */
 static int
 do_remove (struct agent *a, const struct proto_msg *m, silo_error_t *err)
@@ -568,6 +584,9 @@ handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       return reply (a, m->id, ret, &rerr, err);
     case PROTO_REMOVE:
       ret = do_remove (a, m, &rerr);
+      return reply (a, m->id, ret, &rerr, err);
+    case PROTO_FREEZE:
+      ret = do_freeze (a, m, &rerr);
       return reply (a, m->id, ret, &rerr, err);
     case PROTO_SIGNAL:
       ret = do_signal (a, m, &rerr);

@@ -33,7 +33,8 @@ send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t
 {
   bool reply = type == PROTO_CREATE || type == PROTO_START || type == PROTO_EXEC
                || type == PROTO_SIGNAL || type == PROTO_UPDATE || type == PROTO_STATS
-               || type == PROTO_ADD || type == PROTO_EXEC_IN || type == PROTO_REMOVE;
+               || type == PROTO_ADD || type == PROTO_EXEC_IN || type == PROTO_REMOVE
+               || type == PROTO_FREEZE;
 
   if (type != PROTO_STDIN && type != PROTO_CREDIT)
     pr_debug ("sandbox: -> agent %s id %u, %zu bytes", proto_type_name (type), id, len);
@@ -362,6 +363,10 @@ on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto
       c->member = true;
       c->member_phase = PHASE_CREATING;
       return send_agent (m, PROTO_ADD, c->exec_id, msg->data, msg->len, c, err);
+    case PROTO_CTL_FREEZE:
+      if (msg->id <= PROTO_ID_MAIN || !target_live (m, msg->id))
+        return refuse (c, "no such pod member running");
+      return send_agent (m, PROTO_FREEZE, msg->id, msg->data, msg->len, c, err);
     case PROTO_CTL_REMOVE:
       if (msg->id <= PROTO_ID_MAIN || m->phase != PHASE_RUNNING)
         return refuse (c, "no such pod member");

@@ -151,3 +151,24 @@ for n in c['linux']['namespaces']:
   assert_contains "$out" "network: a member of pod \`$POD\` shares its network namespace" || return 1
   [ ! -e /run/silo/"$id" ] || fail "state dir left" || return 1
 }
+
+# pause and resume of a member freeze its processes in the pod's guest
+# (the pod's own container is paused with its whole VM, by the host).
+test_pod_member_pause_resume () {
+  pod_setup || return 1
+  local id a b
+  member_bundle "$T/m" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tick; sleep 0.1; done'
+  edit_config "$T/m" "c['root']['readonly'] = False"
+  id=$(new_id); MEMBERS=$id
+  (cd "$T/m" && "$VM" run -d "$id" </dev/null >"$T/r.out" 2>&1) || fail "run: $(cat "$T/r.out")" || return 1
+  wait_for test -s "$T/m/rootfs/tick" || fail "no ticks" || return 1
+  "$VM" pause "$id" || return 1
+  assert_eq "$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" paused || return 1
+  a=$(cat "$T/m/rootfs/tick"); sleep 1; b=$(cat "$T/m/rootfs/tick")
+  assert_eq "$b" "$a" "ticks while paused" || return 1
+  assert_eq "$("$VM" exec "$POD" echo pod-runs)" pod-runs "the pod while its member is paused" || return 1
+  "$VM" resume "$id" || return 1
+  sleep 1
+  [ "$(cat "$T/m/rootfs/tick")" != "$b" ] || fail "no ticks after resume" || return 1
+  "$VM" delete -f "$id" || return 1
+}
