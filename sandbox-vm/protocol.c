@@ -1,4 +1,5 @@
 /* Frame encoding, decoding and validation for the agent protocol. */
+#include <ctype.h>
 #include <endian.h>
 #include <errno.h>
 #include <jansson.h>
@@ -507,4 +508,59 @@ proto_stats_decode (const char *text, size_t len, struct cg_stats *s, silo_error
 #undef X
   json_decref (o);
   return 0;
+}
+
+/* --- ADD --- */
+
+static bool
+member_dir_ok (const char *dir)
+{
+  const char *name = strncmp (dir, "pod/", 4) == 0 ? dir + 4 : NULL;
+
+  if (name == NULL || *name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0
+      || strlen (name) > 255)
+    return false;
+  for (; *name; name++)
+    if (!(isalnum ((unsigned char) *name) || strchr ("_.+-", *name)))
+      return false;
+  return true;
+}
+
+int
+proto_add_decode (const char *data, size_t len, char **config, char **dir, unsigned *news,
+                  silo_error_t *err)
+{
+  json_t *root = json_loadb (data, len, 0, NULL);
+  json_t *text = json_object_get (root, "config"), *d = json_object_get (root, "dir");
+  json_t *arr = json_object_get (root, "new"), *v;
+  size_t i;
+  int ret = 0;
+
+  *news = 0;
+  if (!json_is_string (text) || !json_is_string (d) || (arr && !json_is_array (arr)))
+    ret = silo_make_error (err, 0, "ADD: payload must be {\"config\": string, \"dir\": string, "
+                                   "\"new\": array}");
+  else if (!member_dir_ok (json_string_value (d)))
+    ret = silo_make_error (err, 0, "ADD: dir: not pod/NAME");
+  json_array_foreach (arr, i, v)
+    {
+      const char *n = json_string_value (v);
+      if (ret < 0)
+        break;
+      if (n && strcmp (n, "pid") == 0)
+        *news |= PROTO_NEW_PID;
+      else if (n && strcmp (n, "ipc") == 0)
+        *news |= PROTO_NEW_IPC;
+      else if (n && strcmp (n, "uts") == 0)
+        *news |= PROTO_NEW_UTS;
+      else
+        ret = silo_make_error (err, 0, "ADD: new[%zu]: not \"pid\", \"ipc\" or \"uts\"", i);
+    }
+  if (ret == 0)
+    {
+      *config = xstrdup (json_string_value (text));
+      *dir = xstrdup (json_string_value (d));
+    }
+  json_decref (root);
+  return ret;
 }

@@ -195,6 +195,16 @@ const char *proto_type_name (uint32_t type);
 void proto_msg_release (struct proto_msg *m);
 #define cleanup_proto_msg __attribute__ ((cleanup (proto_msg_release)))
 
+/* ADD's payload (and CTL_ADD's): the config's text, the member's
+ * directory in the share ("pod/" and one name of [A-Za-z0-9_.+-], never
+ * "." or ".."), and the namespaces it makes beyond its mount namespace.
+ * *config and *dir are the caller's. */
+#define PROTO_NEW_PID 1u
+#define PROTO_NEW_IPC 2u
+#define PROTO_NEW_UTS 4u
+int proto_add_decode (const char *data, size_t len, char **config, char **dir, unsigned *news,
+                      silo_error_t *err);
+
 /* STATS' answer: the counters of the container's cgroup in the guest.
  * decode takes any subset, ignores what is not a counter. */
 struct cg_stats;

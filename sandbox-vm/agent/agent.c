@@ -222,90 +222,30 @@ do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   return 0;
 }
 
-/* A member's directory in the share: "pod/" and one name, nothing that
- * could climb out of the share or into another member's tree. */
-static bool
-member_dir_ok (const char *dir)
-{
-  const char *name = strncmp (dir, "pod/", 4) == 0 ? dir + 4 : NULL;
-
-  if (name == NULL || *name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0
-      || strlen (name) > 255)
-    return false;
-  for (; *name; name++)
-    if (!(isalnum ((unsigned char) *name) || strchr ("_.+-", *name)))
-      return false;
-  return true;
-}
-
-/* ADD payload: {"config": "<config.json text>", "dir": "pod/<name>",
- * "new": ["pid", "ipc", "uts"]} ("new": the namespaces the member makes
- * for itself beyond its mount namespace; the others are the first
- * container's, the network always). */
-static int
-parse_add (const struct proto_msg *m, struct oci_config **cfg, const char **dir,
-           unsigned long *new_ns, json_t **root, silo_error_t *err)
-{
-  json_t *text, *d, *news, *v;
-  size_t i;
-
-  *root = json_loadb ((const char *) m->data, m->len, 0, NULL);
-  text = json_object_get (*root, "config");
-  d = json_object_get (*root, "dir");
-  news = json_object_get (*root, "new");
-  if (!json_is_string (text) || !json_is_string (d) || (news && !json_is_array (news)))
-    return silo_make_error (err, 0, "ADD: payload must be {\"config\": string, \"dir\": string, "
-                                    "\"new\": array}");
-  *dir = json_string_value (d);
-  if (!member_dir_ok (*dir))
-    return silo_make_error (err, 0, "ADD: dir `%s`: not pod/NAME", *dir);
-  *new_ns = 0;
-  json_array_foreach (news, i, v)
-    {
-      const char *n = json_string_value (v);
-      if (n && strcmp (n, "pid") == 0)
-        *new_ns |= CLONE_NEWPID;
-      else if (n && strcmp (n, "ipc") == 0)
-        *new_ns |= CLONE_NEWIPC;
-      else if (n && strcmp (n, "uts") == 0)
-        *new_ns |= CLONE_NEWUTS;
-      else
-        return silo_make_error (err, 0, "ADD: new: `%s`: not pid, ipc or uts", n ? n : "?");
-    }
-  return oci_config_parse (json_string_value (text), "config.json", cfg, err);
-}
-
 static int
 do_add (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
   struct agent_ctr *first = find_ctr (a, PROTO_ID_MAIN), *c;
-  cleanup_free char *base = NULL, *cg = NULL;
+  cleanup_free char *text = NULL, *dir = NULL, *base = NULL, *cg = NULL;
   unsigned long new_ns = 0;
-  const char *dir = NULL;
-  struct oci_config *cfg = NULL;
-  json_t *root = NULL;
+  unsigned news = 0;
   int ret;
 
   if (first == NULL || !first->started)
     return silo_make_error (err, 0, "ADD: the pod's first container is not running");
   if (m->id <= PROTO_ID_MAIN || find_ctr (a, m->id) || find_proc (a, m->id))
     return silo_make_error (err, 0, "ADD: id %u is in use", m->id);
-  ret = parse_add (m, &cfg, &dir, &new_ns, &root, err);
-  if (ret == 0)
-    {
-      xasprintf (&base, AGENT_SHARE "/%s", dir);
-      xasprintf (&cg, "container-%u", m->id);
-    }
-  json_decref (root);
-  if (ret < 0)
-    {
-      if (cfg)
-        oci_config_free (cfg);
-      return ret;
-    }
+  if (proto_add_decode ((const char *) m->data, m->len, &text, &dir, &news, err) < 0)
+    return -1;
+  new_ns |= news & PROTO_NEW_PID ? CLONE_NEWPID : 0;
+  new_ns |= news & PROTO_NEW_IPC ? CLONE_NEWIPC : 0;
+  new_ns |= news & PROTO_NEW_UTS ? CLONE_NEWUTS : 0;
+  xasprintf (&base, AGENT_SHARE "/%s", dir);
+  xasprintf (&cg, "container-%u", m->id);
   c = ctr_new (m->id, base, cg);
-  c->cfg = cfg;
-  ret = spawn_main (a, c, new_ns, new_ns & CLONE_NEWPID ? -1 : first->pidns_fd, err);
+  ret = oci_config_parse (text, "config.json", &c->cfg, err);
+  if (ret == 0)
+    ret = spawn_main (a, c, new_ns, new_ns & CLONE_NEWPID ? -1 : first->pidns_fd, err);
   if (ret < 0)
     {
       ctr_free (c);

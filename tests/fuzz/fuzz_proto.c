@@ -2,8 +2,9 @@
  * what each side does with a payload. Input: one byte naming the sender
  * (0 guest, 1 host, 2 control client, modulo 3), then the byte stream. The
  * receiver decodes frames until the stream ends or is refused, and parses
- * each payload as its real reader does: EXIT/SIGNAL/RESIZE/CREDIT values,
- * CREATE's config and EXEC's process JSON (the agent's side). */
+ * each payload as its real reader does: EXIT/SIGNAL/RESIZE/CREDIT/FREEZE
+ * values, CREATE's config, EXEC's and EXEC_IN's process JSON, ADD's
+ * member (the agent's side). */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,11 +22,34 @@ parse_json_payload (const struct proto_msg *m)
   struct oci_config *cfg = NULL;
   json_t *root, *text;
 
-  if (m->type == PROTO_EXEC || m->type == PROTO_CTL_EXEC)
+  if (m->type == PROTO_EXEC || m->type == PROTO_CTL_EXEC || m->type == PROTO_EXEC_IN)
     {
-      if (oci_process_parse ((const char *) m->data, "process", &p, &err) == 0)
+      const char *json = (const char *) m->data;
+      if (m->type == PROTO_EXEC_IN && m->len < 4)
+        return;
+      if (m->type == PROTO_EXEC_IN)
+        json += 4; /* the container's id first */
+      if (oci_process_parse (json, "process", &p, &err) == 0)
         oci_process_free (p);
       silo_error_release (&err);
+      return;
+    }
+  if (m->type == PROTO_ADD || m->type == PROTO_CTL_ADD)
+    {
+      char *text = NULL, *dir = NULL;
+      unsigned news;
+      if (proto_add_decode ((const char *) m->data, m->len, &text, &dir, &news, &err) == 0)
+        {
+          if (strncmp (dir, "pod/", 4) != 0 || strchr (dir + 4, '/') || strcmp (dir + 4, "..") == 0
+              || strcmp (dir + 4, ".") == 0
+              || news > (PROTO_NEW_PID | PROTO_NEW_IPC | PROTO_NEW_UTS))
+            abort (); /* a member's tree outside pod/, or flags it never asked for */
+          if (oci_config_parse (text, "config.json", &cfg, &err) == 0)
+            oci_config_free (cfg);
+        }
+      silo_error_release (&err);
+      free (text);
+      free (dir);
       return;
     }
   /* CREATE, as the agent's do_create reads it. */
@@ -67,9 +91,17 @@ consume (struct proto_outq *q, const struct proto_msg *m)
       if (proto_outq_credit (q, proto_get_credit (m), &err) < 0)
         silo_error_release (&err);
       break;
+    case PROTO_FREEZE:
+    case PROTO_CTL_FREEZE:
+      if (proto_get_credit (m) > 1)
+        abort (); /* check_payload let a value other than 0 or 1 through */
+      break;
     case PROTO_CREATE:
     case PROTO_EXEC:
     case PROTO_CTL_EXEC:
+    case PROTO_EXEC_IN:
+    case PROTO_ADD:
+    case PROTO_CTL_ADD:
       parse_json_payload (m);
       break;
     }

@@ -98,6 +98,12 @@ write("proto", "host", b"\1" + frame(16, 0, json.dumps({"config": json.dumps(con
       + frame(20, 2) + frame(21, 2, u32(15, 1)) + frame(22, 1, struct.pack("<HH", 24, 80)))
 write("proto", "client", b"\2" + frame(32, 0) + frame(33, 0, u32(9, 0)) + frame(35, 0)
       + frame(34, 3, json.dumps(process).encode()) + frame(19, 3, b"x") + frame(20, 3))
+write("proto", "pod", b"\1" + frame(25, 5, json.dumps({"config": json.dumps(config), "dir": "pod/m1",
+                                                         "new": ["pid", "uts"]}).encode())
+      + frame(17, 5) + frame(26, 6, u32(5) + json.dumps(process).encode()) + frame(28, 5, u32(1))
+      + frame(28, 5, u32(0)) + frame(27, 5))
+write("proto", "pod-client", b"\2" + frame(38, 0, json.dumps({"config": "{}", "dir": "pod/../x"}).encode())
+      + frame(40, 5, u32(1)) + frame(39, 5))
 write("proto", "truncated", b"\0" + frame(4, 1, b"partial")[:-3])
 
 # ---- config.json and resources ----
