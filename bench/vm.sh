@@ -9,6 +9,8 @@
 #   V3      on the kvm backend: the VMM's RSS beyond guest RAM (vmm-overhead.sh)
 #   net     TCP throughput and HTTP latency host<->workload, beside runc and
 #           container mode (net.sh)
+#   pod     a container added to a running pod's guest against a boot, and
+#           host memory per pod member against a sandbox each (pod.sh)
 # Writes bench/RESULTS-vm.md. Targets live in SPECIFICATION.md (V1-V3).
 set -euo pipefail
 
@@ -55,6 +57,7 @@ hyperfine -N --style basic --warmup 2 --runs "$RUNS" --output null \
 $RT delete -f bvm-exec >/dev/null
 rss=$(/usr/bin/time -f %M $RT run -b "$WORK/true" bvm-rss 2>&1 >/dev/null | tail -1)
 net_rows=$(SILO="$(dirname "$SILO_VM")/silo" RUNS=5 "$TOP/bench/net.sh")
+pod_section=$(SILO="$(dirname "$SILO_VM")/silo" RUNS=$RUNS "$TOP/bench/pod.sh")
 # Without VT-x/AMD-V here, the kvm backend's row comes from the nested host
 # (QEMU TCG's emulated AMD-V), labelled: emulation, not hardware.
 case "$backend" in
@@ -89,5 +92,7 @@ stat () { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]
   echo "VMM memory beyond guest RAM, 1 vCPU and 128 MiB (V3, bench/vmm-overhead.sh): $overhead."
   echo
   echo "Peak RSS of the silo process driving one \`run\` (/usr/bin/time %M, which counts the largest process of the tree, here the guest's memory-backed kernel process): $rss KiB."
+  echo
+  echo "$pod_section"
 } > "$OUT"
 cat "$OUT"
