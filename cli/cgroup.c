@@ -120,16 +120,26 @@ print_ps_table (const pid_t *pids, size_t n, char **args, silo_error_t *err)
   return 0;
 }
 
+/* A sandbox's processes, as the guest describes them. */
+static void
+print_guest_table (const struct silo_ps *ps)
+{
+  printf ("%-8s %7s %7s %s\n", "UID", "PID", "PPID", "CMD");
+  for (size_t i = 0; i < ps->n; i++)
+    printf ("%-8u %7d %7d %s\n", (unsigned) ps->procs[i].uid, (int) ps->procs[i].pid,
+            (int) ps->procs[i].ppid, ps->procs[i].cmd);
+}
+
 int
 cli_ps (const struct silo_global *g, int argc, char **argv)
 {
   static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
                                         { NULL, 0, NULL, 0 } };
   silo_error_t err = NULL;
-  pid_t *pids = NULL;
+  struct silo_ps ps = { 0 };
   char **ps_args;
+  int ret = 0;
   bool json = false;
-  size_t n;
   int c;
 
   while ((c = getopt_long (argc, argv, "+f:", opts, NULL)) != -1)
@@ -147,20 +157,22 @@ cli_ps (const struct silo_global *g, int argc, char **argv)
     ps_args++;
   if (json && *ps_args)
     return silo_make_error (&err, 0, "ps: ps arguments need --format table"), cli_fail (&err);
-  if (silo_container_ps (g, argv[optind], &pids, &n, &err) < 0)
+  if (silo_container_ps (g, argv[optind], &ps, &err) < 0)
     return cli_fail (&err);
   if (json)
     {
       printf ("[");
-      for (size_t i = 0; i < n; i++)
-        printf ("%s%d", i ? "," : "", pids[i]);
+      for (size_t i = 0; i < ps.n; i++)
+        printf ("%s%d", i ? "," : "", ps.pids[i]);
       printf ("]\n");
     }
-  else if (print_ps_table (pids, n, ps_args, &err) < 0)
-    {
-      free (pids);
-      return cli_fail (&err);
-    }
-  free (pids);
-  return 0;
+  else if (ps.procs && *ps_args)
+    ret = silo_make_error (&err, 0, "ps: arguments for ps(1) do not apply to a sandbox (its "
+                                    "processes are the guest's; the table has UID, PID, PPID, CMD)");
+  else if (ps.procs)
+    print_guest_table (&ps);
+  else
+    ret = print_ps_table (ps.pids, ps.n, ps_args, &err);
+  silo_ps_release (&ps);
+  return ret < 0 ? cli_fail (&err) : 0;
 }

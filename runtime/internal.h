@@ -117,6 +117,10 @@ struct silo_mode_ops
    * once its processes are gone (delete, a failed create); NULL if nothing.
    * Idempotent: a create or delete killed half-way may have left some. */
   int (*release) (const char *state_dir, silo_error_t *err);
+  /* Its processes (`ps`); its host cgroup is h. */
+  int (*ps) (const struct silo_global *g, const struct container_state *st,
+             enum silo_status status, struct cg_handle *h, struct silo_ps *out,
+             silo_error_t *err);
   /* Freeze or thaw it (`pause`, `resume`); its host cgroup is h. */
   int (*pause) (const struct silo_global *g, const struct container_state *st,
                 struct cg_handle *h, bool pause, silo_error_t *err);

@@ -349,7 +349,16 @@ container_pause (const struct silo_global *g, const struct container_state *st,
   return cg_freeze (h, pause, err);
 }
 
+static int
+container_ps (const struct silo_global *g, const struct container_state *st,
+              enum silo_status status, struct cg_handle *h, struct silo_ps *out,
+              silo_error_t *err)
+{
+  return cg_pids (h, &out->pids, &out->n, err);
+}
+
 const struct silo_mode_ops silo_mode_container = {
+  .ps = container_ps,
   .pause = container_pause,
   .name = "container",
   .device_rule = NULL,

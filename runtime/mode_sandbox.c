@@ -242,7 +242,36 @@ sandbox_pause_ (const struct silo_global *g, const struct container_state *st,
   return cg_freeze (h, false, err) < 0 ? -1 : sandbox_pause (dir, false, err);
 }
 
+/* The workload's processes are the guest's: the agent lists the
+ * container's cgroup there. A stopped container has none. */
+static int
+sandbox_ps_ (const struct silo_global *g, const struct container_state *st,
+             enum silo_status status, struct cg_handle *h, struct silo_ps *out, silo_error_t *err)
+{
+  cleanup_free char *dir = state_dir (g, st->id);
+  struct sandbox_proc *procs = NULL;
+  size_t n = 0;
+
+  out->procs = xmalloc0 (sizeof (*out->procs));
+  if (status == SILO_STOPPED)
+    return 0;
+  if (sandbox_ps (dir, &procs, &n, err) < 0)
+    return -1;
+  out->pids = xmalloc0 ((n + 1) * sizeof (*out->pids));
+  out->procs = xrealloc (out->procs, (n + 1) * sizeof (*out->procs));
+  for (size_t i = 0; i < n; i++)
+    {
+      out->pids[i] = procs[i].pid;
+      out->procs[i] = (struct silo_ps_proc){ procs[i].pid, procs[i].ppid, procs[i].uid,
+                                             procs[i].cmd };
+    }
+  out->n = n;
+  free (procs);
+  return 0;
+}
+
 const struct silo_mode_ops silo_mode_sandbox = {
+  .ps = sandbox_ps_,
   .pause = sandbox_pause_,
   .name = "vm",
   .device_rule = &dev_kvm,

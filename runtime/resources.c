@@ -68,18 +68,30 @@ silo_container_update (const struct silo_global *g, const char *id,
 }
 
 int
-silo_container_ps (const struct silo_global *g, const char *id, pid_t **pids, size_t *n,
+silo_container_ps (const struct silo_global *g, const char *id, struct silo_ps *out,
                    silo_error_t *err)
 {
+  cleanup_state struct container_state *st = NULL;
   enum silo_status status;
   struct cg_handle *h = NULL;
   int ret;
 
-  if (open_container_cgroup (g, id, false, &status, NULL, &h, err) < 0)
+  *out = (struct silo_ps){ 0 };
+  if (open_container_cgroup (g, id, false, &status, &st, &h, err) < 0)
     return -1;
-  ret = cg_pids (h, pids, n, err);
+  ret = mode_of (st)->ps (g, st, status, h, out, err);
   cg_handle_free (h);
   return ret;
+}
+
+void
+silo_ps_release (struct silo_ps *ps)
+{
+  for (size_t i = 0; ps->procs && i < ps->n; i++)
+    free (ps->procs[i].cmd);
+  free (ps->procs);
+  free (ps->pids);
+  *ps = (struct silo_ps){ 0 };
 }
 
 int

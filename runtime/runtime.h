@@ -97,8 +97,24 @@ int silo_container_pause (const struct silo_global *g, const char *id, bool paus
                           silo_error_t *err);
 int silo_container_update (const struct silo_global *g, const char *id,
                            const struct oci_resources *r, silo_error_t *err);
-int silo_container_ps (const struct silo_global *g, const char *id, pid_t **pids, size_t *n,
+/* The container's processes. Container mode: host pids (the host's ps
+ * describes them). Sandbox mode: they live in the guest, so pids are as
+ * the container sees them, and procs has what the guest says of each. */
+struct silo_ps_proc
+{
+  pid_t pid, ppid;
+  uid_t uid;
+  char *cmd;
+};
+struct silo_ps
+{
+  pid_t *pids;
+  size_t n;
+  struct silo_ps_proc *procs; /* NULL in container mode */
+};
+int silo_container_ps (const struct silo_global *g, const char *id, struct silo_ps *out,
                        silo_error_t *err);
+void silo_ps_release (struct silo_ps *ps);
 int silo_container_stats (const struct silo_global *g, const char *id, struct cg_stats *st,
                           silo_error_t *err);
 

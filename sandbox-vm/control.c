@@ -170,3 +170,36 @@ sandbox_pause (const char *state_dir, bool pause, silo_error_t *err)
     return fd < 0 ? -1 : 0;
   return sandbox_ctl_simple (state_dir, PROTO_CTL_FREEZE, &le, sizeof (le), NULL, err);
 }
+
+int
+sandbox_ps (const char *state_dir, struct sandbox_proc **out, size_t *n, silo_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  json_t *list, *e;
+  size_t i;
+
+  *out = NULL;
+  *n = 0;
+  if (sandbox_ctl_simple (state_dir, PROTO_CTL_PS, NULL, 0, &text, err) < 0)
+    return -1;
+  list = json_loads (text, 0, NULL);
+  if (!json_is_array (list))
+    {
+      json_decref (list);
+      return silo_make_error (err, 0, "sandbox: PS: not a list");
+    }
+  *out = xmalloc0 ((json_array_size (list) + 1) * sizeof (**out));
+  json_array_foreach (list, i, e)
+    {
+      const char *cmd = json_string_value (json_object_get (e, "cmd"));
+      (*out)[i] = (struct sandbox_proc){
+        .pid = (pid_t) json_integer_value (json_object_get (e, "pid")),
+        .ppid = (pid_t) json_integer_value (json_object_get (e, "ppid")),
+        .uid = (uid_t) json_integer_value (json_object_get (e, "uid")),
+        .cmd = xstrdup (cmd ? cmd : ""),
+      };
+    }
+  *n = json_array_size (list);
+  json_decref (list);
+  return 0;
+}

@@ -45,6 +45,7 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_EXEC_IN] = { "EXEC_IN", H, -1 },
   [PROTO_REMOVE] = { "REMOVE", H, 0 },
   [PROTO_FREEZE] = { "FREEZE", H, 4 },
+  [PROTO_PS] = { "PS", H, 0 },
   [PROTO_CTL_START] = { "CTL_START", C, -1 },
   [PROTO_CTL_KILL] = { "CTL_KILL", C, sizeof (struct proto_signal) },
   [PROTO_CTL_EXEC] = { "CTL_EXEC", C, -1 },
@@ -54,6 +55,7 @@ static const struct type_info types[PROTO_TYPE_MAX] = {
   [PROTO_CTL_ADD] = { "CTL_ADD", C, -1 },
   [PROTO_CTL_REMOVE] = { "CTL_REMOVE", C, 0 },
   [PROTO_CTL_FREEZE] = { "CTL_FREEZE", C, 4 },
+  [PROTO_CTL_PS] = { "CTL_PS", C, 0 },
 };
 
 #undef G

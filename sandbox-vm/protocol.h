@@ -67,6 +67,8 @@ enum proto_type
   PROTO_EXEC_IN,     /* u32 container (its main id) + process JSON: EXEC in that container */
   PROTO_REMOVE,      /* empty: member `id`'s processes killed, its cgroup removed */
   PROTO_FREEZE,      /* u32 1 (freeze) or 0 (thaw): member `id`'s cgroup */
+  PROTO_PS,          /* empty; answered OK with container `id`'s processes: JSON
+                      * [{"pid", "ppid", "uid", "cmd"}], pids as the container sees them */
   /* silo CLI -> monitor (control socket only). The frame's id names the
    * container: 0 the sandbox's own, else a member's (its main id). */
   PROTO_CTL_START = 32, /* start the workload; payload as PROTO_START's */
@@ -79,6 +81,7 @@ enum proto_type
                          * the connection then carries its main process's stdio and EXIT */
   PROTO_CTL_REMOVE,     /* empty: PROTO_REMOVE of member `id` */
   PROTO_CTL_FREEZE,     /* payload as PROTO_FREEZE's, for member `id` */
+  PROTO_CTL_PS,         /* empty; reply as PROTO_PS's */
   PROTO_TYPE_MAX,
 };
 

@@ -77,6 +77,14 @@ int sandbox_start (const char *state_dir, const char *state_json, silo_error_t *
  * freezer there); nothing for a sandbox's own container, which the host's
  * freezer pauses with its whole VM. */
 int sandbox_pause (const char *state_dir, bool pause, silo_error_t *err);
+/* The container's processes in the guest, as `ps` in it would see them. */
+struct sandbox_proc
+{
+  pid_t pid, ppid; /* in the container's PID namespace (ppid 0: outside it) */
+  uid_t uid;
+  char *cmd;
+};
+int sandbox_ps (const char *state_dir, struct sandbox_proc **out, size_t *n, silo_error_t *err);
 /* Deliver a signal to the workload (all = every process in the guest). */
 int sandbox_kill (const char *state_dir, int sig, bool all, silo_error_t *err);
 /* Run another process in the sandbox with the caller's stdio (or a pty sent

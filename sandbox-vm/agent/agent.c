@@ -327,6 +327,115 @@ signal_cgroup (const struct agent_ctr *c, int sig, silo_error_t *err)
   return 0;
 }
 
+/* The value of a /proc/PID/status line ("NSpid:\t7\t1" -> "7\t1"). */
+static char *
+status_field (const char *status, const char *key)
+{
+  const char *p = strstr (status, key);
+
+  if (p == NULL || (p != status && p[-1] != '\n'))
+    return NULL;
+  p += strlen (key);
+  p += strspn (p, " \t");
+  return xstrndup (p, strcspn (p, "\n"));
+}
+
+/* A pid as the container sees it: the last of NSpid (0 when the process
+ * is outside the container's PID namespace: the agent, as a parent). */
+static long
+container_pid (pid_t pid, long depth)
+{
+  cleanup_free char *path = NULL, *status = NULL, *ns = NULL;
+  silo_error_t none = NULL;
+  char *save = NULL, *tok;
+  long n = 0, last = 0;
+
+  xasprintf (&path, "/proc/%d/status", (int) pid);
+  if (read_file (path, &status, NULL, &none) < 0 || (ns = status_field (status, "NSpid:")) == NULL)
+    {
+      silo_error_release (&none);
+      return 0;
+    }
+  /* NSpid runs from the guest's namespace to the process's own: the
+   * container's is the depth-th (a process in a namespace nested in the
+   * container's has more). */
+  for (tok = strtok_r (ns, " \t", &save); tok && n < depth; tok = strtok_r (NULL, " \t", &save))
+    last = atol (tok), n++;
+  return n == depth ? last : 0;
+}
+
+/* One process of a container: pid and parent as the container sees them,
+ * real uid, command line. */
+static json_t *
+ps_entry (pid_t pid, long depth)
+{
+  cleanup_free char *path = NULL, *status = NULL, *cmd = NULL, *uid = NULL, *ppid = NULL;
+  silo_error_t none = NULL;
+  size_t len = 0;
+
+  xasprintf (&path, "/proc/%d/status", (int) pid);
+  if (read_file (path, &status, NULL, &none) < 0)
+    {
+      silo_error_release (&none); /* gone meanwhile */
+      return NULL;
+    }
+  free (path);
+  xasprintf (&path, "/proc/%d/cmdline", (int) pid);
+  if (read_file (path, &cmd, &len, &none) < 0)
+    silo_error_release (&none);
+  for (size_t i = 0; cmd && i + 1 < len; i++)
+    if (cmd[i] == '\0')
+      cmd[i] = ' ';
+  uid = status_field (status, "Uid:");
+  ppid = status_field (status, "PPid:");
+  return json_pack ("{s:I, s:I, s:I, s:s}", "pid", (json_int_t) container_pid (pid, depth), "ppid",
+                    (json_int_t) (ppid ? container_pid ((pid_t) atol (ppid), depth) : 0), "uid",
+                    (json_int_t) (uid ? atol (uid) : 0), "cmd", cmd ? cmd : "");
+}
+
+/* PS: the processes of a container's cgroup, as `ps` in it would list
+ * them (its PID namespace is that of its main process). */
+static int
+do_ps (struct agent *a, const struct proto_msg *m, silo_error_t *err)
+{
+  struct agent_ctr *c = find_ctr (a, m->id);
+  struct agent_proc *main = c ? find_proc (a, c->id) : NULL;
+  cleanup_free char *path = NULL, *procs = NULL, *text = NULL;
+  silo_error_t rerr = NULL;
+  json_t *list = json_array ();
+  char *save = NULL, *line;
+  long depth = 0;
+
+  if (c == NULL)
+    silo_make_error (&rerr, 0, "PS: no container %u", m->id);
+  else if (a->opts->guest)
+    {
+      xasprintf (&path, "%s/cgroup.procs", c->cgroup);
+      if (read_file (path, &procs, NULL, &rerr) == 0 && main)
+        {
+          cleanup_free char *status = NULL, *ns = NULL, *p2 = NULL;
+          xasprintf (&p2, "/proc/%d/status", (int) main->pid);
+          if (read_file (p2, &status, NULL, &rerr) == 0 && (ns = status_field (status, "NSpid:")))
+            for (char *s2 = NULL, *t = strtok_r (ns, " \t", &s2); t; t = strtok_r (NULL, " \t", &s2))
+              depth++;
+          silo_error_release (&rerr);
+        }
+      for (line = procs ? strtok_r (procs, "\n", &save) : NULL; line;
+           line = strtok_r (NULL, "\n", &save))
+        {
+          json_t *e = ps_entry ((pid_t) atol (line), depth ? depth : 2);
+          if (e)
+            json_array_append_new (list, e);
+        }
+    }
+  if (rerr == NULL)
+    text = json_dumps (list, JSON_COMPACT);
+  json_decref (list);
+  if (text)
+    return proto_send_str (a->opts->chan, PROTO_OK, m->id, text, err);
+  return reply (a, m->id, -1, &rerr, err);
+}
+
 /* FREEZE: a member's cgroup frozen or thawed (the pod's own container is
  * paused with the whole VM, by the host). */
 static int
@@ -536,6 +645,8 @@ handle (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       return reply (a, m->id, ret, &rerr, err);
     case PROTO_STATS:
       return do_stats (a, m, err);
+    case PROTO_PS:
+      return do_ps (a, m, err);
     case PROTO_RESIZE:
       /* A stream frame, like STDIN: no answer, even when it comes too late
        * for its process (gone, its terminal closed). An ERROR here would be

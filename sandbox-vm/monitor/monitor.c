@@ -34,7 +34,7 @@ send_agent (struct monitor *m, uint32_t type, uint32_t id, const void *d, size_t
   bool reply = type == PROTO_CREATE || type == PROTO_START || type == PROTO_EXEC
                || type == PROTO_SIGNAL || type == PROTO_UPDATE || type == PROTO_STATS
                || type == PROTO_ADD || type == PROTO_EXEC_IN || type == PROTO_REMOVE
-               || type == PROTO_FREEZE;
+               || type == PROTO_FREEZE || type == PROTO_PS;
 
   if (type != PROTO_STDIN && type != PROTO_CREDIT)
     pr_debug ("sandbox: -> agent %s id %u, %zu bytes", proto_type_name (type), id, len);
@@ -339,6 +339,10 @@ on_client_frame (struct monitor *m, struct monitor_client *c, const struct proto
       if (!target_live (m, msg->id))
         return refuse (c, "container not running");
       return send_agent (m, PROTO_STATS, msg->id, NULL, 0, c, err);
+    case PROTO_CTL_PS:
+      if (!target_live (m, msg->id))
+        return refuse (c, "container not running");
+      return send_agent (m, PROTO_PS, msg->id, NULL, 0, c, err);
     case PROTO_CTL_UPDATE:
       if (!target_live (m, msg->id))
         return refuse (c, "container not running");

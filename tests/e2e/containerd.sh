@@ -151,3 +151,21 @@ test_ctr_silo_vm_run () {
   assert_eq "$out" "in-vm" "$(cat "$T/err")" || return 1
   assert_eq "$rc" 6 "exit status"
 }
+
+# ctr task ps lists a sandbox's processes as the container sees them (the
+# guest's, from the agent), not the monitor's or UML's host processes.
+test_ctr_silo_vm_task_ps () {
+  containerd_setup || return 1
+  [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
+  local out
+  RUNC_BIN=$VM_BIN cr_run -d localhost/busybox-local:latest v2 sh -c 'sleep 1000 & exec sleep 2000' \
+    >"$T/run.out" 2>&1 || fail "run: $(cat "$T/run.out")" || return 1
+  wait_for sh -c "ctr -a '$T/sock' -n silo task ps v2 2>/dev/null | grep -q '^2 '" \
+    || fail "no second process: $(cr task ps v2 2>&1)" || return 1
+  out=$(cr task ps v2 | awk 'NR > 1 {print $1}' | sort -n | tr '\n' ' ')
+  assert_eq "$out" "1 2 " "ctr task ps" || return 1
+  cr task kill -s KILL v2 >/dev/null 2>&1
+  wait_for sh -c "ctr -a '$T/sock' -n silo task ls | grep v2 | grep -q STOPPED" || true
+  cr task delete v2 >/dev/null 2>&1; cr container delete v2 >/dev/null 2>&1
+  return 0
+}

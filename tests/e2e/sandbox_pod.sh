@@ -102,6 +102,9 @@ test_pod_member_lifecycle () {
   assert_eq "$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" running || return 1
   assert_eq "$("$VM" exec "$id" sh -c 'cat /proc/1/cmdline | tr "\0" " "')" "sleep 1000 " "exec in the member" || return 1
   assert_eq "$("$VM" exec "$POD" sh -c 'cat /proc/1/cmdline | tr "\0" " "')" "sleep 1000 " "exec in the pod" || return 1
+  # ps lists the member's processes as it sees them, from the guest
+  assert_eq "$("$VM" ps --format json "$id")" "[1]" "ps of the member" || return 1
+  assert_contains "$("$VM" ps "$id")" "0              1       0 sleep 1000" || return 1
   "$VM" exec "$id" sh -c 'test -d /sys/fs/cgroup && cat /sys/fs/cgroup/cgroup.procs | wc -l' >/dev/null || return 1
   "$VM" kill "$id" KILL || return 1
   wait_for sh -c "'$VM' state '$id' | grep -q stopped" || fail "member never stopped" || return 1

@@ -101,7 +101,7 @@ write("proto", "client", b"\2" + frame(32, 0) + frame(33, 0, u32(9, 0)) + frame(
 write("proto", "pod", b"\1" + frame(25, 5, json.dumps({"config": json.dumps(config), "dir": "pod/m1",
                                                          "new": ["pid", "uts"]}).encode())
       + frame(17, 5) + frame(26, 6, u32(5) + json.dumps(process).encode()) + frame(28, 5, u32(1))
-      + frame(28, 5, u32(0)) + frame(27, 5))
+      + frame(28, 5, u32(0)) + frame(29, 5) + frame(27, 5))
 write("proto", "pod-client", b"\2" + frame(38, 0, json.dumps({"config": "{}", "dir": "pod/../x"}).encode())
       + frame(40, 5, u32(1)) + frame(39, 5))
 write("proto", "truncated", b"\0" + frame(4, 1, b"partial")[:-3])
