@@ -93,18 +93,43 @@ sandbox_backends (void)
   return buf;
 }
 
+/* A pod's size from the CRI (containerd passes the sum of its
+ * containers' resources, from kubelet 1.23, on the sandbox container):
+ * annotation key as a non-negative integer, 0 when absent or "0". */
+static int
+pod_annotation (const struct oci_config *cfg, const char *key, uint64_t *out, silo_error_t *err)
+{
+  const char *v = oci_kv_get (&cfg->annotations, key);
+  char *end = NULL;
+
+  *out = 0;
+  if (v == NULL)
+    return 0;
+  errno = 0;
+  *out = strtoull (v, &end, 10);
+  if (errno || end == v || *end || *v == '-')
+    return silo_make_error (err, 0, "config.json: annotations: %s: `%s` is not a count", key, v);
+  return 0;
+}
+
 int
 sandbox_guest_mem (const struct oci_config *cfg, uint64_t *out, silo_error_t *err)
 {
   const struct oci_resources *r = cfg->linux_.resources;
-  uint64_t limit;
+  uint64_t limit = 0, pod = 0;
 
-  if (r == NULL || !r->memory.limit.set || r->memory.limit.value <= 0)
+  if (pod_annotation (cfg, "io.kubernetes.cri.sandbox-memory", &pod, err) < 0)
+    return -1;
+  if (r && r->memory.limit.set && r->memory.limit.value > 0)
+    limit = (uint64_t) r->memory.limit.value;
+  /* A pod's guest holds all its containers: the pod's sum when it is more. */
+  if (pod > limit)
+    limit = pod;
+  if (limit == 0)
     {
       *out = SANDBOX_MEM_DEFAULT;
       return 0;
     }
-  limit = (uint64_t) r->memory.limit.value;
   if (limit > SANDBOX_MEM_MAX)
     return silo_make_error (err, 0,
                             "config.json: linux.resources.memory.limit: %llu bytes is more than "
@@ -206,9 +231,19 @@ sandbox_guest_vcpus (const struct oci_config *cfg, int *out, silo_error_t *err)
   const struct oci_resources *r = cfg->linux_.resources;
   long online = sysconf (_SC_NPROCESSORS_ONLN);
   long long period;
+  uint64_t pod_quota = 0, pod_period = 0;
   int n = 1;
 
-  if (r && r->cpu.quota.set && r->cpu.quota.value > 0)
+  if (pod_annotation (cfg, "io.kubernetes.cri.sandbox-cpu-quota", &pod_quota, err) < 0
+      || pod_annotation (cfg, "io.kubernetes.cri.sandbox-cpu-period", &pod_period, err) < 0)
+    return -1;
+  if (pod_quota > 0 && pod_quota < (1ULL << 40))
+    {
+      /* A pod: its containers' CPUs together (CRI's sandbox annotations). */
+      period = pod_period > 0 && pod_period < (1ULL << 32) ? (long long) pod_period : 100000;
+      n = (int) (((long long) pod_quota + period - 1) / period);
+    }
+  else if (r && r->cpu.quota.set && r->cpu.quota.value > 0)
     {
       period = r->cpu.period.set && r->cpu.period.value > 0 ? r->cpu.period.value : 100000;
       n = (int) ((r->cpu.quota.value + period - 1) / period);

@@ -89,6 +89,36 @@ test_memory (void)
   return 0;
 }
 
+/* A pod's guest is sized by CRI's sandbox annotations when they ask for
+ * more than the infra container's own limits. */
+static int
+test_pod_size (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  uint64_t mem = 0;
+  int n = 0;
+
+  CHECK (oci_config_parse (HEAD "{}}, "
+                           "\"annotations\": {\"io.kubernetes.cri.sandbox-memory\": \"1073741824\", "
+                           "\"io.kubernetes.cri.sandbox-cpu-quota\": \"150000\", "
+                           "\"io.kubernetes.cri.sandbox-cpu-period\": \"100000\"}}",
+                           "config.json", &cfg, &err) == 0);
+  CHECK (sandbox_guest_mem (cfg, &mem, &err) == 0);
+  CHECK (mem == (1024 + 64) << 20);
+  CHECK (sandbox_guest_vcpus (cfg, &n, &err) == 0);
+  CHECK (n == min_online (2));
+  oci_config_free (cfg);
+  CHECK (oci_config_parse (HEAD "{}}, "
+                           "\"annotations\": {\"io.kubernetes.cri.sandbox-memory\": \"lots\"}}",
+                           "config.json", &cfg, &err) == 0);
+  CHECK (sandbox_guest_mem (cfg, &mem, &err) < 0);
+  CHECK_STR (err->msg, "config.json: annotations: io.kubernetes.cri.sandbox-memory: `lots` is not a count");
+  silo_error_release (&err);
+  oci_config_free (cfg);
+  return 0;
+}
+
 /* Exec ids never run out: a million execs, then the wrap past 2^32, skip
  * the agent's and the main process's ids and any a client still holds. */
 static int
@@ -143,6 +173,7 @@ main (void)
 {
   RUN_TEST (test_vcpus);
   RUN_TEST (test_memory);
+  RUN_TEST (test_pod_size);
   RUN_TEST (test_exec_ids_wrap);
   RUN_TEST (test_process_json_sched);
   UNIT_EXIT ();
