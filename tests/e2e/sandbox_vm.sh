@@ -274,11 +274,12 @@ test_vm_signal_exit_status () {
   (cd "$d" && exec "$VM" run "$id" </dev/null) &
   local runner=$!
   wait_for sh -c "'$VM' state '$id' | grep -q running" || fail "never running" || return 1
-  "$VM" kill "$id" TERM || return 1
+  # (a handler-less PID 1 ignores SIGTERM, in the guest as in a container:
+  # SIGKILL is what ends it)
+  "$VM" kill "$id" KILL || return 1
   wait $runner; rc=$?
-  assert_eq "$rc" $((128 + 15)) "status after SIGTERM"
   "$VM" delete "$id" >/dev/null 2>&1
-  return 0
+  assert_eq "$rc" $((128 + 9)) "status after SIGKILL"
 }
 
 test_vm_write_visible_in_rootfs () {
