@@ -73,17 +73,33 @@ join_by_path (const char *path, int type, size_t i, silo_error_t *err)
   return 0;
 }
 
+/* Is cfg a pod's sandbox (infra) container as the CRI makes it? CRI-O
+ * pins the pod's IPC and UTS namespaces and names them by path in the
+ * sandbox container's config as in its members'. */
+static bool
+cri_pod_sandbox (const struct oci_config *cfg)
+{
+  const char *a = oci_kv_get (&cfg->annotations, "io.kubernetes.cri.container-type");
+  const char *b = oci_kv_get (&cfg->annotations, "io.kubernetes.cri-o.ContainerType");
+
+  return (a && strcmp (a, "sandbox") == 0) || (b && strcmp (b, "sandbox") == 0);
+}
+
 /* The monitor's namespaces, and so those of the guest process (VMM or
  * UML). The config's network namespace is theirs: joined by path (the one
  * an engine prepared, whose interfaces are the guest's to have), a new
  * empty one when it has no path, the caller's when the config names none,
- * as in container mode. Mount, IPC, UTS and PID are always the monitor's
- * own: the guest has a kernel of its own. Joining any other kind by path
- * would mean sharing a running guest (a pod's VM), which silo does not do
- * yet: refused, never ignored. */
+ * as in container mode. Mount, IPC, UTS and PID are the monitor's own:
+ * the guest has a kernel of its own, whose IPC and UTS the pod's
+ * containers share (docs/sandbox.md, "Pods"). A pod's sandbox container
+ * may name pinned IPC and UTS namespaces (CRI-O): the monitor joins them,
+ * so that the pod's members, which name the same, are found as its
+ * (runtime/pod.c). Any other path is refused, never ignored: sharing a
+ * host namespace with a guest cannot be done. */
 static int
 setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
 {
+  int own = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
   bool net = false;
 
   for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
@@ -101,10 +117,18 @@ setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
           if (unshare (CLONE_NEWNET) < 0)
             return silo_make_error (err, errno, "unshare the network namespace");
         }
+      else if (ns->path && (ns->type == CLONE_NEWIPC || ns->type == CLONE_NEWUTS)
+               && cri_pod_sandbox (cfg))
+        {
+          if (join_by_path (ns->path, ns->type, i, err) < 0)
+            return -1;
+          own &= ~ns->type;
+        }
       else if (ns->path)
         return silo_make_error (err, 0,
                                 "config.json: linux.namespaces[%zu].path: sandbox mode joins only "
-                                "a network namespace by path, not %s",
+                                "a network namespace by path, not %s (a running sandbox's makes a "
+                                "pod member)",
                                 i, oci_ns_by_flag (ns->type)->oci_name);
     }
   /* Every interface of the monitor's namespace becomes the guest's (its
@@ -112,7 +136,7 @@ setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
   if (!net)
     return silo_make_error (err, 0, "config.json: linux.namespaces: sandbox mode needs a network "
                                     "namespace (a guest kernel cannot share the host's network)");
-  if (unshare (CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID) < 0)
+  if (unshare (own) < 0)
     return silo_make_error (err, errno, "unshare the monitor's namespaces");
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return silo_make_error (err, errno, "make / private");

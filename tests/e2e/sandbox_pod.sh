@@ -21,10 +21,14 @@ pod_setup () {
   POD_PID=$("$VM" state "$POD" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 }
 
-pod_teardown () {
+pod_teardown_keep_t () {
   local m
   for m in $MEMBERS; do "$VM" delete -f "$m" >/dev/null 2>&1; done
   "$VM" delete -f "$POD" >/dev/null 2>&1
+}
+
+pod_teardown () {
+  pod_teardown_keep_t
   rm -rf "$T"
 }
 
@@ -174,4 +178,53 @@ test_pod_member_pause_resume () {
   sleep 1
   [ "$(cat "$T/m/rootfs/tick")" != "$b" ] || fail "no ticks after resume" || return 1
   "$VM" delete -f "$id" || return 1
+}
+
+# CRI-O's shape of a pod: IPC and UTS namespaces pinned to files and the
+# network namespace to /run/netns, named by path in the sandbox (infra)
+# container's config and in each member's, with CRI-O's annotations. The
+# infra's monitor joins the pinned namespaces (its guest's are the pod's),
+# and the member is found by its annotations as by its paths.
+crio_teardown () {
+  pod_teardown_keep_t
+  umount "$T/ipc" "$T/uts" "$T/ipc2" 2>/dev/null
+  ip netns del "$NS" 2>/dev/null
+  rm -rf "$T"
+}
+
+test_pod_crio_pinned_namespaces () {
+  backend_ready
+  T=$(mktemp -d); POD=$(new_id); MEMBERS=""; NS=crio$$
+  trap crio_teardown EXIT
+  local id out
+  touch "$T/ipc" "$T/uts"
+  unshare --ipc="$T/ipc" --uts="$T/uts" true || fail "pin namespaces" || return 1
+  ip netns add "$NS" || return 1
+  local crio="
+c.setdefault('annotations', {})['io.kubernetes.cri-o.SandboxID'] = '$POD'
+paths = {'network': '/run/netns/$NS', 'ipc': '$T/ipc', 'uts': '$T/uts'}
+for n in c['linux']['namespaces']:
+    if n['type'] in paths: n['path'] = paths[n['type']]
+c.pop('hostname', None)"
+  make_vm_bundle "$T/pod" sleep 1000 || return 1
+  edit_config "$T/pod" "$crio
+c['annotations']['io.kubernetes.cri-o.ContainerType'] = 'sandbox'"
+  (cd "$T/pod" && "$VM" run -d "$POD" </dev/null >"$T/pod.out" 2>&1) \
+    || fail "infra: $(cat "$T/pod.out")" || return 1
+  make_vm_bundle "$T/m" cat /proc/sys/kernel/random/boot_id || return 1
+  edit_config "$T/m" "$crio
+c['annotations']['io.kubernetes.cri-o.ContainerType'] = 'container'"
+  id=$(new_id); MEMBERS=$id
+  out=$(cd "$T/m" && "$VM" run "$id" 2>&1 </dev/null) || fail "member: $out" || return 1
+  assert_eq "$out" "$("$VM" exec "$POD" cat /proc/sys/kernel/random/boot_id)" "the pod's guest" || return 1
+  # a pinned namespace is a pod's only for a CRI pod sandbox: a lone
+  # sandbox naming another is refused
+  touch "$T/ipc2"
+  unshare --ipc="$T/ipc2" true || return 1
+  make_vm_bundle "$T/x" true || return 1
+  edit_config "$T/x" "
+for n in c['linux']['namespaces']:
+    if n['type'] == 'ipc': n['path'] = '$T/ipc2'"
+  out=$(create_must_fail "$T/x" "$(new_id)") || { fail "a lone sandbox joined a host IPC namespace"; return 1; }
+  assert_contains "$out" "sandbox mode joins only a network namespace by path, not ipc" || return 1
 }
