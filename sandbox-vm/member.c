@@ -347,8 +347,14 @@ sandbox_member_release (const char *state_dir, silo_error_t *err)
   if (sandbox_ctl_simple (state_dir, PROTO_CTL_REMOVE, NULL, 0, NULL, &ignored) < 0)
     silo_error_release (&ignored); /* the pod is gone, or the member was never added */
   id = xstrdup (strrchr (state_dir, '/') ? strrchr (state_dir, '/') + 1 : state_dir);
-  if (pod_guest_pid (pod_pid) > 0)
+  free (path);
+  xasprintf (&path, "%s/" SANDBOX_SOCK, pod_dir);
+  /* Only while the pod is there (its socket, its monitor's guest): a pid
+   * reused since must not be taken for its guest. */
+  if (access (path, F_OK) == 0 && pod_guest_pid (pod_pid) > 0)
     ret = in_pod_jail (pod_pid, id, -1, err);
+  free (path);
+  xasprintf (&path, "%s/" SANDBOX_MEMBER, state_dir);
   json_decref (o);
   if (ret == 0)
     unlink (path);
