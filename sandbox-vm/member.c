@@ -132,7 +132,7 @@ graft (const char *guest_dir, pid_t pod_pid, const char *id, silo_error_t *err)
 static char *
 add_payload (const struct sandbox_request *req)
 {
-  json_t *news = json_array ();
+  json_t *news = json_array (), *o;
   cleanup_free char *dir = NULL;
   char *text;
 
@@ -149,9 +149,9 @@ add_payload (const struct sandbox_request *req)
         json_array_append_new (news, json_string ("uts"));
     }
   xasprintf (&dir, "pod/%s", req->id);
-  text = json_dumps (json_pack ("{s:s, s:s, s:o}", "config", req->config_text, "dir", dir, "new",
-                                news),
-                     JSON_COMPACT);
+  o = json_pack ("{s:s, s:s, s:o}", "config", req->config_text, "dir", dir, "new", news);
+  text = json_dumps (o, JSON_COMPACT);
+  json_decref (o);
   return text;
 }
 
