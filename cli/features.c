@@ -62,16 +62,23 @@ linux_features (void)
                                        "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL };
   static const char *const flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL };
+  static const char *const mpol_modes[] = { "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE",
+                                            "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED",
+                                            "MPOL_PREFERRED_MANY", "MPOL_LOCAL", NULL };
+  static const char *const mpol_flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
+                                            "MPOL_F_STATIC_NODES", NULL };
   /* apparmor/selinux: labels are applied where the LSM is enabled
-     (namespaces/lsm.c); netDevices: container mode (runtime-spec 1.3). */
+     (namespaces/lsm.c); netDevices: container mode (runtime-spec 1.3);
+     memoryPolicy: both modes; intelRdt: refused. */
   return json_pack ("{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, "
-                    "s:{s:b}, s:{s:b}, s:{s:b}}",
+                    "s:{s:b}, s:{s:b}, s:{s:b}, s:{s:o, s:o}, s:{s:b}}",
                     "namespaces", strings (ns), "capabilities", capability_names (),
                     "cgroup", "v1", 1, "v2", 1, "systemd", 0, "rdma", 0, "seccomp", "enabled",
                     1, "actions", strings (actions), "operators", strings (ops), "archs",
                     strings (archs), "knownFlags", strings (flags), "supportedFlags",
                     strings (flags), "apparmor", "enabled", 1, "selinux", "enabled", 1,
-                    "netDevices", "enabled", 1);
+                    "netDevices", "enabled", 1, "memoryPolicy", "modes", strings (mpol_modes),
+                    "flags", strings (mpol_flags), "intelRdt", "enabled", 0);
 }
 
 int

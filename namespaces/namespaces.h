@@ -107,6 +107,9 @@ int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool m
 int ns_apply_sched (const struct oci_process *p, silo_error_t *err);
 /* linux.personality, after the capabilities are set (as runc). */
 int ns_apply_personality (const struct oci_config *cfg, silo_error_t *err);
+/* linux.memoryPolicy: set_mempolicy (2) of the calling process (its
+ * children and the program it executes keep it). */
+int ns_apply_memory_policy (const struct oci_config *cfg, silo_error_t *err);
 
 /* --- credentials (namespaces/caps.c) --- */
 int ns_apply_rlimits (const struct oci_process *p, silo_error_t *err);

@@ -203,7 +203,8 @@ ns_prepare_exec (const struct ns_spawn_config *c, int sync_fd, char **exec_path,
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return silo_make_error (err, errno, "process.noNewPrivileges");
-  if (ns_apply_sched (p, err) < 0)
+  /* Before seccomp: a profile may deny set_mempolicy to the workload. */
+  if (ns_apply_sched (p, err) < 0 || ns_apply_memory_policy (cfg, err) < 0)
     return -1;
   if (cfg->linux_.seccomp && ns_seccomp_prepare (cfg->linux_.seccomp, &filter, err) < 0)
     return -1;

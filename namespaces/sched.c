@@ -72,6 +72,22 @@ ns_apply_sched (const struct oci_process *p, silo_error_t *err)
 }
 
 int
+ns_apply_memory_policy (const struct oci_config *cfg, silo_error_t *err)
+{
+  const unsigned long *nodes;
+
+  if (cfg == NULL || !cfg->linux_.memory_policy.set)
+    return 0;
+  nodes = cfg->linux_.memory_policy.nodes;
+  if (syscall (SYS_set_mempolicy,
+               cfg->linux_.memory_policy.mode | (int) cfg->linux_.memory_policy.flags, nodes,
+               (unsigned long) (OCI_MPOL_NODE_WORDS * 8 * sizeof (unsigned long) + 1))
+      < 0)
+    return silo_make_error (err, errno, "linux.memoryPolicy: set_mempolicy");
+  return 0;
+}
+
+int
 ns_apply_personality (const struct oci_config *cfg, silo_error_t *err)
 {
   if (cfg == NULL || !cfg->linux_.personality.set)

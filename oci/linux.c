@@ -1,6 +1,8 @@
 /* The linux object: namespaces, id maps, devices, propagation, masked and
  * read-only paths, sysctl, time offsets; resources and seccomp are parsed
  * in their own files. */
+#include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/mount.h>
@@ -353,6 +355,92 @@ parse_personality (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_
   return 0;
 }
 
+/* A node list ("0-3,7"): each node set in mask; false when malformed or
+ * beyond the mask. */
+static bool
+parse_nodes (const char *s, unsigned long *mask)
+{
+  const size_t bits = OCI_MPOL_NODE_WORDS * 8 * sizeof (unsigned long);
+  const size_t w = 8 * sizeof (unsigned long);
+
+  while (*s)
+    {
+      char *end;
+      unsigned long a, b;
+
+      if (!isdigit ((unsigned char) *s))
+        return false;
+      a = b = strtoul (s, &end, 10);
+      if (*end == '-')
+        {
+          if (!isdigit ((unsigned char) end[1]))
+            return false;
+          b = strtoul (end + 1, &end, 10);
+        }
+      if (a > b || b >= bits || (*end != ',' && *end != '\0'))
+        return false;
+      for (unsigned long n = a; n <= b; n++)
+        mask[n / w] |= 1UL << (n % w);
+      s = *end == ',' ? end + 1 : end;
+      if (*end == ',' && *s == '\0')
+        return false;
+    }
+  return true;
+}
+
+/* linux.memoryPolicy (runtime-spec 1.3): set_mempolicy (2) for the
+ * container's processes. */
+static int
+parse_memory_policy (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
+{
+  cleanup_strv char **flags = NULL;
+  cleanup_free char *mode = NULL, *nodes = NULL;
+  char path[OCI_PATH_LEN], kpath[OCI_PATH_LEN], ipath[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret, v;
+
+  ret = oci_get_object (c, lnx, base, "memoryPolicy", false, &o);
+  if (ret < 0 || o == NULL)
+    return ret;
+  oci_path_key (path, base, "memoryPolicy");
+  ret = oci_get_string (c, o, path, "mode", true, &mode);
+  if (ret == 0)
+    ret = oci_get_string (c, o, path, "nodes", false, &nodes);
+  if (ret == 0)
+    ret = oci_get_strv (c, o, path, "flags", &flags);
+  if (ret < 0)
+    return ret;
+  oci_path_key (kpath, path, "mode");
+  if ((l->memory_policy.mode = oci_mpol_mode_lookup (mode)) < 0)
+    return oci_fail (c, kpath, "unknown mode \"%.64s\"", mode);
+  oci_path_key (kpath, path, "nodes");
+  if (nodes && !parse_nodes (nodes, l->memory_policy.nodes))
+    return oci_fail (c, kpath, "`%.64s` is not a list of NUMA nodes (0-1023)", nodes);
+  oci_path_key (kpath, path, "flags");
+  for (size_t i = 0; flags && flags[i]; i++)
+    {
+      oci_path_idx (ipath, kpath, i);
+      if ((v = oci_mpol_flag_lookup (flags[i])) < 0)
+        return oci_fail (c, ipath, "unknown flag \"%.64s\"", flags[i]);
+      l->memory_policy.flags |= (unsigned) v;
+    }
+  l->memory_policy.set = true;
+  return 0;
+}
+
+/* linux.intelRdt: silo has no resctrl support; a config that asks for a
+ * cache or memory-bandwidth class fails rather than running without it. */
+static int
+refuse_intel_rdt (struct oci_ctx *c, json_t *lnx, const char *base)
+{
+  char path[OCI_PATH_LEN];
+
+  if (json_object_get (lnx, "intelRdt") == NULL)
+    return 0;
+  oci_path_key (path, base, "intelRdt");
+  return oci_fail (c, path, "Intel RDT (resctrl) is not supported by silo");
+}
+
 int
 oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_linux *l)
 {
@@ -390,6 +478,10 @@ oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_li
     ret = parse_net_devices (c, lnx, base, l);
   if (ret == 0)
     ret = parse_personality (c, lnx, base, l);
+  if (ret == 0)
+    ret = parse_memory_policy (c, lnx, base, l);
+  if (ret == 0)
+    ret = refuse_intel_rdt (c, lnx, base);
   if (ret == 0)
     ret = parse_sub_objects (c, lnx, base, l);
   return ret;

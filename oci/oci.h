@@ -283,6 +283,10 @@ struct oci_net_device
   char *name;
 };
 
+/* Node masks of linux.memoryPolicy: up to 1024 nodes, as the kernel's
+ * largest MAX_NUMNODES. */
+#define OCI_MPOL_NODE_WORDS (1024 / (8 * sizeof (unsigned long)))
+
 struct oci_linux
 {
   struct oci_namespace *namespaces;
@@ -312,7 +316,18 @@ struct oci_linux
     bool set;
     unsigned long domain; /* PER_LINUX or PER_LINUX32 */
   } personality; /* linux.personality (runtime-spec 1.1) */
+  struct
+  {
+    bool set;
+    int mode;                 /* MPOL_* */
+    unsigned flags;           /* MPOL_F_* of set_mempolicy (2) */
+    unsigned long nodes[OCI_MPOL_NODE_WORDS]; /* node mask */
+  } memory_policy; /* linux.memoryPolicy (runtime-spec 1.3) */
 };
+
+/* MPOL_* and MPOL_F_* by name (their kernel values); -1 when unknown. */
+int oci_mpol_mode_lookup (const char *name);
+int oci_mpol_flag_lookup (const char *name);
 
 struct oci_config
 {

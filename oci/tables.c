@@ -334,3 +334,36 @@ oci_personality_lookup (const char *name, unsigned long *out)
 {
   return flag_lookup (personalities, ARRAY_SIZE (personalities), name, out);
 }
+
+/* linux/mempolicy.h: modes and the mode flags of set_mempolicy (2). */
+static const struct
+{
+  const char *name;
+  int value;
+} mpol_modes[] = {
+  { "MPOL_DEFAULT", 0 },        { "MPOL_PREFERRED", 1 },  { "MPOL_BIND", 2 },
+  { "MPOL_INTERLEAVE", 3 },     { "MPOL_LOCAL", 4 },      { "MPOL_PREFERRED_MANY", 5 },
+  { "MPOL_WEIGHTED_INTERLEAVE", 6 },
+}, mpol_flags[] = {
+  { "MPOL_F_NUMA_BALANCING", 1 << 13 },
+  { "MPOL_F_RELATIVE_NODES", 1 << 14 },
+  { "MPOL_F_STATIC_NODES", 1 << 15 },
+};
+
+int
+oci_mpol_mode_lookup (const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (mpol_modes); i++)
+    if (strcmp (mpol_modes[i].name, name) == 0)
+      return mpol_modes[i].value;
+  return -1;
+}
+
+int
+oci_mpol_flag_lookup (const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (mpol_flags); i++)
+    if (strcmp (mpol_flags[i].name, name) == 0)
+      return mpol_flags[i].value;
+  return -1;
+}

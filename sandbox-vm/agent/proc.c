@@ -103,6 +103,8 @@ child_creds (const struct oci_process *p, const struct oci_config *cfg, silo_err
   if (ret == 0)
     ret = ns_apply_sched (p, err);
   if (ret == 0)
+    ret = ns_apply_memory_policy (cfg, err);
+  if (ret == 0)
     ret = child_seccomp (cfg, !p->no_new_privileges, &f, err);
   if (ret == 0)
     ret = ns_fix_stdio_owner (p->user.uid, err);

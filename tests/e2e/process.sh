@@ -324,6 +324,23 @@ best-effort: prio 3" || return 1
   assert_eq "$($S exec "$ID" cut -d' ' -f41,19 /proc/self/stat)" "3 3"
 }
 
+# linux.memoryPolicy (runtime-spec 1.3): the container's processes run
+# under it (numa_maps shows the task's policy on its mappings), exec'd ones
+# too; without it, the default policy.
+test_memory_policy () {
+  [ -e /proc/self/numa_maps ] || skip "no NUMA support in this kernel"
+  setup sleep 100
+  edit_config "$T/b" "c['linux']['memoryPolicy'] = {'mode': 'MPOL_INTERLEAVE', 'nodes': '0',
+                                                    'flags': ['MPOL_F_STATIC_NODES']}"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  assert_contains "$(head -1 "/proc/$pid/numa_maps")" " interleave=static:0 " "policy" || return 1
+  assert_contains "$($S exec "$ID" head -1 /proc/self/numa_maps)" " interleave=static:0 " "exec" || return 1
+  edit_config "$T/b" "del c['linux']['memoryPolicy']"
+  run_d "$ID-2" || return 1
+  assert_contains "$(head -1 "/proc/$(cpid "$ID-2")/numa_maps")" " default " "no policy"
+}
+
 # Bad values fail create with one line naming the field and leave nothing:
 # what the parser refuses, and what only the kernel does (a SCHED_DEADLINE
 # runtime under 1024 ns).
@@ -346,5 +363,10 @@ c['process']['ioPriority'] = {'class': 'BE', 'priority': 1}|process.ioPriority.c
 c['linux']['personality'] = {'domain': 'LINUX64'}|linux.personality.domain
 c['linux']['personality'] = {'domain': 'LINUX', 'flags': ['SHORT_INODE']}|linux.personality.flags[0]
 c['process']['scheduler'] = {'policy': 'SCHED_DEADLINE', 'runtime': 1, 'deadline': 1, 'period': 1}|process.scheduler: sched_setattr SCHED_DEADLINE
+c['linux']['memoryPolicy'] = {'mode': 'MPOL_SOMETIMES'}|linux.memoryPolicy.mode: unknown mode "MPOL_SOMETIMES"
+c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '3-1'}|linux.memoryPolicy.nodes
+c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '0', 'flags': ['MPOL_F_LOUD']}|linux.memoryPolicy.flags[0]
+c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '5'}|linux.memoryPolicy: set_mempolicy
+c['linux']['intelRdt'] = {'closID': 'guaranteed_group'}|linux.intelRdt: Intel RDT (resctrl) is not supported by silo
 EOF_CASES
 }
