@@ -40,6 +40,9 @@ cg_handle_free (struct cg_handle *h)
 {
   if (h == NULL)
     return;
+  for (size_t i = 0; h->enter_paths && i < h->host.n_hiers; i++)
+    free (h->enter_paths[i]);
+  free (h->enter_paths);
   cg_host_release (&h->host);
   free (h->path);
   free (h);
@@ -143,6 +146,94 @@ cg_open (const char *path, struct cg_handle **out, silo_error_t *err)
   return cg_open_at (CG_DEFAULT_ROOT, path, out, err);
 }
 
+/* Where processes enter hierarchy i: the container's cgroup, or the
+ * sub-cgroup cg_open_sub chose there. */
+static const char *
+enter_path (const struct cg_handle *h, size_t i)
+{
+  return h->enter_paths && h->enter_paths[i] ? h->enter_paths[i] : h->path;
+}
+
+/* A sub-cgroup path: relative, no "." or ".." component. */
+static bool
+sub_path_ok (const char *p)
+{
+  const char *c = p;
+
+  if (*p == '\0' || *p == '/')
+    return false;
+  while (*c)
+    {
+      size_t n = strcspn (c, "/");
+      if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+        return false;
+      c += n;
+      c += *c == '/';
+    }
+  return true;
+}
+
+static bool
+hier_has (const struct cg_hier *hier, const char *controller)
+{
+  for (size_t i = 0; hier->controllers && hier->controllers[i]; i++)
+    if (strcmp (hier->controllers[i], controller) == 0)
+      return true;
+  return false;
+}
+
+/* One spec: PATH (every hierarchy) or CONTROLLER[,CONTROLLER...]:PATH (those
+ * v1 hierarchies), as runc's exec --cgroup. */
+static int
+apply_sub_spec (struct cg_handle *h, const char *spec, silo_error_t *err)
+{
+  const char *colon = strchr (spec, ':');
+  const char *sub = colon ? colon + 1 : spec;
+  cleanup_free char *list = colon ? xstrndup (spec, (size_t) (colon - spec)) : NULL;
+  char *save = NULL, *ctl;
+  size_t i;
+
+  if (!sub_path_ok (sub))
+    return silo_make_error (err, 0, "exec --cgroup `%s`: `%s` is not a relative path inside "
+                                    "the container's cgroup", spec, sub);
+  for (i = 0; colon == NULL && i < h->host.n_hiers; i++)
+    {
+      free (h->enter_paths[i]);
+      xasprintf (&h->enter_paths[i], "%s/%s", h->path, sub);
+    }
+  for (ctl = list ? strtok_r (list, ",", &save) : NULL; ctl; ctl = strtok_r (NULL, ",", &save))
+    {
+      for (i = 0; i < h->host.n_hiers; i++)
+        if (!h->host.hiers[i].v2 && hier_has (&h->host.hiers[i], ctl))
+          break;
+      if (i == h->host.n_hiers)
+        return silo_make_error (err, 0, "exec --cgroup `%s`: no cgroup v1 hierarchy of "
+                                        "controller `%s` here", spec, ctl);
+      free (h->enter_paths[i]);
+      xasprintf (&h->enter_paths[i], "%s/%s", h->path, sub);
+    }
+  return 0;
+}
+
+int
+cg_open_sub (struct cg_handle *h, char **specs, silo_error_t *err)
+{
+  size_t i;
+
+  if (h->enter_paths == NULL)
+    h->enter_paths = xmalloc0 ((h->host.n_hiers + 1) * sizeof (char *));
+  for (; specs && *specs; specs++)
+    if (apply_sub_spec (h, *specs, err) < 0)
+      return -1;
+  for (i = 0; i < h->host.n_hiers; i++)
+    {
+      cleanup_free char *dir = cg_dir (&h->host.hiers[i], enter_path (h, i));
+      if (h->enter_paths[i] && access (dir, F_OK) < 0)
+        return silo_make_error (err, errno, "exec --cgroup: sub-cgroup `%s`", dir);
+    }
+  return 0;
+}
+
 int
 cg_enter (struct cg_handle *h, pid_t pid, silo_error_t *err)
 {
@@ -151,7 +242,7 @@ cg_enter (struct cg_handle *h, pid_t pid, silo_error_t *err)
 
   for (i = 0; i < h->host.n_hiers; i++)
     {
-      cleanup_free char *dir = cg_dir (&h->host.hiers[i], h->path);
+      cleanup_free char *dir = cg_dir (&h->host.hiers[i], enter_path (h, i));
       ret = cg_writef (dir, "cgroup.procs", "cgroup.procs", err, "%d", (int) pid);
       if (ret < 0)
         return silo_error_wrap (err, "enter cgroup `%s` (pid %d)", dir, (int) pid);
@@ -176,7 +267,7 @@ cg_join_fds (struct cg_handle *h, int *v2_fd, int **tasks_fds, size_t *n, silo_e
   *n = 0;
   for (i = 0; i < h->host.n_hiers; i++)
     {
-      cleanup_free char *dir = cg_dir (&h->host.hiers[i], h->path);
+      cleanup_free char *dir = cg_dir (&h->host.hiers[i], enter_path (h, i));
       cleanup_free char *tasks = NULL;
       int fd;
       if (h->host.hiers[i].v2)

@@ -43,6 +43,11 @@ void cg_handle_free (struct cg_handle *h);
 #define cleanup_cg_handle __attribute__ ((cleanup (cg_handle_freep)))
 void cg_handle_freep (struct cg_handle **h);
 
+/* exec --cgroup: processes that enter through h (cg_enter, cg_join_fds)
+ * go to a sub-cgroup of the container's instead, per spec: PATH in every
+ * hierarchy, or CONTROLLER[,CONTROLLER...]:PATH in those v1 hierarchies
+ * (runc's forms). PATH is relative and must exist. */
+int cg_open_sub (struct cg_handle *h, char **specs, silo_error_t *err);
 /* Move a process into the container's cgroup in every hierarchy. */
 int cg_enter (struct cg_handle *h, pid_t pid, silo_error_t *err);
 /* Enter without the kernel's global threadgroup lock (cgroup.procs writes

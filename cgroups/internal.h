@@ -47,6 +47,8 @@ struct cg_handle
   struct cg_host host;
   const struct cg_ops *ops;
   char *path; /* relative to every hierarchy root, starts with '/' */
+  /* cg_open_sub: per hierarchy, the path processes enter (NULL: path). */
+  char **enter_paths;
 };
 
 extern const struct cg_ops cg_v1_ops;

@@ -95,8 +95,8 @@ parse_exec_opt (int c, struct silo_exec_opts *o)
       o->process_label = optarg;
       return 0;
     case OPT_CGROUP:
-      pr_err ("exec --cgroup `%s`: joining a sub-cgroup is not supported yet", optarg);
-      return -1;
+      o->cgroups = cli_strv_append (o->cgroups, optarg);
+      return 0;
     default:
       return -1;
     }
@@ -119,6 +119,7 @@ cli_exec (const struct silo_global *g, int argc, char **argv)
   ret = silo_container_exec (g, argv[optind], &o, &status, &err);
   strv_free (o.env);
   strv_free (o.caps);
+  strv_free (o.cgroups);
   if (ret < 0)
     return cli_fail (&err);
   return status;

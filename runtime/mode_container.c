@@ -244,6 +244,13 @@ spawn_exec (const struct oci_config *cfg, const struct container_state *st,
 
   if (open_cgroup (st, &h, err) < 0)
     return -1;
+  if (o->cgroups && (h == NULL || cg_open_sub (h, o->cgroups, err) < 0))
+    {
+      if (h == NULL)
+        silo_make_error (err, 0, "exec --cgroup: the container has no cgroup");
+      cg_handle_free (h);
+      return -1;
+    }
   /* See create.c: in a user namespace the runtime moves the process. */
   sc.cg_self_join = h && oci_config_namespace (cfg, CLONE_NEWUSER) == NULL;
   sc.cg_v2_fd = -1;

@@ -159,6 +159,9 @@ sandbox_exec_ (const struct silo_global *g, struct container_state *st,
   cleanup_close int console_fd = -1;
   pid_t pid = 0;
 
+  if (o->cgroups)
+    return silo_make_error (err, 0, "exec --cgroup: not supported in sandbox mode (the "
+                                    "container's processes are in the guest's cgroup)");
   if (o->console_socket && connect_console (o->console_socket, &console_fd, err) < 0)
     return -1;
   if (sandbox_exec (dir, p, console_fd, o->detach, &pid, exit_status, err) < 0)

@@ -53,6 +53,7 @@ struct silo_exec_opts
   int preserve_fds;
   const char *apparmor;       /* --apparmor: process.apparmorProfile */
   const char *process_label;  /* --process-label: process.selinuxLabel */
+  char **cgroups;             /* --cgroup: sub-cgroups (cg_open_sub's specs), or NULL */
 };
 
 enum silo_status

@@ -86,10 +86,37 @@ test_unsupported_flags_refused () {
   expect_fail "--criu \`/usr/sbin/criu\`: silo does not checkpoint" $S --criu /usr/sbin/criu list || return 1
   expect_fail "--rootless \`true\`: rootless mode is not supported" $S --rootless true list || return 1
   $S --rootless false list >/dev/null || fail "--rootless false" || return 1
-  expect_fail "exec --cgroup \`sub\`" $S exec --cgroup sub "$ID" true || return 1
   [ -e /sys/kernel/security/apparmor ] || [ -e /sys/fs/selinux/enforce ] && return 0
   expect_fail "process.apparmorProfile \`p\`: AppArmor is not enabled" $S exec --apparmor p "$ID" true || return 1
   expect_fail "process.selinuxLabel \`l\`: SELinux is not enabled" $S exec --process-label l "$ID" true
+}
+
+# exec --cgroup (runc's forms): PATH puts the process in that existing
+# sub-cgroup of the container's in every hierarchy; CONTROLLER:PATH in that
+# controller's hierarchy only; a missing or climbing path is refused.
+test_exec_cgroup_sub () {
+  setup sleep 100
+  run_d "$ID" || return 1
+  local h out
+  for h in /sys/fs/cgroup/*/silo/"$ID" /sys/fs/cgroup/silo/"$ID"; do
+    [ -d "$h" ] || continue
+    mkdir -p "$h/sub" "$h/sub2"
+    # a v1 cpuset group takes tasks once it has CPUs and memory nodes
+    if [ -e "$h/cpuset.cpus" ]; then
+      cat "$h/cpuset.cpus" > "$h/sub/cpuset.cpus"; cat "$h/cpuset.mems" > "$h/sub/cpuset.mems"
+    fi
+  done
+  out=$($S exec --cgroup sub "$ID" cat /proc/self/cgroup) || fail "exec --cgroup sub" || return 1
+  # (seen through the container's cgroup namespace: its cgroup is /)
+  assert_eq "$(echo "$out" | grep -vc ":/sub\$")" 0 "every hierarchy in sub: $out" || return 1
+  if [ -d /sys/fs/cgroup/memory/silo/"$ID" ]; then
+    out=$($S exec --cgroup memory:sub2 "$ID" cat /proc/self/cgroup) || fail "memory:sub2" || return 1
+    assert_eq "$(echo "$out" | grep ':memory:' | cut -d: -f3)" "/sub2" "memory" || return 1
+    assert_eq "$(echo "$out" | grep ':pids:' | cut -d: -f3)" "/" "pids stays" || return 1
+  fi
+  expect_fail "exec --cgroup: sub-cgroup" $S exec --cgroup nosuch "$ID" true || return 1
+  expect_fail "is not a relative path inside the container's cgroup" $S exec --cgroup ../x "$ID" true || return 1
+  expect_fail "no cgroup v1 hierarchy of controller \`frob\`" $S exec --cgroup frob:sub "$ID" true
 }
 
 # ps passes its arguments to ps(1) (default -ef) and keeps the header and
