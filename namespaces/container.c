@@ -126,16 +126,33 @@ set_identity (const struct oci_config *cfg, const char *id, bool new_keyring, si
   return 0;
 }
 
+/* This process's /proc/self, opened before the pivot: what the process
+ * still needs of /proc after it (its exec fifo, its oom_score_adj) must not
+ * depend on the container mounting one (runtime-spec: /proc is the
+ * config's to mount, or not). Close-on-exec: gone once the program runs. */
+static int self_dir = -1;
+
+static int
+open_self_dir (silo_error_t *err)
+{
+  self_dir = open ("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (self_dir < 0)
+    return silo_make_error (err, errno, "open /proc/self");
+  return 0;
+}
+
 static int
 set_oom_score (const struct oci_process *p, silo_error_t *err)
 {
+  cleanup_close int fd = -1;
   char buf[32];
 
   if (!p->oom_score_adj.set)
     return 0;
   snprintf (buf, sizeof (buf), "%lld", (long long) p->oom_score_adj.value);
-  if (write_file ("/proc/self/oom_score_adj", buf, strlen (buf), err) < 0)
-    return silo_error_wrap (err, "process.oomScoreAdj");
+  fd = openat (self_dir, "oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all (fd, buf, strlen (buf)) < 0)
+    return silo_make_error (err, errno, "process.oomScoreAdj: write oom_score_adj");
   return 0;
 }
 
@@ -149,8 +166,8 @@ wait_for_start (int fifo_fd, silo_error_t *err)
   char path[64];
   int fd;
 
-  ns_fd_path (fifo_fd, path);
-  fd = open (path, O_WRONLY | O_CLOEXEC);
+  snprintf (path, sizeof (path), "fd/%d", fifo_fd);
+  fd = openat (self_dir, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return silo_make_error (err, errno, "open exec fifo");
   if (write_all (fd, "0", 1) < 0)
@@ -220,7 +237,7 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
   if (ns_hooks_run (&cfg->hooks[OCI_HOOK_CREATE_CONTAINER], state_json, "createContainer", err)
       < 0)
     return -1;
-  if (ns_pivot (c->rootfs, c->no_pivot, err) < 0)
+  if (open_self_dir (err) < 0 || ns_pivot (c->rootfs, c->no_pivot, err) < 0)
     return -1;
   if ((cfg->linux_.rootfs_propagation_flags & MS_SHARED) && set_propagation (cfg, "/", err) < 0)
     return -1;

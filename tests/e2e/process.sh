@@ -370,3 +370,15 @@ c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '5'}|linux.memoryPol
 c['linux']['intelRdt'] = {'closID': 'guaranteed_group'}|linux.intelRdt: Intel RDT (resctrl) is not supported by silo
 EOF_CASES
 }
+
+# A config that mounts no /proc runs: the exec fifo and oomScoreAdj are
+# reached through the process's own /proc/self opened before the pivot,
+# never through the container's mounts.
+test_no_proc_mount () {
+  setup sh -c 'echo started; ls /proc | wc -l'
+  edit_config "$T/b" "c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/proc']
+c['process']['oomScoreAdj'] = 100"
+  assert_eq "$(cd "$T/b" && $S run "$ID" 2>&1)" "started
+0" || return 1
+  assert_nothing_left "$ID"
+}
