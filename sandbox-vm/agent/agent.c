@@ -248,6 +248,8 @@ do_add (struct agent *a, const struct proto_msg *m, silo_error_t *err)
     ret = spawn_main (a, c, new_ns, new_ns & CLONE_NEWPID ? -1 : first->pidns_fd, err);
   if (ret < 0)
     {
+      if (a->opts->guest)
+        rmdir (c->cgroup); /* made for it, empty: its process never ran */
       ctr_free (c);
       return ret;
     }
