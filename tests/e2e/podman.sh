@@ -288,7 +288,7 @@ test_podman_silo_vm_cp_and_top () {
 test_podman_silo_vm_pod () {
   podman_setup || return 1
   [ -x "$VM_BIN" ] || skip "no silo-vm next to $SILO"
-  local out boot infra web c
+  local out boot infra web c netns
   PM_RUNTIME=$VM_BIN pm pod create --name p1 >/dev/null || fail "pod create" || return 1
   PM_RUNTIME=$VM_BIN pm run -d --pod p1 --name web busybox-local sh -c \
     'echo hello-pod > /tmp/index.html; exec httpd -f -p 80 -h /tmp' >/dev/null || fail "run web" || return 1
@@ -300,6 +300,9 @@ cat /proc/sys/kernel/random/boot_id') || fail "client: $out" || return 1
 $boot" "page over localhost, and the same kernel" || return 1
   [ "$boot" != "$(cat /proc/sys/kernel/random/boot_id)" ] || fail "the pod runs on the host's kernel" || return 1
   infra=$(pm pod inspect p1 --format '{{.InfraContainerID}}')
+  netns=$(pm inspect "$infra" --format '{{.NetworkSettings.SandboxKey}}')
+  ip -n "$(basename "$netns")" -o link 2>/dev/null | grep -q "_silo" \
+    || fail "no tap in the pod's network namespace $netns" || return 1
   for c in "$infra" web; do
     pm inspect "$c" --format '{{.State.Pid}}' >> "$T/pids"
   done
@@ -312,5 +315,6 @@ $boot" "page over localhost, and the same kernel" || return 1
   [ -z "$(ls "$T/runroot/silo" 2>/dev/null; ls /run/silo 2>/dev/null | grep -E "^($infra|[0-9a-f]{64})\$")" ] \
     || fail "state left" || return 1
   ! grep -q "$infra" /proc/self/mountinfo || fail "mount left" || return 1
+  ! ip -n "$(basename "$netns")" -o link 2>/dev/null | grep -q "_silo" || fail "tap left" || return 1
   ! ls /sys/fs/cgroup/pids/*/ 2>/dev/null | grep -q "$infra" || fail "cgroup left" || return 1
 }
