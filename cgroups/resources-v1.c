@@ -3,7 +3,9 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/log.h"
 #include "../util/utils.h"
@@ -119,6 +121,43 @@ v1_cfs (const char *dir, const struct oci_resources *r, silo_error_t *err)
   return 0;
 }
 
+/* A group's real-time runtime cannot exceed its parent's, and silo's own
+ * parent groups start with none: raise every ancestor below the
+ * hierarchy's root (top-down) to at least the runtime asked for, as runc
+ * does. A budget the siblings already took is the kernel's to refuse. */
+static int
+v1_rt_parents (const char *dir, int64_t runtime, silo_error_t *err)
+{
+  cleanup_free char *up = xstrdup (dir);
+  char *anc[64];
+  size_t n = 0;
+  int ret = 0;
+
+  for (char *slash = strrchr (up, '/'); slash && slash != up && n < ARRAY_SIZE (anc);
+       slash = strrchr (up, '/'))
+    {
+      cleanup_free char *file = NULL;
+      *slash = '\0';
+      xasprintf (&file, "%s/cpu.rt_runtime_us", up);
+      if (access (file, F_OK) < 0)
+        break; /* above the hierarchy's mount */
+      anc[n++] = xstrdup (up);
+    }
+  /* anc[n - 1] is the hierarchy's root: left as the host set it */
+  for (size_t i = n > 0 ? n - 1 : 0; i-- > 0 && ret == 0;)
+    {
+      cleanup_free char *file = NULL, *text = NULL;
+      xasprintf (&file, "%s/cpu.rt_runtime_us", anc[i]);
+      ret = read_file (file, &text, NULL, err);
+      if (ret == 0 && strtoll (text, NULL, 10) < runtime)
+        ret = write_i64 (anc[i], "cpu.rt_runtime_us", W_CPU ".realtimeRuntime (a parent group)",
+                         runtime, err);
+    }
+  for (size_t i = 0; i < n; i++)
+    free (anc[i]);
+  return ret;
+}
+
 static int
 v1_cpu (const char *dir, const struct oci_resources *r, silo_error_t *err)
 {
@@ -131,6 +170,8 @@ v1_cpu (const char *dir, const struct oci_resources *r, silo_error_t *err)
   if (ret == 0 && r->cpu.realtime_period.set && r->cpu.realtime_period.value != 0)
     ret = write_i64 (dir, "cpu.rt_period_us", W_CPU ".realtimePeriod",
                      r->cpu.realtime_period.value, err);
+  if (ret == 0 && r->cpu.realtime_runtime.set && r->cpu.realtime_runtime.value > 0)
+    ret = v1_rt_parents (dir, r->cpu.realtime_runtime.value, err);
   if (ret == 0 && r->cpu.realtime_runtime.set && r->cpu.realtime_runtime.value != 0)
     ret = write_i64 (dir, "cpu.rt_runtime_us", W_CPU ".realtimeRuntime",
                      r->cpu.realtime_runtime.value, err);

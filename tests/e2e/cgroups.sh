@@ -159,3 +159,19 @@ test_systemd_cgroup_without_systemd_fails_cleanly () {
   assert_contains "$out" "systemd is not running" || return 1
   [ ! -e "$T/state/$ID" ] || fail "state left behind"
 }
+
+# Real-time runtime on a v1 cpu hierarchy: silo's parent group has none
+# at first, so it is raised as runc raises it, and the container's group
+# gets what the config asks (a process then runs SCHED_FIFO in it).
+test_realtime_runtime_v1 () {
+  [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no v1 cpu hierarchy with RT group scheduling"
+  cg_setup sleep 100
+  edit_config "$T/b" "c['linux']['resources']['cpu'] = {'realtimeRuntime': 10000, 'realtimePeriod': 1000000}
+c['process']['scheduler'] = {'policy': 'SCHED_FIFO', 'priority': 5}"
+  (cd "$T/b" && $S run -d "$ID" </dev/null >"$T/out" 2>&1) || fail "run: $(cat "$T/out")" || return 1
+  assert_eq "$(cat "$(cg_dir cpu)/cpu.rt_runtime_us") $(cat "$(cg_dir cpu)/cpu.rt_period_us")" \
+    "10000 1000000" || return 1
+  local pid
+  pid=$($S state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  assert_eq "$(awk '{print $41}' /proc/$pid/stat)" 1 "SCHED_FIFO in the group"
+}
