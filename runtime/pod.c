@@ -135,7 +135,6 @@ pod_check_member (const struct silo_global *g, const struct oci_config *cfg,
   oci_config_free (pod_cfg);
   if (ret < 0)
     return -1;
-
   if (net == NULL || net->path == NULL || !same_ns (net->path, pod->pid, "net"))
     return silo_make_error (err, 0,
                             "config.json: linux.namespaces: network: a member of pod `%s` shares "

@@ -134,10 +134,13 @@ struct sandbox_relay;
  * in the pod's monitor, "pod_dir", "pod_pid"}. */
 #define SANDBOX_MEMBER "member"
 
-/* sandbox_create's and the member's common end: record the child, let it
- * go, run the hooks when it has its namespaces, wait for "created". */
-int sandbox_wait_child (const struct sandbox_request *req, pid_t child, int sync_fd, pid_t *pid,
-                        silo_error_t *err);
+/* sandbox_create's and the member's common start: fork child_main (req,
+ * arg, sync_fd) once silo has recorded the child (req->record_pid), run the
+ * hooks when it reports its namespaces ready, and wait for "created"; *pid
+ * is the child's. On failure the child is killed and reaped. */
+int sandbox_spawn_child (const struct sandbox_request *req,
+                         void (*child_main) (const struct sandbox_request *, const void *, int),
+                         const void *arg, pid_t *pid, silo_error_t *err);
 /* The stdio of a relayed process: the caller's, or with p->terminal a new
  * host pty whose master goes to console_socket_fd (*slave then). */
 int sandbox_relay_stdio (const struct oci_process *p, int console_socket_fd,

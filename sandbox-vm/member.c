@@ -285,36 +285,23 @@ member_main (const struct sandbox_request *req, int sync_fd)
   _exit (status);
 }
 
+static void
+member_child (const struct sandbox_request *req, const void *unused, int sync_fd)
+{
+  (void) unused;
+  member_main (req, sync_fd);
+}
+
 int
 sandbox_member_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err)
 {
   cleanup_free char *link = NULL, *target = NULL;
-  int sv[2];
-  pid_t child;
 
   xasprintf (&link, "%s/" SANDBOX_SOCK, req->state_dir);
   xasprintf (&target, "%s/" SANDBOX_SOCK, req->pod->dir);
   if (symlink (target, link) < 0)
     return silo_make_error (err, errno, "pod: link `%s`", link);
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-    return silo_make_error (err, errno, "socketpair");
-  child = fork ();
-  if (child < 0)
-    {
-      close (sv[0]);
-      close (sv[1]);
-      return silo_make_error (err, errno, "fork the pod member's stand-in");
-    }
-  if (child == 0)
-    {
-      char go;
-      close (sv[0]);
-      if (TEMP_FAILURE_RETRY (read (sv[1], &go, 1)) != 1)
-        _exit (1);
-      member_main (req, sv[1]);
-    }
-  close (sv[1]);
-  return sandbox_wait_child (req, child, sv[0], pid, err);
+  return sandbox_spawn_child (req, member_child, NULL, pid, err);
 }
 
 /* At delete (and a failed create): the member's processes and cgroup in

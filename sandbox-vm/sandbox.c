@@ -64,17 +64,37 @@ wait_created (const struct sandbox_request *req, int sync_fd, pid_t pid, silo_er
   return silo_make_error (err, 0, "sandbox: the monitor exited during create");
 }
 
+static int wait_child (const struct sandbox_request *req, pid_t child, int sync_fd, pid_t *pid,
+                       silo_error_t *err);
+
+static void
+monitor_child (const struct sandbox_request *req, const void *backend, int sync_fd)
+{
+  sandbox_monitor_main (req, backend, req->config_text, sync_fd);
+}
+
 int
 sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err)
 {
   const char *backend = NULL;
-  int sv[2];
-  pid_t child;
 
   if (req->cfg->process == NULL)
     return silo_make_error (err, 0, "config.json: process: required");
   if (sandbox_pick_backend (req->backend, &backend, err) < 0)
     return -1;
+  if (sandbox_spawn_child (req, monitor_child, backend, pid, err) < 0)
+    return silo_error_wrap (err, "create sandbox `%s` (%s)", req->id, backend);
+  return 0;
+}
+
+int
+sandbox_spawn_child (const struct sandbox_request *req,
+                     void (*child_main) (const struct sandbox_request *, const void *, int),
+                     const void *arg, pid_t *pid, silo_error_t *err)
+{
+  int sv[2];
+  pid_t child;
+
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return silo_make_error (err, errno, "socketpair");
   child = fork ();
@@ -82,7 +102,7 @@ sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err
     {
       close (sv[0]);
       close (sv[1]);
-      return silo_make_error (err, errno, "fork the sandbox monitor");
+      return silo_make_error (err, errno, "fork");
     }
   if (child == 0)
     {
@@ -91,17 +111,16 @@ sandbox_create (const struct sandbox_request *req, pid_t *pid, silo_error_t *err
       /* EOF instead of the go byte: silo died before it recorded us. */
       if (TEMP_FAILURE_RETRY (read (sv[1], &go, 1)) != 1)
         _exit (1);
-      sandbox_monitor_main (req, backend, req->config_text, sv[1]);
+      child_main (req, arg, sv[1]);
+      _exit (1);
     }
   close (sv[1]);
-  if (sandbox_wait_child (req, child, sv[0], pid, err) < 0)
-    return silo_error_wrap (err, "create sandbox `%s` (%s)", req->id, backend);
-  return 0;
+  return wait_child (req, child, sv[0], pid, err);
 }
 
-int
-sandbox_wait_child (const struct sandbox_request *req, pid_t child, int sync_fd, pid_t *pid,
-                    silo_error_t *err)
+static int
+wait_child (const struct sandbox_request *req, pid_t child, int sync_fd, pid_t *pid,
+            silo_error_t *err)
 {
   cleanup_close int fd = sync_fd;
 
