@@ -19,11 +19,11 @@ strings (const char *const *v)
 }
 
 static const char *const mount_options[] = {
-  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "mand",
+  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "mand",
   "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime",
-  "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ro", "rprivate",
-  "rshared", "rslave", "runbindable", "rw", "shared", "slave", "strictatime", "suid",
-  "sync", "unbindable", NULL,
+  "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ridmap", "ro",
+  "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "slave", "strictatime",
+  "suid", "sync", "tmpcopyup", "unbindable", NULL,
 };
 
 /* Every capability this libcap and kernel know, as "CAP_CHOWN" names. */
@@ -69,16 +69,18 @@ linux_features (void)
                                             "MPOL_F_STATIC_NODES", NULL };
   /* apparmor/selinux: labels are applied where the LSM is enabled
      (namespaces/lsm.c); netDevices: container mode (runtime-spec 1.3);
-     memoryPolicy: both modes; intelRdt: refused. */
+     memoryPolicy: both modes; intelRdt: refused; idmapped mounts: container
+     mode, and read-only in sandbox mode. */
   return json_pack ("{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:o, s:o}, "
-                    "s:{s:b}, s:{s:b}, s:{s:b}, s:{s:o, s:o}, s:{s:b}}",
+                    "s:{s:b}, s:{s:b}, s:{s:b}, s:{s:o, s:o}, s:{s:b}, s:{s:{s:b}}}",
                     "namespaces", strings (ns), "capabilities", capability_names (),
                     "cgroup", "v1", 1, "v2", 1, "systemd", 0, "rdma", 0, "seccomp", "enabled",
                     1, "actions", strings (actions), "operators", strings (ops), "archs",
                     strings (archs), "knownFlags", strings (flags), "supportedFlags",
                     strings (flags), "apparmor", "enabled", 1, "selinux", "enabled", 1,
                     "netDevices", "enabled", 1, "memoryPolicy", "modes", strings (mpol_modes),
-                    "flags", strings (mpol_flags), "intelRdt", "enabled", 0);
+                    "flags", strings (mpol_flags), "intelRdt", "enabled", 0,
+                    "mountExtensions", "idmap", "enabled", 1);
 }
 
 int

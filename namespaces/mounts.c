@@ -173,11 +173,24 @@ remount_bind (const char *target, unsigned long flags, unsigned long clear, silo
   return 0;
 }
 
+/* tree: the source's detached copy made on the host, or -1. */
 static int
-mount_bind (const struct oci_mount *m, const char *target, silo_error_t *err)
+mount_bind (const struct oci_mount *m, int tree, int target_fd, const char *target,
+            silo_error_t *err)
 {
   unsigned long rec = m->flags & MS_REC;
 
+  if (tree >= 0)
+    {
+      if (move_mount (tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+          < 0)
+        return silo_make_error (err, errno, "bind mount `%s` on `%s`", m->source,
+                                m->destination);
+      return 0;
+    }
+  if (m->idmap)
+    return silo_make_error (err, EINVAL, "idmapped mount on `%s`: not prepared on the host",
+                            m->destination);
   if (m->source == NULL)
     return silo_make_error (err, 0, "bind mount on `%s`: missing source", m->destination);
   if (mount (m->source, target, NULL, MS_BIND | rec, NULL) < 0)
@@ -378,8 +391,8 @@ mount_tmpfs_with_mode (const struct oci_mount *m, int fd, const char *target, si
 }
 
 static int
-do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, size_t n_cg,
-              silo_error_t *err)
+do_one_mount (int rootfd, const struct oci_mount *m, int tree, const struct cg_mount *cg,
+              size_t n_cg, silo_error_t *err)
 {
   cleanup_close int fd = -1;
   cleanup_close int top = -1;
@@ -392,7 +405,7 @@ do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, 
   ns_fd_path (fd, target);
 
   if (m->is_bind)
-    ret = mount_bind (m, target, err);
+    ret = mount_bind (m, tree, fd, target, err);
   else if (m->type && strcmp (m->type, "cgroup") == 0)
     ret = mount_cgroup (rootfd, m, target, cg, n_cg, err);
   else if (m->type == NULL)
@@ -428,16 +441,16 @@ do_one_mount (int rootfd, const struct oci_mount *m, const struct cg_mount *cg, 
 }
 
 int
-ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
+ns_do_mounts (int rootfd, const struct oci_config *cfg, const int *mount_fds,
               const struct cg_mount *cg_mounts, size_t n_cg_mounts, silo_error_t *err)
 {
   size_t i;
-  (void) rootfs;
 
   for (i = 0; i < cfg->n_mounts; i++)
     {
       const struct oci_mount *m = &cfg->mounts[i];
-      if (do_one_mount (rootfd, m, cg_mounts, n_cg_mounts, err) < 0)
+      int tree = mount_fds ? mount_fds[i] : -1;
+      if (do_one_mount (rootfd, m, tree, cg_mounts, n_cg_mounts, err) < 0)
         return silo_error_wrap (err, "mounts[%zu]", i);
     }
   return 0;

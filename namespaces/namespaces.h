@@ -57,10 +57,26 @@ int ns_open_in_root (int rootfd, const char *path, bool create, bool as_file,
 struct cg_mount;
 /* Mount every entry of config.json mounts[] below rootfd (the rootfs),
  * resolving each destination inside it. A "cgroup" mount binds cg_mounts
- * (one entry named "" for a v2 tree, else one per v1 hierarchy). Also the
- * sandbox guest's, with its bind sources rewritten to the guest's share. */
-int ns_do_mounts (int rootfd, const char *rootfs, const struct oci_config *cfg,
+ * (one entry named "" for a v2 tree, else one per v1 hierarchy). A bind
+ * whose mount_fds[i] is >= 0 attaches that detached tree (from
+ * ns_mount_fds_open) instead of its source; mount_fds may be NULL. Also
+ * the sandbox guest's, with its bind sources rewritten to the guest's
+ * share. */
+int ns_do_mounts (int rootfd, const struct oci_config *cfg, const int *mount_fds,
                   const struct cg_mount *cg_mounts, size_t n_cg_mounts, silo_error_t *err);
+
+/* --- bind sources taken on the host (namespaces/mount_fds.c) --- */
+/* A detached copy of src for the bind mount m (recursive with rbind),
+ * idmapped when m is (its own mappings, else cfg's user namespace's). */
+int ns_mount_source_open (const struct oci_config *cfg, const struct oci_mount *m, const char *src,
+                          silo_error_t *err);
+/* Before the container's user namespace exists, in the host's mount
+ * namespace: (*fds)[i] is ns_mount_source_open of mounts[i] for an
+ * idmapped bind and, with a new user namespace, for every bind (a source
+ * below a directory only the host's root may search stays reachable, as in
+ * runc and crun); -1 for the others. */
+int ns_mount_fds_open (const struct oci_config *cfg, int **fds, silo_error_t *err);
+void ns_mount_fds_close (int *fds, size_t n);
 /* After pivot: sysctl, masked and read-only paths, read-only root. */
 int ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err);
 
@@ -178,6 +194,7 @@ struct ns_spawn_config
   bool no_new_keyring;
   const struct cg_mount *cg_mounts;
   size_t n_cg_mounts;
+  const int *mount_fds;    /* ns_mount_fds_open's, cfg->n_mounts of them, or NULL */
   pid_t join_pid;          /* exec: join the namespaces of this process */
   struct ns_lsm lsm;       /* ns_lsm_detect () on the host */
   /* With cg_self_join (fds from cg_join_fds), the caller does not cg_enter:

@@ -161,7 +161,9 @@ seal_late (const struct ns_spawn_config *c)
 static int
 seal_child (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
 {
-  size_t n = 0, cap = 3 + c->n_cg_tasks_fds + (size_t) (c->preserve_fds > 0 ? c->preserve_fds : 0);
+  size_t n_mounts = c->mount_fds ? c->cfg->n_mounts : 0;
+  size_t n = 0, cap = 3 + c->n_cg_tasks_fds + n_mounts
+                      + (size_t) (c->preserve_fds > 0 ? c->preserve_fds : 0);
   cleanup_free int *keep = xmalloc (cap * sizeof (int));
 
   if (!seal_late (c) && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -173,6 +175,9 @@ seal_child (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
     keep[n++] = c->cg_tasks_fds[i];
   for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
     keep[n++] = fd;
+  for (size_t i = 0; i < n_mounts; i++)
+    if (c->mount_fds[i] >= 0)
+      keep[n++] = c->mount_fds[i];
   log_to_stderr (); /* the log file is a host fd too */
   return close_fds_except (keep, n, err);
 }

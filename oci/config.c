@@ -250,6 +250,8 @@ free_mounts (struct oci_mount *m, size_t n)
       free (m[i].source);
       strv_free (m[i].options);
       free (m[i].data);
+      free (m[i].uid_mappings);
+      free (m[i].gid_mappings);
     }
   free (m);
 }

@@ -80,6 +80,11 @@ int oci_for_each (struct oci_ctx *c, json_t *obj, const char *base, const char *
  * to size the output array before walking it. */
 size_t oci_array_len (json_t *obj, const char *key);
 
+/* obj.key, an array of LinuxIDMapping (linux.uidMappings, a mount's
+ * uidMappings ...): at most 340 entries, each range inside 32 bits. */
+int oci_parse_idmaps (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
+                      struct oci_idmap **items, size_t *len);
+
 /* Name tables (tables.c). Lookups return NULL / -1 when unknown. */
 struct oci_flag_name
 {

@@ -81,9 +81,9 @@ idmap_elem (struct oci_ctx *c, json_t *o, const char *path, void *data)
   return 0;
 }
 
-static int
-parse_idmaps (struct oci_ctx *c, json_t *lnx, const char *base, const char *key,
-              struct oci_idmap **items, size_t *len)
+int
+oci_parse_idmaps (struct oci_ctx *c, json_t *lnx, const char *base, const char *key,
+                  struct oci_idmap **items, size_t *len)
 {
   struct idmap_vec v;
 
@@ -449,9 +449,9 @@ oci_parse_linux (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_li
   l->namespaces = xmalloc0 ((oci_array_len (lnx, "namespaces") + 1) * sizeof (*l->namespaces));
   ret = oci_for_each (c, lnx, base, "namespaces", ns_elem, l);
   if (ret == 0)
-    ret = parse_idmaps (c, lnx, base, "uidMappings", &l->uid_mappings, &l->n_uid_mappings);
+    ret = oci_parse_idmaps (c, lnx, base, "uidMappings", &l->uid_mappings, &l->n_uid_mappings);
   if (ret == 0)
-    ret = parse_idmaps (c, lnx, base, "gidMappings", &l->gid_mappings, &l->n_gid_mappings);
+    ret = oci_parse_idmaps (c, lnx, base, "gidMappings", &l->gid_mappings, &l->n_gid_mappings);
   if (ret < 0)
     return ret;
   l->devices = xmalloc0 ((oci_array_len (lnx, "devices") + 1) * sizeof (*l->devices));

@@ -6,10 +6,6 @@
 #include "../util/utils.h"
 #include "internal.h"
 
-/* Options that runc knows but silo does not implement: refuse them rather
- * than pass them to mount(2) as filesystem data. */
-static const char *const unsupported_opts[] = { "idmap", "ridmap" };
-
 static void
 append_data (struct oci_mount *m, const char *opt)
 {
@@ -31,11 +27,13 @@ apply_option (struct oci_ctx *c, const char *path, const char *opt, struct oci_m
 {
   const struct oci_mount_opt *mo;
   unsigned long prop;
-  size_t i;
 
-  for (i = 0; i < ARRAY_SIZE (unsupported_opts); i++)
-    if (strcmp (opt, unsupported_opts[i]) == 0)
-      return oci_fail (c, path, "unsupported mount option \"%s\"", opt);
+  if (strcmp (opt, "idmap") == 0 || strcmp (opt, "ridmap") == 0)
+    {
+      m->idmap = true;
+      m->idmap_recursive |= opt[0] == 'r';
+      return 0;
+    }
   if (strcmp (opt, "tmpcopyup") == 0)
     {
       m->tmpcopyup = true;
@@ -79,6 +77,21 @@ is_root (const char *dest)
   return true;
 }
 
+/* Mappings alone make an idmapped mount (runc); either both kinds or
+ * none; only a bind can be idmapped. */
+static int
+check_idmap (struct oci_ctx *c, const char *path, struct oci_mount *m)
+{
+  m->idmap |= m->n_uid_mappings > 0 || m->n_gid_mappings > 0;
+  if (!m->idmap)
+    return 0;
+  if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0))
+    return oci_fail (c, path, "uidMappings and gidMappings go together");
+  if (!m->is_bind)
+    return oci_fail (c, path, "an idmapped mount must be a bind mount");
+  return 0;
+}
+
 static int
 parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m)
 {
@@ -95,6 +108,10 @@ parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m
     ret = oci_get_string (c, o, path, "source", false, &m->source);
   if (ret == 0)
     ret = oci_get_strv (c, o, path, "options", &m->options);
+  if (ret == 0)
+    ret = oci_parse_idmaps (c, o, path, "uidMappings", &m->uid_mappings, &m->n_uid_mappings);
+  if (ret == 0)
+    ret = oci_parse_idmaps (c, o, path, "gidMappings", &m->gid_mappings, &m->n_gid_mappings);
   if (ret < 0)
     return ret;
   oci_path_key (opath, path, "destination");
@@ -135,6 +152,8 @@ parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m
       if (ret < 0)
         return ret;
     }
+  if (check_idmap (c, path, m) < 0)
+    return -1;
   /* mount(2) copies one page of filesystem data and drops the rest. */
   if (m->data != NULL && strlen (m->data) >= 4096)
     return oci_fail (c, opath, "filesystem options longer than 4095 bytes");
@@ -163,4 +182,21 @@ oci_parse_mounts (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
         return ret;
     }
   return 0;
+}
+
+void
+oci_config_resolve_sources (struct oci_config *cfg, const char *bundle)
+{
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      struct oci_mount *m = &cfg->mounts[i];
+      char *abs;
+
+      if (!m->is_bind || m->source == NULL || m->source[0] == '/')
+        continue;
+      if (xasprintf (&abs, "%s/%s", bundle, m->source) < 0)
+        OOM ();
+      free (m->source);
+      m->source = abs;
+    }
 }

@@ -145,6 +145,13 @@ struct oci_mount
   char *data;                /* remaining options joined with ',' (size=, mode=, ...) */
   bool is_bind;
   bool tmpcopyup; /* runc extension: a tmpfs starts with what it covers */
+  /* An idmapped bind (runtime-spec 1.2: uidMappings/gidMappings, options
+   * idmap and ridmap). Without mappings of its own the mount takes the
+   * container's user namespace mappings (the validator checks there are). */
+  bool idmap;
+  bool idmap_recursive; /* ridmap: every mount below the source too */
+  struct oci_idmap *uid_mappings, *gid_mappings;
+  size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct oci_namespace
@@ -389,6 +396,10 @@ const struct oci_ns_info *oci_ns_by_flag (int flag);
 
 /* Is the namespace of this type requested (new or joined)? Returns it or NULL. */
 const struct oci_namespace *oci_config_namespace (const struct oci_config *cfg, int flag);
+
+/* A bind source given as a relative path names a path in the bundle
+ * (runtime-spec): make it absolute, for both modes, at create. */
+void oci_config_resolve_sources (struct oci_config *cfg, const char *bundle);
 
 /* The default config.json `silo spec` writes (rootless: user namespace + maps). */
 char *oci_default_spec (bool rootless);

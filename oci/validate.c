@@ -129,11 +129,36 @@ check_time_offsets (struct oci_ctx *c, const struct oci_config *cfg)
   return 0;
 }
 
+/* An idmapped mount without mappings of its own takes the container's:
+ * there must be a new user namespace with both maps (runtime-spec 1.2). */
+static int
+check_idmapped_mounts (struct oci_ctx *c, const struct oci_config *cfg)
+{
+  const struct oci_namespace *userns = oci_config_namespace (cfg, CLONE_NEWUSER);
+  char path[OCI_PATH_LEN];
+
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const struct oci_mount *m = &cfg->mounts[i];
+      if (!m->idmap || m->n_uid_mappings > 0)
+        continue;
+      oci_path_idx (path, "mounts", i);
+      if (userns == NULL || userns->path != NULL || cfg->linux_.n_uid_mappings == 0
+          || cfg->linux_.n_gid_mappings == 0)
+        return oci_fail (c, path,
+                         "idmap without uidMappings/gidMappings needs a new user namespace "
+                         "with linux.uidMappings and linux.gidMappings");
+    }
+  return 0;
+}
+
 int
 oci_validate_config (struct oci_ctx *c, struct oci_config *cfg)
 {
   size_t i;
 
+  if (check_idmapped_mounts (c, cfg) < 0)
+    return -1;
   for (i = 0; i < cfg->linux_.sysctl.len; i++)
     if (check_sysctl (c, cfg, &cfg->linux_.sysctl.items[i]) < 0)
       return -1;

@@ -86,6 +86,7 @@ load_bundle (struct create_ctx *c, const struct silo_create_opts *o, silo_error_
     xasprintf (&root_joined, "%s/%s", bundle, c->cfg->root_path);
   if (realpath (root_joined, rootfs) == NULL)
     return silo_make_error (err, errno, "root.path: `%s`", root_joined);
+  oci_config_resolve_sources (c->cfg, bundle);
   c->st.bundle = xstrdup (bundle);
   c->st.rootfs = xstrdup (rootfs);
   return 0;

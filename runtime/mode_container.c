@@ -118,20 +118,27 @@ spawn_container (struct create_ctx *c, const struct silo_create_opts *o, silo_er
     .n_cg_mounts = c->n_cg_mounts,
   };
   const struct oci_namespace *userns = oci_config_namespace (c->cfg, CLONE_NEWUSER);
-  int *tasks_fds = NULL;
+  int *tasks_fds = NULL, *mount_fds = NULL;
   size_t n_tasks_fds = 0;
   int ret;
 
+  if (ns_mount_fds_open (c->cfg, &mount_fds, err) < 0)
+    return -1;
+  sc.mount_fds = mount_fds;
   /* In a user namespace the process may lack the rights to move itself on
    * older kernels: the runtime moves it (cg_enter) there. */
   sc.cg_self_join = c->cg && userns == NULL;
   sc.cg_v2_fd = -1;
   if (sc.cg_self_join && cg_join_fds (c->cg, &sc.cg_v2_fd, &tasks_fds, &n_tasks_fds, err) < 0)
-    return -1;
+    {
+      ns_mount_fds_close (mount_fds, c->cfg->n_mounts);
+      return -1;
+    }
   sc.cg_tasks_fds = tasks_fds;
   sc.n_cg_tasks_fds = n_tasks_fds;
   ret = ns_spawn (&sc, &c->st.pid, &c->sync_fd, err);
   cg_join_fds_close (&sc.cg_v2_fd, tasks_fds, n_tasks_fds);
+  ns_mount_fds_close (mount_fds, c->cfg->n_mounts);
   if (ret < 0)
     return -1;
   c->st.start_time = proc_start_time (c->st.pid);

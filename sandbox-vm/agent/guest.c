@@ -166,6 +166,7 @@ setup_mounts (const struct oci_config *cfg, const char *base, const char *cgroup
         {
           xasprintf (&sources[i], "%s/binds/%zu", base, i);
           guest.mounts[i].source = sources[i];
+          guest.mounts[i].idmap = false; /* the monitor's bind has the mapping */
         }
     }
   xasprintf (&root, "%s/rootfs", base);
@@ -173,7 +174,7 @@ setup_mounts (const struct oci_config *cfg, const char *base, const char *cgroup
   if (rootfd < 0)
     ret = silo_make_error (err, errno, "open `%s`", root);
   else
-    ret = ns_do_mounts (rootfd, root, &guest, &guest_cg, 1, err);
+    ret = ns_do_mounts (rootfd, &guest, NULL, &guest_cg, 1, err);
   if (ret < 0)
     silo_error_wrap (err, "config.json");
   /* Devices as in container mode, by the same code. */

@@ -99,7 +99,7 @@ cri_pod_sandbox (const struct oci_config *cfg)
 static int
 setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
 {
-  int own = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID;
+  int own = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS; /* pid: at launch */
   bool net = false;
 
   for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
@@ -271,6 +271,11 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   if (listen_control (m, err) < 0 || open_log (m, err) < 0
       || sandbox_net_setup (m->req, &m->net, err) < 0)
     return -1;
+  /* The guest process is the first of this PID namespace, its init: the
+   * tree may fork short-lived helpers before (an idmapped bind's user
+   * namespace), which must not take that place. */
+  if (unshare (CLONE_NEWPID) < 0)
+    return silo_make_error (err, errno, "unshare the guest's PID namespace");
   ret = ops->launch (m->req, guest_dir, mem, &m->net, m->log_fd, &m->guest, &m->chan, err);
   sandbox_net_close_taps (&m->net); /* the guest's now */
   if (ret < 0 || root_in_container (m, guest_dir, err) < 0 || sandbox_jail_monitor (m->guest, err) < 0)

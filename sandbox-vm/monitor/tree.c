@@ -17,8 +17,9 @@
 #include "../internal.h"
 #include "../../namespaces/namespaces.h"
 
+/* dst, a directory or an empty file as src is. */
 static int
-bind_into (const char *src, const char *dst, bool ro, silo_error_t *err)
+make_mount_point (const char *src, const char *dst, silo_error_t *err)
 {
   struct stat st;
   int fd;
@@ -37,8 +38,45 @@ bind_into (const char *src, const char *dst, bool ro, silo_error_t *err)
         return silo_make_error (err, errno, "create `%s`", dst);
       close (fd);
     }
+  return 0;
+}
+
+static int
+bind_into (const char *src, const char *dst, bool ro, silo_error_t *err)
+{
+  if (make_mount_point (src, dst, err) < 0)
+    return -1;
   if (mount (src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
     return silo_make_error (err, errno, "bind `%s` on `%s`", src, dst);
+  if (ro && mount (NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+    return silo_make_error (err, errno, "remount `%s` read-only", dst);
+  return 0;
+}
+
+/* A bind's source into the tree: an idmapped one gets its mapping here,
+ * on the host (the guest's 9p/hostfs then serves the mapped owners). */
+static int
+bind_source (const struct oci_config *cfg, const struct oci_mount *m, const char *dst,
+             silo_error_t *err)
+{
+  bool ro = (m->flags & MS_RDONLY) != 0;
+  cleanup_close int tree = -1;
+
+  if (!m->idmap)
+    return bind_into (m->source, dst, ro, err);
+  /* UML's hostfs and the VMM's 9p server create a file as themselves
+   * (the jail's uid 0) before giving it its owner: a mapping without 0
+   * refuses that create. */
+  if (!ro)
+    return silo_make_error (err, 0, "an idmapped bind must be read-only (ro) in sandbox mode: "
+                                    "the guest's file server cannot create files through it");
+  if (make_mount_point (m->source, dst, err) < 0)
+    return -1;
+  tree = ns_mount_source_open (cfg, m, m->source, err);
+  if (tree < 0)
+    return -1;
+  if (move_mount (tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return silo_make_error (err, errno, "bind `%s` on `%s`", m->source, dst);
   if (ro && mount (NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
     return silo_make_error (err, errno, "remount `%s` read-only", dst);
   return 0;
@@ -73,18 +111,14 @@ bind_sources (const struct sandbox_request *req, const char *dir, silo_error_t *
   for (i = 0; i < req->cfg->n_mounts; i++)
     {
       const struct oci_mount *m = &req->cfg->mounts[i];
-      cleanup_free char *src = NULL, *dst = NULL;
+      cleanup_free char *dst = NULL;
 
       if (!m->is_bind)
         continue;
       if (m->source == NULL)
         return silo_make_error (err, 0, "config.json: mounts[%zu].source: required for a bind", i);
-      if (m->source[0] == '/')
-        src = xstrdup (m->source);
-      else
-        xasprintf (&src, "%s/%s", req->bundle, m->source);
       xasprintf (&dst, "%s/%zu", binds, i);
-      if (bind_into (src, dst, (m->flags & MS_RDONLY) != 0, err) < 0)
+      if (bind_source (req->cfg, m, dst, err) < 0)
         return silo_error_wrap (err, "config.json: mounts[%zu]", i);
     }
   return 0;

@@ -244,6 +244,32 @@ Read-only file system
 ro"
 }
 
+# An idmapped bind (mount uidMappings/gidMappings) and a relative bind
+# source (in the bundle) in a sandbox: the monitor maps the bind on the
+# host and the guest sees the mapped owners through its share, as in
+# container mode. A writable idmapped bind is refused at create (the
+# guest's file server creates files as itself, which the mapping cannot
+# hold), one line naming the mount.
+test_vm_idmapped_and_relative_binds () {
+  backend_ready
+  local d out_v
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'stat -c "%u:%g" /m/f; cat /rel/f'
+  mkdir -p "$d/src" "$d/data"; echo x > "$d/src/f"; echo rel > "$d/data/f"
+  chown -R 1000:1000 "$d/src"
+  edit_config "$d" "c['mounts'] += [{'destination': '/m', 'type': 'bind', 'source': '$d/src', 'options': ['bind', 'ro'],
+  'uidMappings': [{'containerID': 1000, 'hostID': 2000, 'size': 1}],
+  'gidMappings': [{'containerID': 1000, 'hostID': 3000, 'size': 1}]},
+  {'destination': '/rel', 'type': 'bind', 'source': 'data', 'options': ['bind']}]"
+  out_v=$(same_in_both_modes "$d") || return 1
+  assert_eq "$out_v" "2000:3000
+rel" || return 1
+  edit_config "$d" "c['mounts'][-2]['options'] = ['bind']"
+  out_v=$(create_must_fail "$d" "$(new_id)") || fail "writable idmapped bind: created" || return 1
+  assert_contains "$out_v" "mounts[7]: an idmapped bind must be read-only (ro) in sandbox mode" || return 1
+  [ "$(echo "$out_v" | wc -l)" = 1 ] || fail "more than one line: $out_v"
+}
+
 # linux.resources.pids.limit counts the container's processes in the guest
 # (its own cgroup there, shown at /sys/fs/cgroup with its pids and memory
 # limits), not the host processes of the sandbox; hitting it gives EAGAIN,

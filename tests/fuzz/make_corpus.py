@@ -118,6 +118,10 @@ write("config", "resources", json.dumps({"memory": {"limit": 1 << 20}, "cpu": {"
 write("config", "hooks-mounts", json.dumps(dict(config, hooks={"prestart": [{"path": "/bin/true", "args": ["t"]}]},
                                                 mounts=[{"destination": "/tmp", "type": "tmpfs", "source": "t",
                                                          "options": ["nosuid", "size=1m"]}])).encode())
+write("config", "idmapped-mounts", json.dumps(dict(config, mounts=[
+    {"destination": "/a", "type": "bind", "source": "rel", "options": ["rbind", "ridmap"],
+     "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 10}],
+     "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 10}]}])).encode())
 
 # ---- kernel images ----
 for name in ("guest64.elf", "guest.bzImage"):

@@ -305,6 +305,56 @@ test_errors_basic (void)
   return 0;
 }
 
+#define IDMAPS                                                                                    \
+  "\"uidMappings\": [{\"containerID\": 1000, \"hostID\": 2000, \"size\": 3}], "                   \
+  "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 5, \"size\": 1}]"
+
+/* Mount uidMappings/gidMappings and the idmap/ridmap options (runtime-spec
+ * 1.2); relative bind sources joined to the bundle. */
+static int
+test_idmapped_mounts (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  const char *text = MIN_HEAD MIN_PROC ", \"mounts\": ["
+                     "{\"destination\": \"/a\", \"source\": \"/x\", \"options\": [\"rbind\"], " IDMAPS "},"
+                     "{\"destination\": \"/b\", \"source\": \"x\", \"options\": [\"rbind\", \"ridmap\"], " IDMAPS "},"
+                     "{\"destination\": \"/c\", \"source\": \"/x\", \"options\": [\"bind\"]}]}";
+
+  CHECK (oci_config_parse (text, "config.json", &cfg, &err) == 0);
+  CHECK (cfg->mounts[0].idmap && !cfg->mounts[0].idmap_recursive);
+  CHECK (cfg->mounts[0].n_uid_mappings == 1 && cfg->mounts[0].uid_mappings[0].host_id == 2000);
+  CHECK (cfg->mounts[0].uid_mappings[0].container_id == 1000);
+  CHECK (cfg->mounts[0].n_gid_mappings == 1 && cfg->mounts[0].gid_mappings[0].host_id == 5);
+  CHECK (cfg->mounts[1].idmap && cfg->mounts[1].idmap_recursive);
+  CHECK (!cfg->mounts[2].idmap);
+  /* "idmap" is an option silo acts on, never filesystem data */
+  CHECK (cfg->mounts[1].data == NULL);
+  oci_config_resolve_sources (cfg, "/bundle");
+  CHECK_STR (cfg->mounts[0].source, "/x");
+  CHECK_STR (cfg->mounts[1].source, "/bundle/x");
+  oci_config_free (cfg);
+
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", \"type\": "
+                       "\"tmpfs\", \"options\": [\"idmap\"]}]}",
+                       "config.json: mounts[0]: an idmapped mount must be a bind mount") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", \"source\": "
+                       "\"/x\", \"options\": [\"bind\"], \"uidMappings\": [{\"containerID\": 0, "
+                       "\"hostID\": 1, \"size\": 1}]}]}",
+                       "config.json: mounts[0]: uidMappings and gidMappings go together") == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", \"source\": "
+                       "\"/x\", \"options\": [\"bind\"], \"uidMappings\": [{\"containerID\": 0, "
+                       "\"hostID\": 4294967295, \"size\": 2}], \"gidMappings\": []}]}",
+                       "config.json: mounts[0].uidMappings[0]: range goes past id 4294967295")
+         == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", \"source\": "
+                       "\"/x\", \"options\": [\"bind\", \"idmap\"]}]}",
+                       "config.json: mounts[0]: idmap without uidMappings/gidMappings needs a new "
+                       "user namespace with linux.uidMappings and linux.gidMappings")
+         == 0);
+  return 0;
+}
+
 static int
 test_errors_syntax (void)
 {
@@ -329,10 +379,6 @@ test_errors_sections (void)
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\"}, {}, "
                        "{\"destination\": \"/c\"}]}",
                        "config.json: mounts[1].destination: missing") == 0);
-  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", "
-                       "\"options\": [\"bind\", \"idmap\"]}]}",
-                       "config.json: mounts[0].options[1]: unsupported mount option \"idmap\"")
-         == 0);
   CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"rlimits\": "
                        "[{\"type\": \"RLIMIT_BOGUS\", \"soft\": 1, \"hard\": 1}]}}",
                        "config.json: process.rlimits[0].type: unknown rlimit \"RLIMIT_BOGUS\"")
@@ -831,6 +877,7 @@ main (void)
   RUN_TEST (test_full_resources_seccomp);
   RUN_TEST (test_errors_basic);
   RUN_TEST (test_errors_syntax);
+  RUN_TEST (test_idmapped_mounts);
   RUN_TEST (test_errors_sections);
   RUN_TEST (test_errors_sysctl);
   RUN_TEST (test_errors_ranges_names_paths);
