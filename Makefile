@@ -17,7 +17,8 @@ DEB_BUILD := gcc make pkg-config libjansson-dev libseccomp-dev libcap-dev \
 	libnl-3-dev libnl-route-3-dev libmnl-dev
 DEB_TEST := busybox-static iproute2 procps util-linux python3 user-mode-linux universal-ctags \
 	runc crun hyperfine time podman containerd strace docker.io curl \
-	python3-grpcio python3-grpc-tools containernetworking-plugins catatonit
+	python3-grpcio python3-grpc-tools containernetworking-plugins catatonit \
+	uidmap slirp4netns groff-base
 DEB_KERNEL := linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 # The vm tier on hosts without VT-x/AMD-V: QEMU's emulated AMD-V and a
 # Debian kernel with kvm_amd as the nested host (tests/nested/run.sh).

@@ -33,8 +33,9 @@ static const struct cli_verb verbs[] = {
   { "exec", cli_exec, "run a new process in a running container",
     "exec [-p|--process FILE] [-t|--tty] [-d|--detach] [-e|--env K=V] [-u|--user UID[:GID]]\n"
     "    [--cwd DIR] [--cap CAP] [--pid-file FILE] [--console-socket PATH]\n"
-    "    [--preserve-fds N] [--no-new-privs] ID [COMMAND [ARG...]]" },
-  { "ps", cli_ps, "list the processes of a container", "ps [--format table|json] ID [-- PS-ARGS]" },
+    "    [--preserve-fds N] [--no-new-privs] [--apparmor PROFILE] [--process-label LABEL]\n"
+    "    [--cgroup SPEC] ID [COMMAND [ARG...]]" },
+  { "ps", cli_ps, "list the processes of a container", "ps [-f|--format table|json] ID [-- PS-ARGS]" },
   { "pause", cli_pause, "freeze every process of a container", "pause ID" },
   { "resume", cli_resume, "thaw a paused container", "resume ID" },
   { "update", cli_update, "change the resources of a running container",
@@ -191,7 +192,11 @@ usage (FILE *out)
   for (size_t i = 0; i < ARRAY_SIZE (verbs); i++)
     fprintf (out, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
   fprintf (out, "\nglobal options:\n"
-                "  --root DIR              state directory (default /run/silo)\n"
+                "  --root DIR              state directory (default /run/silo; as a user\n"
+                "                          $XDG_RUNTIME_DIR/silo)\n"
+                "  --rootless true|false|auto  no host root: user-mapped ids, no cgroup\n"
+                "                          unless one is delegated (auto: detected)\n"
+                "  --criu PATH             refused: no checkpoint/restore yet\n"
                 "  --log FILE              log to FILE instead of stderr\n"
                 "  --log-format text|json  log record format\n"
                 "  --debug                 debug logging, with timings\n"
@@ -240,6 +245,7 @@ static const struct option global_opts[] = {
 struct global_parse
 {
   const char *log_path;
+  int rootless; /* -1: auto */
   bool json;
   bool version;
 };
@@ -282,11 +288,17 @@ parse_global_opt (int c, struct silo_global *g, struct global_parse *gp)
       pr_err ("--criu `%s`: silo does not checkpoint or restore containers yet", optarg);
       return -2; /* said */
     case OPT_ROOTLESS:
-      /* runc's default is auto (detect); false is what silo does. */
-      if (strcmp (optarg, "auto") == 0 || strcmp (optarg, "false") == 0)
-        return 0;
-      pr_err ("--rootless `%s`: rootless mode is not supported yet (auto or false)", optarg);
-      return -2;
+      /* As runc: auto (the default) detects it. */
+      if (strcmp (optarg, "auto") == 0)
+        gp->rootless = -1;
+      else if (strcmp (optarg, "true") == 0 || strcmp (optarg, "false") == 0)
+        gp->rootless = optarg[0] == 't';
+      else
+        {
+          pr_err ("--rootless `%s`: true, false or auto", optarg);
+          return -2;
+        }
+      return 0;
     default:
       return -1;
     }
@@ -295,8 +307,8 @@ parse_global_opt (int c, struct silo_global *g, struct global_parse *gp)
 int
 main (int argc, char **argv)
 {
-  struct silo_global g = { .root = "/run/silo" };
-  struct global_parse gp = { 0 };
+  struct silo_global g = { .root = NULL };
+  struct global_parse gp = { .rootless = -1 };
   const char *self = strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0];
   int c;
 
@@ -320,6 +332,9 @@ main (int argc, char **argv)
       if (r < 0)
         return 1;
     }
+  if (g.root == NULL)
+    g.root = silo_default_root ();
+  g.rootless = gp.rootless < 0 ? silo_running_rootless () : gp.rootless;
   if (log_init (gp.log_path, gp.json, g.debug) < 0)
     {
       fprintf (stderr, "silo: --log `%s`: %s\n", gp.log_path, strerror (errno));

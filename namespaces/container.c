@@ -62,8 +62,7 @@ prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
     return silo_make_error (err, errno, "open rootfs `%s`", c->rootfs);
   if (ns_do_mounts (rootfd, cfg, c->mount_fds, c->cg_mounts, c->n_cg_mounts, err) < 0)
     return silo_error_wrap (err, "config.json");
-  if (ns_create_devices (rootfd, cfg, has_new_ns (cfg, CLONE_NEWUSER)
-                                         || oci_config_namespace (cfg, CLONE_NEWUSER),
+  if (ns_create_devices (rootfd, cfg, c->rootless || oci_config_namespace (cfg, CLONE_NEWUSER),
                          err)
       < 0)
     return -1;

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +122,26 @@ ns_hooks_run_warn (const struct oci_hook_list *hooks, const char *state_json, co
     }
 }
 
+/* pid's user namespace when it is not ours (a rootless sandbox's monitor
+ * made one; its owner, the user, may join it). */
+static int
+join_user_namespace_of (pid_t pid, silo_error_t *err)
+{
+  cleanup_close int fd = -1;
+  struct stat theirs, mine;
+  char path[64];
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &theirs) < 0 || stat ("/proc/self/ns/user", &mine) < 0)
+    return silo_make_error (err, errno, "open `%s`", path);
+  if (theirs.st_ino == mine.st_ino && theirs.st_dev == mine.st_dev)
+    return 0;
+  if (setns (fd, CLONE_NEWUSER) < 0)
+    return silo_make_error (err, errno, "join the user namespace of process %d", (int) pid);
+  return 0;
+}
+
 /* In the child: join pid's namespaces, all opened before the first join. */
 static int
 join_namespaces_of (pid_t pid, silo_error_t *err)
@@ -133,9 +154,9 @@ join_namespaces_of (pid_t pid, silo_error_t *err)
                 { "mnt", CLONE_NEWNS } };
   int fds[ARRAY_SIZE (kinds)];
   size_t i, n;
-  int ret = 0;
+  int ret = join_user_namespace_of (pid, err);
 
-  for (n = 0; n < ARRAY_SIZE (kinds); n++)
+  for (n = 0; ret == 0 && n < ARRAY_SIZE (kinds); n++)
     {
       char path[64];
       snprintf (path, sizeof (path), "/proc/%d/ns/%s", (int) pid, kinds[n].name);

@@ -117,16 +117,19 @@ ns_mount_source_open (const struct oci_config *cfg, const struct oci_mount *m, c
   return tree;
 }
 
+/* A rootless runtime cannot clone a tree (nor idmap one): its sources
+ * are the user's to reach anyway. */
 static bool
-needs_fd (const struct oci_config *cfg, const struct oci_mount *m)
+needs_fd (const struct oci_config *cfg, const struct oci_mount *m, bool rootless)
 {
   const struct oci_namespace *userns = oci_config_namespace (cfg, CLONE_NEWUSER);
 
-  return m->is_bind && m->source && (m->idmap || (userns && userns->path == NULL));
+  return m->is_bind && m->source
+         && (m->idmap || (!rootless && userns && userns->path == NULL));
 }
 
 int
-ns_mount_fds_open (const struct oci_config *cfg, int **fds, silo_error_t *err)
+ns_mount_fds_open (const struct oci_config *cfg, bool rootless, int **fds, silo_error_t *err)
 {
   int *out = xmalloc ((cfg->n_mounts + 1) * sizeof (int));
 
@@ -135,7 +138,7 @@ ns_mount_fds_open (const struct oci_config *cfg, int **fds, silo_error_t *err)
   for (size_t i = 0; i < cfg->n_mounts; i++)
     {
       const struct oci_mount *m = &cfg->mounts[i];
-      if (!needs_fd (cfg, m))
+      if (!needs_fd (cfg, m, rootless))
         continue;
       out[i] = ns_mount_source_open (cfg, m, m->source, err);
       if (out[i] < 0)

@@ -234,6 +234,14 @@ mount_cgroup (int rootfd, const struct oci_mount *m, const char *target,
   unsigned long flags = m->flags & ~(PROPAGATION_FLAGS | MS_REC | MS_RDONLY);
   size_t i;
 
+  /* No cgroup of its own (rootless, none delegated): the host's tree, as
+   * the process would see it through /sys, read-only. */
+  if (n == 0)
+    {
+      if (mount ("/sys/fs/cgroup", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return silo_make_error (err, errno, "bind /sys/fs/cgroup on `%s`", m->destination);
+      return 1;
+    }
   if (n == 1 && cg[0].name[0] == '\0')
     {
       if (mount (cg[0].host_path, target, NULL, MS_BIND, NULL) < 0)

@@ -72,10 +72,11 @@ int ns_mount_source_open (const struct oci_config *cfg, const struct oci_mount *
                           silo_error_t *err);
 /* Before the container's user namespace exists, in the host's mount
  * namespace: (*fds)[i] is ns_mount_source_open of mounts[i] for an
- * idmapped bind and, with a new user namespace, for every bind (a source
- * below a directory only the host's root may search stays reachable, as in
- * runc and crun); -1 for the others. */
-int ns_mount_fds_open (const struct oci_config *cfg, int **fds, silo_error_t *err);
+ * idmapped bind and, with a new user namespace and a runtime that is the
+ * host's root, for every bind (a source below a directory only the host's
+ * root may search stays reachable, as in runc and crun); -1 for the
+ * others. */
+int ns_mount_fds_open (const struct oci_config *cfg, bool rootless, int **fds, silo_error_t *err);
 void ns_mount_fds_close (int *fds, size_t n);
 /* After pivot: sysctl, masked and read-only paths, read-only root. */
 int ns_finish_rootfs (const struct oci_config *cfg, silo_error_t *err);
@@ -153,9 +154,9 @@ int ns_loopback_up (silo_error_t *err);
  * device whose checks fail (none on the host, name taken) stays where it
  * was. */
 int ns_move_net_devices (pid_t pid, const struct oci_linux *l, silo_error_t *err);
-/* A netlink (route) socket of the network namespace netns_fd: made while
- * this thread is in it (a socket keeps the namespace it was made in), then
- * back in its own. For a single-threaded caller. */
+/* A netlink (route) socket of the network namespace netns_fd, made by a
+ * short-lived thread that joins it (a socket keeps the namespace it was
+ * made in); the caller's thread never leaves its own namespace. */
 struct nl_sock;
 int ns_netlink_socket_at (int netns_fd, struct nl_sock **out, silo_error_t *err);
 
@@ -195,6 +196,7 @@ struct ns_spawn_config
   const struct cg_mount *cg_mounts;
   size_t n_cg_mounts;
   const int *mount_fds;    /* ns_mount_fds_open's, cfg->n_mounts of them, or NULL */
+  bool rootless;           /* the runtime is not the host's root: no device nodes */
   pid_t join_pid;          /* exec: join the namespaces of this process */
   struct ns_lsm lsm;       /* ns_lsm_detect () on the host */
   /* With cg_self_join (fds from cg_join_fds), the caller does not cg_enter:

@@ -7,6 +7,7 @@
 #include "../util/utils.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netlink/errno.h>
@@ -53,31 +54,50 @@ ns_loopback_up (silo_error_t *err)
 
 /* --- linux.netDevices --- */
 
+struct socket_at
+{
+  int netns_fd;
+  struct nl_sock *sk;
+  int ret, setns_errno;
+};
+
+/* A thread of its own joins the namespace (a network namespace is per
+ * thread): the caller's never leaves its own, which it might not be let
+ * back into (rootless: the host's is not the user's to join). */
+static void *
+socket_in_netns (void *arg)
+{
+  struct socket_at *a = arg;
+
+  if (setns (a->netns_fd, CLONE_NEWNET) < 0)
+    {
+      a->setns_errno = errno;
+      return NULL;
+    }
+  a->sk = nl_socket_alloc ();
+  a->ret = a->sk ? nl_connect (a->sk, NETLINK_ROUTE) : -NLE_NOMEM;
+  return NULL;
+}
+
 int
 ns_netlink_socket_at (int netns_fd, struct nl_sock **out, silo_error_t *err)
 {
-  cleanup_close int self = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  struct nl_sock *sk;
-  int ret;
+  struct socket_at a = { .netns_fd = netns_fd };
+  pthread_t t;
+  int e;
 
-  if (self < 0)
-    return silo_make_error (err, errno, "open `/proc/self/ns/net`");
-  if (setns (netns_fd, CLONE_NEWNET) < 0)
-    return silo_make_error (err, errno, "join the container's network namespace");
-  sk = nl_socket_alloc ();
-  ret = sk ? nl_connect (sk, NETLINK_ROUTE) : -NLE_NOMEM;
-  if (setns (self, CLONE_NEWNET) < 0)
+  e = pthread_create (&t, NULL, socket_in_netns, &a);
+  if (e != 0)
+    return silo_make_error (err, e, "thread for the container's network namespace");
+  pthread_join (t, NULL);
+  if (a.setns_errno)
+    return silo_make_error (err, a.setns_errno, "join the container's network namespace");
+  if (a.ret < 0)
     {
-      /* No way back: this process must not go on in the wrong namespace. */
-      pr_err ("return to the runtime's network namespace: %s", strerror (errno));
-      _exit (1);
+      nl_socket_free (a.sk);
+      return nl_error (err, a.ret, "netlink socket in the container's network namespace");
     }
-  if (ret < 0)
-    {
-      nl_socket_free (sk);
-      return nl_error (err, ret, "netlink socket in the container's network namespace");
-    }
-  *out = sk;
+  *out = a.sk;
   return 0;
 }
 

@@ -316,11 +316,81 @@ write_map (pid_t pid, const char *file, const struct oci_idmap *m, size_t n, sil
   return 0;
 }
 
+/* Unprivileged, a runtime may map only its own id (and its own gid once
+ * setgroups is denied); more goes through shadow's setuid newuidmap and
+ * newgidmap, which allow the ranges /etc/subuid and /etc/subgid give the
+ * user, as runc and crun do. */
+static bool
+only_own_id (const struct oci_idmap *m, size_t n, unsigned id)
+{
+  return n == 1 && m[0].size == 1 && m[0].host_id == id;
+}
+
+static int
+run_idmap_helper (const char *helper, const char *field, pid_t pid, const struct oci_idmap *m,
+                  size_t n, silo_error_t *err)
+{
+  cleanup_free char **argv = xmalloc0 ((3 * n + 3) * sizeof (char *));
+  int status = 0;
+  pid_t child;
+
+  argv[0] = (char *) helper;
+  xasprintf (&argv[1], "%d", (int) pid);
+  for (size_t i = 0; i < n; i++)
+    {
+      xasprintf (&argv[2 + 3 * i], "%u", m[i].container_id);
+      xasprintf (&argv[3 + 3 * i], "%u", m[i].host_id);
+      xasprintf (&argv[4 + 3 * i], "%u", m[i].size);
+    }
+  child = fork ();
+  if (child == 0)
+    {
+      execvp (helper, argv);
+      _exit (127);
+    }
+  for (size_t i = 1; argv[i]; i++)
+    free (argv[i]);
+  if (child < 0)
+    return silo_make_error (err, errno, "%s: fork %s", field, helper);
+  if (TEMP_FAILURE_RETRY (waitpid (child, &status, 0)) < 0 || !WIFEXITED (status)
+      || WEXITSTATUS (status) != 0)
+    return silo_make_error (err, 0, "%s: %s failed%s (the ranges must be the user's in %s)",
+                            field, helper,
+                            WIFEXITED (status) && WEXITSTATUS (status) == 127 ? " to run" : "",
+                            helper[3] == 'u' ? "/etc/subuid" : "/etc/subgid");
+  return 0;
+}
+
+static int
+write_maps_unprivileged (pid_t pid, const struct oci_linux *l, silo_error_t *err)
+{
+  char path[64];
+
+  if (only_own_id (l->uid_mappings, l->n_uid_mappings, geteuid ()))
+    {
+      if (write_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+        return -1;
+    }
+  else if (run_idmap_helper ("newuidmap", "linux.uidMappings", pid, l->uid_mappings,
+                             l->n_uid_mappings, err)
+           < 0)
+    return -1;
+  if (!only_own_id (l->gid_mappings, l->n_gid_mappings, getegid ()))
+    return run_idmap_helper ("newgidmap", "linux.gidMappings", pid, l->gid_mappings,
+                             l->n_gid_mappings, err);
+  snprintf (path, sizeof (path), "/proc/%d/setgroups", (int) pid);
+  if (write_file (path, "deny", 4, err) < 0)
+    return silo_error_wrap (err, "linux.gidMappings");
+  return write_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);
+}
+
 int
 ns_write_id_maps (pid_t pid, const struct oci_linux *l, silo_error_t *err)
 {
   if (l->n_uid_mappings == 0 || l->n_gid_mappings == 0)
     return silo_make_error (err, 0, "linux.uidMappings/gidMappings: a new user namespace needs both");
+  if (geteuid () != 0)
+    return write_maps_unprivileged (pid, l, err);
   if (write_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
     return -1;
   return write_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);

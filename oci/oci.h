@@ -374,6 +374,9 @@ void oci_process_free (struct oci_process *p);
 int oci_resources_parse (const char *text, const char *what, struct oci_resources **out,
                          silo_error_t *err);
 void oci_resources_free (struct oci_resources *r);
+/* Anything in r but device rules (which a rootless container without a
+ * cgroup cannot need: it can make no device node). */
+bool oci_resources_limits_set (const struct oci_resources *r);
 
 /* "RLIMIT_NOFILE" for RLIMIT_NOFILE; NULL for a resource OCI does not name. */
 const char *oci_rlimit_name (int resource);

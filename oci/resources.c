@@ -379,6 +379,34 @@ oci_resources_clear (struct oci_resources *r)
   memset (r, 0, sizeof (*r));
 }
 
+static bool
+any_set (const struct oci_opt *const *opts, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (opts[i]->set)
+      return true;
+  return false;
+}
+
+bool
+oci_resources_limits_set (const struct oci_resources *r)
+{
+  if (r == NULL)
+    return false;
+  const struct oci_opt *const opts[] = {
+    &r->memory.limit, &r->memory.reservation, &r->memory.swap, &r->memory.kernel,
+    &r->memory.kernel_tcp, &r->memory.swappiness, &r->cpu.shares, &r->cpu.quota,
+    &r->cpu.burst, &r->cpu.period, &r->cpu.realtime_runtime, &r->cpu.realtime_period,
+    &r->cpu.idle, &r->pids_limit, &r->block_io.weight, &r->block_io.leaf_weight,
+    &r->network.class_id,
+  };
+  return any_set (opts, ARRAY_SIZE (opts)) || r->memory.has_disable_oom_killer
+         || r->cpu.cpus || r->cpu.mems || r->block_io.n_weight_device
+         || r->block_io.n_throttle_read_bps || r->block_io.n_throttle_write_bps
+         || r->block_io.n_throttle_read_iops || r->block_io.n_throttle_write_iops
+         || r->n_hugepage_limits || r->network.n_priorities || r->unified.len;
+}
+
 void
 oci_resources_free (struct oci_resources *r)
 {

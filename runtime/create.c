@@ -141,6 +141,26 @@ add_device_rules (struct oci_config *cfg, const struct oci_device_rule *mode_rul
     }
 }
 
+/* Rootless with no cgroup it may write (none delegated to the user): the
+ * container stays in silo's own, as with runc and crun, unless it asks for
+ * a limit, which only a cgroup could hold. */
+static int
+without_cgroup (struct create_ctx *c, silo_error_t *err)
+{
+  int e = (*err)->status;
+
+  if (!c->g->rootless || (e != EACCES && e != EPERM && e != EROFS))
+    return -1;
+  if (oci_resources_limits_set (c->cfg->linux_.resources))
+    return silo_error_wrap (err, "linux.resources: rootless, and no cgroup to apply them in "
+                                 "(delegate a writable one)");
+  pr_debug ("rootless: no cgroup (%s)", (*err)->msg);
+  silo_error_release (err);
+  free (c->st.cgroup_path);
+  c->st.cgroup_path = NULL;
+  return 0;
+}
+
 /* The cgroup path is in state.json (record_intent) before the cgroup is
  * made: a create killed inside cg_create leaves what delete -f removes. */
 static int
@@ -150,7 +170,7 @@ make_cgroup (struct create_ctx *c, silo_error_t *err)
   if (c->mode->host_resources && c->cfg->linux_.resources)
     c->mode->host_resources (c->cfg->linux_.resources);
   if (cg_create (c->st.cgroup_path, c->cfg->linux_.resources, &c->cg, err) < 0)
-    return -1;
+    return without_cgroup (c, err);
   return cg_mounts (c->cg, &c->cg_mounts, &c->n_cg_mounts, err);
 }
 

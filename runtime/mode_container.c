@@ -116,13 +116,14 @@ spawn_container (struct create_ctx *c, const struct silo_create_opts *o, silo_er
     .no_new_keyring = o->no_new_keyring,
     .cg_mounts = c->cg_mounts,
     .n_cg_mounts = c->n_cg_mounts,
+    .rootless = c->g->rootless,
   };
   const struct oci_namespace *userns = oci_config_namespace (c->cfg, CLONE_NEWUSER);
   int *tasks_fds = NULL, *mount_fds = NULL;
   size_t n_tasks_fds = 0;
   int ret;
 
-  if (ns_mount_fds_open (c->cfg, &mount_fds, err) < 0)
+  if (ns_mount_fds_open (c->cfg, c->g->rootless, &mount_fds, err) < 0)
     return -1;
   sc.mount_fds = mount_fds;
   /* In a user namespace the process may lack the rights to move itself on

@@ -88,6 +88,19 @@ spawn_member (struct create_ctx *c, struct sandbox_request *req, silo_error_t *e
   return 0;
 }
 
+/* What only container mode can do: refused, never dropped. */
+static int
+check_create_opts (const struct silo_create_opts *o, silo_error_t *err)
+{
+  if (o->preserve_fds > 0)
+    return silo_make_error (err, 0, "--preserve-fds: not supported in sandbox mode (a host file "
+                                    "descriptor cannot reach the guest's processes)");
+  if (o->no_pivot)
+    return silo_make_error (err, 0, "--no-pivot: not supported in sandbox mode (the guest "
+                                    "always pivots into the container's root)");
+  return 0;
+}
+
 static int
 sandbox_spawn (struct create_ctx *c, const struct silo_create_opts *o, silo_error_t *err)
 {
@@ -102,11 +115,14 @@ sandbox_spawn (struct create_ctx *c, const struct silo_create_opts *o, silo_erro
     .console_socket_fd = c->console_fd,
     .cgroup_path = c->st.cgroup_path,
     .debug = c->g->debug,
+    .rootless = c->g->rootless,
     .record_pid = record_monitor,
     .namespaces_ready = sandbox_namespaces_ready,
     .record_arg = c,
   };
 
+  if (check_create_opts (o, err) < 0)
+    return -1;
   if (c->pod)
     return spawn_member (c, &req, err);
   if (sandbox_pick_backend (oci_kv_get (&c->cfg->annotations, "silo.sandbox.backend"), &backend,
@@ -162,6 +178,9 @@ sandbox_exec_ (const struct silo_global *g, struct container_state *st,
   if (o->cgroups)
     return silo_make_error (err, 0, "exec --cgroup: not supported in sandbox mode (the "
                                     "container's processes are in the guest's cgroup)");
+  if (o->preserve_fds > 0)
+    return silo_make_error (err, 0, "exec --preserve-fds: not supported in sandbox mode (a "
+                                    "host file descriptor cannot reach the guest's processes)");
   if (o->console_socket && connect_console (o->console_socket, &console_fd, err) < 0)
     return -1;
   if (sandbox_exec (dir, p, console_fd, o->detach, &pid, exit_status, err) < 0)

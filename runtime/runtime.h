@@ -19,11 +19,21 @@ enum silo_mode
 
 struct silo_global
 {
-  const char *root;     /* state directory, default /run/silo */
+  const char *root;     /* state directory, default silo_default_root () */
+  bool rootless;        /* --rootless, or silo_running_rootless () for auto */
   bool debug;
   bool systemd_cgroup;
   enum silo_mode mode;  /* --sandbox, or SILO_MODE_VM when invoked as silo-vm */
 };
+
+/* Not the host's root: euid not 0, or inside a user namespace other than
+ * the host's (rootless podman runs its runtime as uid 0 of its own). */
+bool silo_running_rootless (void);
+/* The state directory unless --root names one: /run/silo for root, else
+ * $XDG_RUNTIME_DIR/silo (/run/user/UID/silo without it); uid 0 of a
+ * user's namespace takes $XDG_RUNTIME_DIR/silo too unless $USER is root
+ * (runc's rule). Static storage. */
+const char *silo_default_root (void);
 
 struct silo_create_opts
 {

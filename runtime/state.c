@@ -309,3 +309,38 @@ write_pid_file (const char *path, pid_t pid, silo_error_t *err)
   return write_file_atomic (path, buf, (size_t) n, err) < 0 ? silo_error_wrap (err, "--pid-file")
                                                            : 0;
 }
+
+bool
+silo_running_rootless (void)
+{
+  return geteuid () != 0 || !userns_maps_all_ids ();
+}
+
+/* As runc: a user's runtime dir, also for uid 0 of a user namespace that
+ * a user made (rootless podman's) unless USER says root. */
+static bool
+honour_xdg (void)
+{
+  const char *user = getenv ("USER");
+
+  if (geteuid () != 0)
+    return true;
+  return silo_running_rootless () && (user == NULL || strcmp (user, "root") != 0);
+}
+
+const char *
+silo_default_root (void)
+{
+  static char path[PATH_MAX];
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+
+  if (!honour_xdg ())
+    return "/run/silo";
+  if (xdg && xdg[0] == '/')
+    snprintf (path, sizeof (path), "%s/silo", xdg);
+  else if (geteuid () == 0)
+    return "/run/silo";
+  else
+    snprintf (path, sizeof (path), "/run/user/%u/silo", (unsigned) geteuid ());
+  return path;
+}

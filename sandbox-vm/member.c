@@ -274,7 +274,7 @@ member_main (const struct sandbox_request *req, int sync_fd)
   winch = sandbox_watch_resizes (slave);
   /* As the monitor once its guest runs: the sandbox's own uid, nothing
    * else (it kills nothing: the allow list's kill names itself). */
-  if (sandbox_jail_monitor (getpid (), &err) < 0)
+  if (sandbox_jail_monitor (getpid (), req->rootless, &err) < 0)
     {
       dprintf (2, "silo: %s\n", err->msg);
       _exit (255);

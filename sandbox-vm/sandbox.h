@@ -36,6 +36,9 @@ struct sandbox_request
   int console_socket_fd;  /* connected --console-socket, or -1 */
   const char *cgroup_path; /* container cgroup (cg_open), NULL if none */
   bool debug;
+  /* silo is not the host's root: the monitor first makes a user namespace
+   * mapping only the user's uid and gid (as 0), and works inside it. */
+  bool rootless;
   /* Called with the monitor's pid before the monitor does anything the
    * host can see (cgroup, UML/VMM): a silo killed during the boot leaves a
    * pid that `delete -f` kills. The monitor exits if silo dies first. */

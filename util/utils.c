@@ -453,3 +453,21 @@ close_fds_except (const int *keep, size_t n, silo_error_t *err)
     return silo_make_error (err, errno, "close_range %u-", first);
   return 0;
 }
+
+bool
+userns_maps_all_ids (void)
+{
+  cleanup_free char *map = NULL;
+  unsigned long inside, outside, count;
+  silo_error_t err = NULL;
+  int used = 0;
+
+  if (read_file ("/proc/self/uid_map", &map, NULL, &err) < 0)
+    {
+      silo_error_release (&err);
+      return false;
+    }
+  if (sscanf (map, " %lu %lu %lu %n", &inside, &outside, &count, &used) != 3)
+    return false;
+  return inside == 0 && outside == 0 && count == 4294967295UL && map[used] == '\0';
+}

@@ -110,6 +110,11 @@ int close_fds_except (const int *keep, size_t n, silo_error_t *err);
  * Returns 0, or -1 when the process is gone or the text is not as expected. */
 int read_proc_stat (pid_t pid, char **text, const char **fields);
 
+/* Does the calling process's user namespace map every uid to itself, as
+ * the host's does ("0 0 4294967295", one line)? False in a user's
+ * namespace (rootless podman's, a rootless sandbox monitor's). */
+bool userns_maps_all_ids (void);
+
 /* Monotonic time in nanoseconds, for the --debug timing breakdown. */
 unsigned long long now_ns (void);
 

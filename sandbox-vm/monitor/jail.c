@@ -33,6 +33,8 @@
 /* The child's user namespace maps every uid and gid to itself (see
  * docs/sandbox.md: hostfs/9p keep the rootfs' owners as they are). */
 #define JAIL_IDMAP "0 0 4294967295\n"
+/* Rootless, the monitor's namespace maps only the user, as 0. */
+#define JAIL_IDMAP_ROOTLESS "0 0 1\n"
 #define JAIL_ASK 'u'
 #define JAIL_GO 'g'
 
@@ -87,9 +89,14 @@ drop_caps (silo_error_t *err)
   return set_caps (keep, ARRAY_SIZE (keep), err);
 }
 
+/* Read before any pivot (the monitor's /proc is the host's then): a
+ * rootless monitor's user namespace maps only the user, as 0; there is no
+ * sandbox uid to take, and the jail can map only that one. */
 uid_t
 sandbox_jail_id (void)
 {
+  if (!userns_maps_all_ids ())
+    return geteuid ();
   return (uid_t) (JAIL_ID_BASE + (unsigned) getpid ());
 }
 
@@ -98,7 +105,7 @@ sandbox_jail_id (void)
 static int
 become_jail_id (silo_error_t *err)
 {
-  uid_t id = sandbox_jail_id ();
+  uid_t id = (uid_t) (JAIL_ID_BASE + (unsigned) getpid ());
 
   if (setgroups (0, NULL) < 0 || setresgid (id, id, id) < 0 || setresuid (id, id, id) < 0)
     return silo_make_error (err, errno, "switch to uid and gid %u", (unsigned) id);
@@ -106,10 +113,10 @@ become_jail_id (silo_error_t *err)
 }
 
 int
-sandbox_jail_monitor (pid_t guest_pid, silo_error_t *err)
+sandbox_jail_monitor (pid_t guest_pid, bool rootless, silo_error_t *err)
 {
   if (drop_bounding_but (NULL, 0, err) < 0 || prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0
-      || become_jail_id (err) < 0 || set_caps (NULL, 0, err) < 0)
+      || (!rootless && become_jail_id (err) < 0) || set_caps (NULL, 0, err) < 0)
     return silo_error_wrap (err, "monitor");
   return monitor_allow_load (guest_pid, err);
 }
@@ -354,10 +361,11 @@ write_map (pid_t pid, const char *file, silo_error_t *err)
 {
   cleanup_free char *path = NULL;
   cleanup_close int fd = -1;
+  const char *map = userns_maps_all_ids () ? JAIL_IDMAP : JAIL_IDMAP_ROOTLESS;
 
   xasprintf (&path, "/proc/%d/%s", (int) pid, file);
   fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write (fd, JAIL_IDMAP, strlen (JAIL_IDMAP)) < 0)
+  if (fd < 0 || write (fd, map, strlen (map)) < 0)
     return silo_make_error (err, errno, "jail: write `%s`", path);
   return 0;
 }

@@ -80,7 +80,9 @@ uid_t sandbox_jail_id (void);
  * set included, uid and gid switched to sandbox_jail_id () with no
  * supplementary groups, no_new_privs, and its seccomp allow list
  * (monitor_allow.c), where kill may name the guest only. */
-int sandbox_jail_monitor (pid_t guest_pid, silo_error_t *err);
+/* Rootless, the monitor stays the user (uid 0 of its own user namespace,
+ * where no other id exists), the rest the same. */
+int sandbox_jail_monitor (pid_t guest_pid, bool rootless, silo_error_t *err);
 
 /* The interpreter and libraries exe needs (host paths, NULL-terminated). */
 int jail_elf_deps (const char *exe, char ***paths, silo_error_t *err);

@@ -96,11 +96,38 @@ cri_pod_sandbox (const struct oci_config *cfg)
  * so that the pod's members, which name the same, are found as its
  * (runtime/pod.c). Any other path is refused, never ignored: sharing a
  * host namespace with a guest cannot be done. */
+/* Rootless: a user namespace of the monitor's own where the user's uid
+ * and gid are 0 and nothing else is mapped; the namespaces below, the
+ * guest tree and the taps are made in it (UML needs no more). */
 static int
-setup_namespaces (const struct oci_config *cfg, silo_error_t *err)
+enter_own_userns (silo_error_t *err)
+{
+  char map[64];
+  uid_t uid = geteuid ();
+  gid_t gid = getegid ();
+
+  if (unshare (CLONE_NEWUSER) < 0)
+    return silo_make_error (err, errno, "rootless: unshare the user namespace");
+  snprintf (map, sizeof (map), "0 %u 1\n", (unsigned) uid);
+  if (write_file ("/proc/self/uid_map", map, strlen (map), err) < 0)
+    return silo_error_wrap (err, "rootless");
+  snprintf (map, sizeof (map), "0 %u 1\n", (unsigned) gid);
+  if (write_file ("/proc/self/setgroups", "deny", 4, err) < 0
+      || write_file ("/proc/self/gid_map", map, strlen (map), err) < 0)
+    return silo_error_wrap (err, "rootless");
+  return 0;
+}
+
+static int
+setup_namespaces (const struct oci_config *cfg, bool rootless, silo_error_t *err)
 {
   int own = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS; /* pid: at launch */
   bool net = false;
+
+  /* uid 0 of a user's namespace (rootless podman's) has its
+   * capabilities there already, over the network namespace it was given */
+  if (rootless && geteuid () != 0 && enter_own_userns (err) < 0)
+    return -1;
 
   for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
     {
@@ -264,7 +291,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0
       || sandbox_ready_timeout (m->req->cfg, &m->ready_timeout_s, err) < 0
       || setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
-      || setup_namespaces (m->req->cfg, err) < 0 || wait_hooks (m, err) < 0)
+      || setup_namespaces (m->req->cfg, m->req->rootless, err) < 0 || wait_hooks (m, err) < 0)
     return -1;
   if (sandbox_guest_tree (m->req, true, &guest_dir, err) < 0)
     return silo_error_wrap (err, "sandbox guest tree");
@@ -278,7 +305,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
     return silo_make_error (err, errno, "unshare the guest's PID namespace");
   ret = ops->launch (m->req, guest_dir, mem, &m->net, m->log_fd, &m->guest, &m->chan, err);
   sandbox_net_close_taps (&m->net); /* the guest's now */
-  if (ret < 0 || root_in_container (m, guest_dir, err) < 0 || sandbox_jail_monitor (m->guest, err) < 0)
+  if (ret < 0 || root_in_container (m, guest_dir, err) < 0 || sandbox_jail_monitor (m->guest, m->req->rootless, err) < 0)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
   proto_outq_init (&m->out, m->chan, PROTO_WINDOW);

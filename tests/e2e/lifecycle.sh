@@ -84,8 +84,11 @@ test_unsupported_flags_refused () {
   setup sleep 100
   run_d "$ID" || return 1
   expect_fail "--criu \`/usr/sbin/criu\`: silo does not checkpoint" $S --criu /usr/sbin/criu list || return 1
-  expect_fail "--rootless \`true\`: rootless mode is not supported" $S --rootless true list || return 1
-  $S --rootless false list >/dev/null || fail "--rootless false" || return 1
+  expect_fail "--rootless \`maybe\`: true, false or auto" $S --rootless maybe list || return 1
+  local v
+  for v in true false auto; do
+    $S --rootless $v list >/dev/null || fail "--rootless $v" || return 1
+  done
   [ -e /sys/kernel/security/apparmor ] || [ -e /sys/fs/selinux/enforce ] && return 0
   expect_fail "process.apparmorProfile \`p\`: AppArmor is not enabled" $S exec --apparmor p "$ID" true || return 1
   expect_fail "process.selinuxLabel \`l\`: SELinux is not enabled" $S exec --process-label l "$ID" true

@@ -406,6 +406,27 @@ c['annotations']['silo.sandbox.ready_timeout'] = '3'"
   nothing_left "$id"
 }
 
+# Options only container mode can honour are refused in sandbox mode, one
+# line each, nothing left: a host fd cannot reach the guest's processes
+# (--preserve-fds) and the guest always pivots (--no-pivot).
+test_vm_container_only_options_refused () {
+  backend_ready
+  local d id out
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  out=$(cd "$d" && "$VM" create --preserve-fds 1 "$id" 3</dev/null 2>&1 </dev/null) \
+    && fail "create --preserve-fds passed" && return 1
+  assert_eq "$out" "silo: --preserve-fds: not supported in sandbox mode (a host file descriptor cannot reach the guest's processes)" || return 1
+  nothing_left "$id" || return 1
+  out=$(cd "$d" && "$VM" run --no-pivot "$id" 2>&1 </dev/null) && fail "run --no-pivot passed" && return 1
+  assert_contains "$out" "--no-pivot: not supported in sandbox mode" || return 1
+  nothing_left "$id" || return 1
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || fail "run -d" || return 1
+  out=$("$VM" exec --preserve-fds 1 "$id" true 3</dev/null 2>&1) && fail "exec --preserve-fds passed" && return 1
+  assert_contains "$out" "exec --preserve-fds: not supported in sandbox mode" || return 1
+  "$VM" delete --force "$id"
+}
+
 test_vm_bad_ready_timeout () {
   backend_ready
   local d id err
