@@ -154,6 +154,8 @@ install: all
 	  echo "install: no guest kernel built (make guest-kernel); sandbox backend kvm needs one"; \
 	fi
 	ln -sf silo $(DESTDIR)/usr/local/bin/silo-vm
+	install -d $(DESTDIR)/usr/local/share/man/man8
+	install -m 0644 docs/man/*.8 $(DESTDIR)/usr/local/share/man/man8/
 
 clean:
 	rm -rf build build-* silo silo-vm

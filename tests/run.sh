@@ -45,6 +45,11 @@ run_lint () {
     echo "$line"
     count_line "$line"
   done < <("$TOP/tests/size-budget.sh")
+  echo "== lint man pages"
+  while IFS= read -r line; do
+    echo "$line"
+    count_line "$line"
+  done < <("$TOP/tests/man-lint.sh" "$SILO")
 }
 
 # VM_DONE: names of tests an earlier L1 already ran for good (run_vm).
