@@ -42,12 +42,47 @@ set_propagation (const struct oci_config *cfg, const char *path, silo_error_t *e
   return 0;
 }
 
+/* runc runs a config without a mount namespace: it mounts into the
+ * runtime's (the host's) and chroots. silo runs the part of it that
+ * leaves the host's mount tree alone: the root entered with chroot, used
+ * as it is; what would need a mount or a node made in it is refused. */
+int
+ns_check_without_mount_ns (const struct oci_config *cfg, silo_error_t *err)
+{
+  static const char why[] = "without a mount namespace in linux.namespaces it would be made "
+                            "in the host's mount namespace";
+
+  if (oci_config_namespace (cfg, CLONE_NEWNS))
+    return 0;
+  if (cfg->n_mounts)
+    return silo_make_error (err, 0, "config.json: mounts: %s", why);
+  if (cfg->linux_.masked_paths && cfg->linux_.masked_paths[0])
+    return silo_make_error (err, 0, "config.json: linux.maskedPaths: %s", why);
+  if (cfg->linux_.readonly_paths && cfg->linux_.readonly_paths[0])
+    return silo_make_error (err, 0, "config.json: linux.readonlyPaths: %s", why);
+  if (cfg->linux_.n_devices)
+    return silo_make_error (err, 0, "config.json: linux.devices: %s", why);
+  if (cfg->root_readonly)
+    return silo_make_error (err, 0, "config.json: root.readonly: %s", why);
+  if (cfg->linux_.rootfs_propagation)
+    return silo_make_error (err, 0, "config.json: linux.rootfsPropagation: %s", why);
+  return 0;
+}
+
 static int
 prepare_rootfs (const struct ns_spawn_config *c, silo_error_t *err)
 {
   const struct oci_config *cfg = c->cfg;
   unsigned long prop = cfg->linux_.rootfs_propagation_flags;
   cleanup_close int rootfd = -1;
+
+  if (!oci_config_namespace (cfg, CLONE_NEWNS))
+    {
+      rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0)
+        return silo_make_error (err, errno, "open rootfs `%s`", c->rootfs);
+      return make_cwd (rootfd, c->process, err);
+    }
 
   /* Keep host mount events flowing in (rslave) but never out. */
   if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -216,8 +251,20 @@ enter_namespaces_late (const struct ns_spawn_config *c, int sync_fd, silo_error_
     return -1;
   if (has_new_ns (c->cfg, CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return silo_make_error (err, errno, "new cgroup namespace");
-  if (!oci_config_namespace (c->cfg, CLONE_NEWNS))
-    return silo_make_error (err, 0, "linux.namespaces: a mount namespace is required");
+  return ns_check_without_mount_ns (c->cfg, err);
+}
+
+/* pivot_root in the container's mount namespace; chroot without one (as
+ * runc), where a pivot would move the host's root. */
+static int
+enter_root (const struct ns_spawn_config *c, silo_error_t *err)
+{
+  if (oci_config_namespace (c->cfg, CLONE_NEWNS))
+    return ns_pivot (c->rootfs, c->no_pivot, err);
+  if (chroot (c->rootfs) < 0)
+    return silo_make_error (err, errno, "chroot `%s`", c->rootfs);
+  if (chdir ("/") < 0)
+    return silo_make_error (err, errno, "chdir /");
   return 0;
 }
 
@@ -236,11 +283,14 @@ ns_container_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *e
   if (ns_hooks_run (&cfg->hooks[OCI_HOOK_CREATE_CONTAINER], state_json, "createContainer", err)
       < 0)
     return -1;
-  if (open_self_dir (err) < 0 || ns_pivot (c->rootfs, c->no_pivot, err) < 0)
+  if (open_self_dir (err) < 0 || enter_root (c, err) < 0)
     return -1;
   if ((cfg->linux_.rootfs_propagation_flags & MS_SHARED) && set_propagation (cfg, "/", err) < 0)
     return -1;
-  if (c->process->terminal && ns_setup_console (c->console_socket_fd, c->process, true, err) < 0)
+  if (c->process->terminal
+      && ns_setup_console (c->console_socket_fd, c->process,
+                           oci_config_namespace (cfg, CLONE_NEWNS) != NULL, err)
+             < 0)
     return -1;
   if (ns_finish_rootfs (cfg, err) < 0 || set_identity (cfg, c->id, !c->no_new_keyring, err) < 0
       || set_oom_score (c->process, err) < 0)

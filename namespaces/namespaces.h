@@ -208,6 +208,12 @@ struct ns_spawn_config
   size_t n_cg_tasks_fds;
 };
 
+/* A config without a mount namespace (container mode): runs, entered
+ * with chroot, unless it asks for what would be mounted or made in the
+ * host's mount namespace (mounts, masked or read-only paths, devices, a
+ * read-only root, rootfsPropagation): that is refused, naming the field. */
+int ns_check_without_mount_ns (const struct oci_config *cfg, silo_error_t *err);
+
 /* Fork the container process (create) or a process joining join_pid's
  * namespaces (exec). It waits for NS_SYNC_GO on *sync_fd: the caller writes
  * id maps and joins the cgroup first. *pid is a child of the caller. */

@@ -18,6 +18,8 @@ static int
 container_check (const struct oci_config *cfg, const struct oci_process *p, struct ns_lsm lsm,
                  silo_error_t *err)
 {
+  if (cfg && ns_check_without_mount_ns (cfg, err) < 0) /* cfg: NULL for exec */
+    return -1;
   return ns_lsm_check (cfg, p, lsm, false, err);
 }
 

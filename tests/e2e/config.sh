@@ -457,3 +457,31 @@ c['mounts'].append({'destination': '/m', 'type': 'bind', 'source': '/tmp', 'opti
 c['mounts'].append({'destination': '/m', 'type': 'bind', 'source': '/proc', 'options': ['bind'], 'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}], 'gidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]})|mounts[7]: idmap \`/proc\`
 EOF_CASES
 }
+
+# A config without a mount namespace runs as runc runs it, entered with
+# chroot, in the host's mount namespace; what runc would mount there (and
+# leave behind) is refused instead, one line naming the field, nothing
+# left; the host's mount table is the same after.
+test_no_mount_namespace () {
+  setup sh -c 'ls /; sleep 100'
+  edit_config "$T/b" "c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'mount']
+c['linux']['maskedPaths'] = []; c['linux']['readonlyPaths'] = []"
+  local before pid
+  before=$(wc -l < /proc/self/mountinfo)
+  (cd "$T/b" && expect_fail "config.json: mounts: without a mount namespace in linux.namespaces" \
+    $S run "$ID") || return 1
+  assert_nothing_left "$ID" || return 1
+  edit_config "$T/b" "c['mounts'] = []"
+  (cd "$T/b" && expect_fail "config.json: root.readonly: without a mount namespace" $S run "$ID") \
+    || return 1
+  edit_config "$T/b" "c['root']['readonly'] = False"
+  run_d "$ID" || return 1
+  pid=$(cpid)
+  assert_eq "$(readlink /proc/$pid/ns/mnt)" "$(readlink /proc/self/ns/mnt)" "mount namespace" \
+    || return 1
+  assert_eq "$(readlink /proc/$pid/root)" "$T/b/rootfs" "root" || return 1
+  wait_for grep -q tmp "$T/run-d.out" || fail "output: $(cat "$T/run-d.out")" || return 1
+  assert_eq "$(echo $(cat "$T/run-d.out"))" "bin dev etc proc root sys tmp" || return 1
+  $S delete --force "$ID" || return 1
+  assert_eq "$(wc -l < /proc/self/mountinfo)" "$before" "host mount table"
+}
