@@ -18,6 +18,7 @@
  * prefix route of each address) and router advertisements, and every
  * table but main. */
 #include "internal.h"
+#include "../util/log.h"
 #include "../util/utils.h"
 
 #include <errno.h>
@@ -342,8 +343,7 @@ parse_link (json_t *j, size_t i, struct nl_cache *cache, struct guest_link *g, s
 }
 
 static int
-change_link (struct nl_sock *sk, int ifindex, const char *name, unsigned mtu, bool up,
-             silo_error_t *err)
+try_change_link (struct nl_sock *sk, int ifindex, const char *name, unsigned mtu, bool up)
 {
   struct rtnl_link *orig = NULL, *change = rtnl_link_alloc ();
   int ret = rtnl_link_get_kernel (sk, ifindex, NULL, &orig);
@@ -360,6 +360,23 @@ change_link (struct nl_sock *sk, int ifindex, const char *name, unsigned mtu, bo
     }
   rtnl_link_put (orig);
   rtnl_link_put (change);
+  return ret;
+}
+
+/* An MTU past what the guest's NIC takes (UML's tops at 1500, and
+ * slirp4netns gives 65520) leaves the NIC at its own: TCP adapts through
+ * the MSS the guest announces. */
+static int
+change_link (struct nl_sock *sk, int ifindex, const char *name, unsigned mtu, bool up,
+             silo_error_t *err)
+{
+  int ret = try_change_link (sk, ifindex, name, mtu, up);
+
+  if (ret == -NLE_INVAL && mtu)
+    {
+      pr_warn ("%s: MTU %u refused by this NIC: it keeps its own", name ? name : "network", mtu);
+      ret = try_change_link (sk, ifindex, name, 0, up);
+    }
   return ret < 0 ? nl_fail (err, ret, name ? name : "network interface") : 0;
 }
 
