@@ -9,6 +9,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 BUILD=${BUILD:-build}
 SILO=${SILO:-$TOP/$BUILD/silo}
 SILO_VM=$(dirname "$SILO")/silo-vm
@@ -48,10 +49,9 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 }
 
-pid_of () { $RT state "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])'; }
+pid_of () { $RT state "$1" | oci_pid; }
 usage () { cat /sys/fs/cgroup/memory/silo/"$1"/memory.usage_in_bytes 2>/dev/null \
              || cat /sys/fs/cgroup/silo/"$1"/memory.current; }
-stat () { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.0f ± %.0f" % (r["median"]*1000, r["stddev"]*1000))' "$1"; }
 
 bundle "$WORK/pod" "" /bin/sleep 100000
 bundle "$WORK/true" "" /bin/true
@@ -91,8 +91,8 @@ echo "Backend: $backend. A member joins a running pod's guest: its tree is graft
 echo
 echo "| row | ms |"
 echo "|---|---:|"
-echo "| \`silo-vm run\` of /bin/true as a member of a running pod | $(stat "$WORK/member.json") |"
-echo "| \`silo run\` of /bin/true (container mode) | $(stat "$WORK/ctr.json") |"
-echo "| \`silo-vm run\` of /bin/true in a guest of its own (boot included) | $(stat "$WORK/vm.json") |"
+echo "| \`silo-vm run\` of /bin/true as a member of a running pod | $(hf_stat "$WORK/member.json") |"
+echo "| \`silo run\` of /bin/true (container mode) | $(hf_stat "$WORK/ctr.json") |"
+echo "| \`silo-vm run\` of /bin/true in a guest of its own (boot included) | $(hf_stat "$WORK/vm.json") |"
 echo
 echo "Host memory (memory cgroups' usage) of $N sleeping containers: as members of one pod, $(mib $((with - base))) MiB beyond the pod's own $(mib "$base") MiB, $(mib $(((with - base) / N))) MiB each; as $N sandboxes of their own, $(mib "$own") MiB, $(mib $((own / N))) MiB each."

@@ -15,6 +15,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 BUILD=${BUILD:-build}
 SILO_VM=${SILO_VM:-$TOP/$BUILD/silo-vm}
 RUNS=${RUNS:-10}
@@ -71,7 +72,6 @@ esac
 overhead="not measured: the kvm backend is not available here"
 case "$backend" in kvm*) overhead=$("$TOP/bench/vmm-overhead.sh") ;; esac
 
-stat () { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.0f ± %.0f" % (r["median"]*1000, r["stddev"]*1000))' "$1"; }
 {
   echo "# Sandbox mode benchmark"
   echo
@@ -79,9 +79,9 @@ stat () { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]
   echo
   echo "| row | spec | ms |"
   echo "|---|---|---:|"
-  echo "| \`silo-vm run\` of /bin/true, end to end | V1/V2 | $(stat "$WORK/run.json") |"
-  echo "| \`silo-vm create\`: time to agent ready | V2 | $(stat "$WORK/ready.json") |"
-  echo "| \`silo-vm exec\` of /bin/true | — | $(stat "$WORK/exec.json") |"
+  echo "| \`silo-vm run\` of /bin/true, end to end | V1/V2 | $(hf_stat "$WORK/run.json") |"
+  echo "| \`silo-vm create\`: time to agent ready | V2 | $(hf_stat "$WORK/ready.json") |"
+  echo "| \`silo-vm exec\` of /bin/true | — | $(hf_stat "$WORK/exec.json") |"
   echo
   echo "## Network, host to workload (bench/net.sh)"
   echo

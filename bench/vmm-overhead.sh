@@ -7,6 +7,7 @@
 # Memory, not time: valid under nested emulation too.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$TOP/bench/lib.sh"
 BUILD=${BUILD:-build}
 SILO_VM=${SILO_VM:-$TOP/$BUILD/silo-vm}
 WORK=$(mktemp -d /tmp/silo-vmm-overhead.XXXXXX)
@@ -27,7 +28,7 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 $RT run -d -b "$WORK/b" vmm-ovh </dev/null >/dev/null
 sleep "${SETTLE:-2}"
-monitor=$($RT state vmm-ovh | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+monitor=$($RT state vmm-ovh | oci_pid)
 guest_kib=$((128 * 1024))
 for pid in $(pgrep -P "$monitor"); do
   # The VMM is the child that maps guest RAM: one mapping of exactly its size.

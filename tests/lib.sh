@@ -94,6 +94,15 @@ wait_for () {
   return 1
 }
 
+# Wait until a command succeeds, at most $1 seconds (a daemon starting).
+wait_up_to () {
+  local end=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$end" ] || return 1
+    sleep 0.05
+  done
+}
+
 assert_eq () {
   [ "$1" = "$2" ] || fail "expected [$2], got [$1]${3:+ ($3)}"
 }

@@ -7,7 +7,6 @@ VM_BIN="$(dirname "$SILO")/silo-vm"
 
 # Sets T and defines `cr` (ctr against our daemon, in namespace silo).
 containerd_setup () {
-  local i
   command -v containerd >/dev/null && command -v ctr >/dev/null \
     || skip "containerd not installed (apt-get install containerd)"
   command -v podman >/dev/null || skip "podman not installed (makes the image)"
@@ -30,12 +29,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 EOF
   containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 &
   CTRD_PID=$!
-  for i in $(seq 1 100); do
-    ctr -a "$T/sock" version >/dev/null 2>&1 && break
-    sleep 0.05
-  done
-  ctr -a "$T/sock" version >/dev/null 2>&1 || fail "containerd did not start: $(tail -3 "$T/containerd.log")" \
-    || return 1
+  wait_up_to 5 ctr -a "$T/sock" version \
+    || fail "containerd did not start: $(tail -3 "$T/containerd.log")" || return 1
   make_image_archive || return 1
   cr image import --base-name localhost/busybox-local "$T/image.tar" >/dev/null \
     || fail "ctr image import" || return 1

@@ -19,7 +19,7 @@ cri () {
 # bridge) and starts containerd with the CRI plugin and the handlers silo,
 # silo-vm and runc (the runc v2 shim calling each binary).
 cri_setup () {
-  local handler=$1 bin i
+  local handler=$1 bin
   command -v containerd >/dev/null && command -v ctr >/dev/null \
     || skip "containerd not installed (apt-get install containerd)"
   /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null \
@@ -48,12 +48,8 @@ cri_setup () {
 EOF
   containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 &
   CTRD_PID=$!
-  for i in $(seq 1 100); do
-    cri version >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  cri version >/dev/null 2>&1 || fail "containerd's CRI did not start: $(tail -3 "$T/containerd.log")" \
-    || return 1
+  wait_up_to 10 cri version \
+    || fail "containerd's CRI did not start: $(tail -3 "$T/containerd.log")" || return 1
   make_images "$T/images.tar" || return 1
   ctr -a "$T/sock" -n k8s.io images import "$T/images.tar" >/dev/null 2>"$T/import.err" \
     || fail "ctr images import: $(tail -1 "$T/import.err")" || return 1
