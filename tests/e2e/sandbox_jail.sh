@@ -241,3 +241,31 @@ echo done-all'
   assert_contains "$out" "done-all" || return 1
   case "$out" in *seccomp*) fail "seccomp in the output: $out"; return 1 ;; esac
 }
+
+# A syscall outside the guest process's allow list kills it (seccomp, with
+# SIGSYS) and the sandbox fails loudly: run's error names seccomp and the
+# process. The call (unshare of a user namespace) is injected with ptrace
+# into the running guest process, UML's kernel process or the VMM, as an
+# escape from the guest would make it there.
+test_forbidden_syscall_kills_the_sandbox_loudly () {
+  jail_setup
+  command -v cc >/dev/null || skip "no C compiler for the injector"
+  cc -O2 -o "$T/inject" "$TOP/tests/helpers/inject_syscall.c" || fail "build the injector" || return 1
+  make_jail_bundle "$T/b" sleep 100 || return 1
+  local runner monitor guest out rc p
+  (cd "$T/b" && exec $S run "$ID" >"$T/out" 2>&1 </dev/null) &
+  runner=$!
+  wait_up_to 60 sh -c "$S state $ID | grep -q '\"running\"'" \
+    || fail "not running: $(cat "$T/out")" || return 1
+  monitor=$($S state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  # the monitor's child: UML's kernel process, or the VMM
+  guest=$(for p in $(guest_pids "$monitor"); do
+            [ "$(awk '/^PPid:/ {print $2}' "/proc/$p/status")" = "$monitor" ] && echo "$p"
+          done | head -1)
+  [ -n "$guest" ] || fail "no guest process under monitor $monitor" || return 1
+  out=$("$T/inject" "$guest" 272 0x10000000) || fail "inject: $out" || return 1
+  assert_eq "$out" "killed by signal 31" "the guest process" || return 1
+  wait "$runner"; rc=$?
+  [ "$rc" -ne 0 ] || fail "run exited 0: $(cat "$T/out")" || return 1
+  assert_contains "$(cat "$T/out")" "was killed by seccomp (SIGSYS): a syscall outside its allow list"
+}
