@@ -16,6 +16,11 @@ unsigned long ns_mount_locked_flags (const char *path);
 
 int ns_pivot (const char *rootfs, bool no_pivot, silo_error_t *err);
 
+/* Write /proc/PID/FILE (uid_map or gid_map) with the n mappings m
+ * (namespaces/mount_fds.c). */
+int ns_write_idmap (pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+                    silo_error_t *err);
+
 /* Final steps before exec, shared by create and exec. *env is the
  * environment to exec with (process.env, HOME added when missing). */
 int ns_prepare_exec (const struct ns_spawn_config *c, int sync_fd, char **exec_path, char ***env,

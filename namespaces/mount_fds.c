@@ -23,9 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int
-write_idmap (pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
-             silo_error_t *err)
+int
+ns_write_idmap (pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+                silo_error_t *err)
 {
   cleanup_free char *buf = xmalloc (n * 40 + 1);
   char path[64];
@@ -63,8 +63,8 @@ userns_with_maps (const struct oci_idmap *uids, size_t n_uids, const struct oci_
   close (hold[0]);
   if (pid < 0)
     silo_make_error (err, errno, "clone a user namespace for the mapping");
-  else if (write_idmap (pid, "uid_map", uids, n_uids, err) == 0
-           && write_idmap (pid, "gid_map", gids, n_gids, err) == 0)
+  else if (ns_write_idmap (pid, "uid_map", uids, n_uids, err) == 0
+           && ns_write_idmap (pid, "gid_map", gids, n_gids, err) == 0)
     {
       snprintf (path, sizeof (path), "/proc/%d/ns/user", (int) pid);
       fd = open (path, O_RDONLY | O_CLOEXEC);

@@ -301,16 +301,7 @@ ns_spawn (const struct ns_spawn_config *c, pid_t *pid, int *sync_fd, silo_error_
 static int
 write_map (pid_t pid, const char *file, const struct oci_idmap *m, size_t n, silo_error_t *err)
 {
-  cleanup_free char *buf = NULL;
-  cleanup_free char *path = NULL;
-  size_t len = 0;
-
-  buf = xmalloc (n * 40 + 1);
-  buf[0] = '\0';
-  for (size_t i = 0; i < n; i++)
-    len += (size_t) sprintf (buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  xasprintf (&path, "/proc/%d/%s", pid, file);
-  if (write_file (path, buf, len, err) < 0)
+  if (ns_write_idmap (pid, file, m, n, err) < 0)
     return silo_error_wrap (err, "linux.%s", strcmp (file, "uid_map") == 0 ? "uidMappings"
                                                                             : "gidMappings");
   return 0;
