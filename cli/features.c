@@ -21,9 +21,11 @@ strings (const char *const *v)
 static const char *const mount_options[] = {
   "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "mand",
   "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime",
-  "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ridmap", "ro",
-  "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "slave", "strictatime",
-  "suid", "sync", "tmpcopyup", "unbindable", NULL,
+  "nosuid", "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime", "relatime",
+  "remount", "rexec", "ridmap", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
+  "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime",
+  "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable",
+  "rw", "shared", "slave", "strictatime", "suid", "sync", "tmpcopyup", "unbindable", NULL,
 };
 
 /* Every capability this libcap and kernel know, as "CAP_CHOWN" names. */

@@ -398,6 +398,25 @@ mount_tmpfs_with_mode (const struct oci_mount *m, int fd, const char *target, si
   return mount_fs (&with_mode, target, err);
 }
 
+static bool
+has_rec_attrs (const struct oci_mount *m)
+{
+  return m->rec_attr_set || m->rec_attr_clr;
+}
+
+/* rro, rnosuid, ...: over the mount and every mount below it. */
+static int
+set_rec_attrs (const struct oci_mount *m, const char *path, silo_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr };
+
+  if (!has_rec_attrs (m))
+    return 0;
+  if (mount_setattr (AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+    return silo_make_error (err, errno, "recursive mount options of `%s`", m->destination);
+  return 0;
+}
+
 static int
 do_one_mount (int rootfd, const struct oci_mount *m, int tree, const struct cg_mount *cg,
               size_t n_cg, silo_error_t *err)
@@ -424,7 +443,7 @@ do_one_mount (int rootfd, const struct oci_mount *m, int tree, const struct cg_m
     ret = mount_fs (m, target, err);
   if (ret < 0)
     return ret;
-  if (!m->is_bind && ret == 0 && !m->propagation && !m->tmpcopyup)
+  if (!m->is_bind && ret == 0 && !m->propagation && !m->tmpcopyup && !has_rec_attrs (m))
     return 0;
 
   top = reopen_top (rootfd, m->destination, top_path, err);
@@ -445,7 +464,7 @@ do_one_mount (int rootfd, const struct oci_mount *m, int tree, const struct cg_m
     return -1;
   if (m->propagation && mount (NULL, top_path, NULL, m->propagation, NULL) < 0)
     return silo_make_error (err, errno, "set propagation of `%s`", m->destination);
-  return 0;
+  return set_rec_attrs (m, top_path, err);
 }
 
 int

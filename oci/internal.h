@@ -98,6 +98,8 @@ struct oci_mount_opt
   unsigned long flag;
 };
 const struct oci_mount_opt *oci_mount_opt_lookup (const char *name);
+/* The recursive ones (rro, rnosuid, ...): flag is a MOUNT_ATTR_* bit. */
+const struct oci_mount_opt *oci_rec_attr_lookup (const char *name);
 int oci_propagation_lookup (const char *name, unsigned long *out);
 int oci_rlimit_lookup (const char *name);
 const struct oci_ns_info *oci_ns_by_name (const char *name);

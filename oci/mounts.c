@@ -44,6 +44,18 @@ apply_option (struct oci_ctx *c, const char *path, const char *opt, struct oci_m
       m->propagation = prop;
       return 0;
     }
+  mo = oci_rec_attr_lookup (opt);
+  if (mo)
+    {
+      if (mo->clear)
+        m->rec_attr_clr |= mo->flag;
+      else
+        m->rec_attr_set |= mo->flag;
+      /* an access-time mode is set by clearing the field first (runc) */
+      if (!mo->clear && (mo->flag & MOUNT_ATTR__ATIME) == mo->flag)
+        m->rec_attr_clr |= MOUNT_ATTR__ATIME;
+      return 0;
+    }
   mo = oci_mount_opt_lookup (opt);
   if (mo == NULL)
     {
@@ -154,6 +166,9 @@ parse_mount (struct oci_ctx *c, json_t *o, const char *path, struct oci_mount *m
     }
   if (check_idmap (c, path, m) < 0)
     return -1;
+  /* A bind takes no filesystem data: an option left over would be lost. */
+  if (m->is_bind && m->data != NULL)
+    return oci_fail (c, opath, "\"%s\": not an option silo knows for a bind mount", m->data);
   /* mount(2) copies one page of filesystem data and drops the rest. */
   if (m->data != NULL && strlen (m->data) >= 4096)
     return oci_fail (c, opath, "filesystem options longer than 4095 bytes");

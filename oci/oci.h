@@ -150,6 +150,9 @@ struct oci_mount
    * container's user namespace mappings (the validator checks there are). */
   bool idmap;
   bool idmap_recursive; /* ridmap: every mount below the source too */
+  /* Recursive mount attributes (runtime-spec 1.1: rro, rnosuid, ...):
+   * MOUNT_ATTR_* for mount_setattr(AT_RECURSIVE) over the whole tree. */
+  uint64_t rec_attr_set, rec_attr_clr;
   struct oci_idmap *uid_mappings, *gid_mappings;
   size_t n_uid_mappings, n_gid_mappings;
 };

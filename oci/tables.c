@@ -102,7 +102,39 @@ static const struct oci_mount_opt mount_opts[] = {
   { "nosymfollow", false, MS_NOSYMFOLLOW },
   { "bind", false, MS_BIND },
   { "rbind", false, MS_BIND | MS_REC },
+  { "defaults", false, 0 },
 };
+
+/* runtime-spec 1.1's recursive mount attributes, as runc maps them. */
+static const struct oci_mount_opt rec_attrs[] = {
+  { "rro", false, MOUNT_ATTR_RDONLY },
+  { "rrw", true, MOUNT_ATTR_RDONLY },
+  { "rnosuid", false, MOUNT_ATTR_NOSUID },
+  { "rsuid", true, MOUNT_ATTR_NOSUID },
+  { "rnodev", false, MOUNT_ATTR_NODEV },
+  { "rdev", true, MOUNT_ATTR_NODEV },
+  { "rnoexec", false, MOUNT_ATTR_NOEXEC },
+  { "rexec", true, MOUNT_ATTR_NOEXEC },
+  { "rnodiratime", false, MOUNT_ATTR_NODIRATIME },
+  { "rdiratime", true, MOUNT_ATTR_NODIRATIME },
+  { "rrelatime", false, MOUNT_ATTR_RELATIME },
+  { "rnorelatime", true, MOUNT_ATTR_RELATIME },
+  { "rnoatime", false, MOUNT_ATTR_NOATIME },
+  { "ratime", true, MOUNT_ATTR_NOATIME },
+  { "rstrictatime", false, MOUNT_ATTR_STRICTATIME },
+  { "rnostrictatime", true, MOUNT_ATTR_STRICTATIME },
+  { "rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW },
+};
+
+const struct oci_mount_opt *
+oci_rec_attr_lookup (const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (rec_attrs); i++)
+    if (strcmp (rec_attrs[i].name, name) == 0)
+      return &rec_attrs[i];
+  return NULL;
+}
 
 const struct oci_mount_opt *
 oci_mount_opt_lookup (const char *name)

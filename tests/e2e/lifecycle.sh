@@ -319,7 +319,7 @@ assert isinstance(caps, list) and "CAP_SYS_ADMIN" in caps and "CAP_CHOWN" in cap
 assert all(c.startswith("CAP_") and c.isupper() for c in caps), caps
 assert f["linux"]["netDevices"]["enabled"] is True, f
 assert f["linux"]["mountExtensions"]["idmap"]["enabled"] is True, f
-assert {"idmap", "ridmap", "tmpcopyup"} <= set(f["mountOptions"]), f
+assert {"idmap", "ridmap", "tmpcopyup", "rro", "rnosuid", "rnosymfollow"} <= set(f["mountOptions"]), f
 a = f["annotations"]
 assert a["io.github.seccomp.libseccomp.version"].count(".") == 2, a
 for k in ("silo.sandbox", "silo.sandbox.backend", "silo.vm.kernel", "silo.sandbox.ready_timeout"):

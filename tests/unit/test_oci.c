@@ -355,6 +355,29 @@ test_idmapped_mounts (void)
   return 0;
 }
 
+/* Recursive mount attributes (runtime-spec 1.1) and what a bind refuses. */
+static int
+test_recursive_mount_attrs (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  const char *text = MIN_HEAD MIN_PROC ", \"mounts\": ["
+                     "{\"destination\": \"/a\", \"source\": \"/x\", \"options\": [\"rbind\", "
+                     "\"rro\", \"rnosuid\", \"rrelatime\", \"rexec\", \"defaults\"]}]}";
+
+  CHECK (oci_config_parse (text, "config.json", &cfg, &err) == 0);
+  CHECK (cfg->mounts[0].rec_attr_set == (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_RELATIME));
+  CHECK (cfg->mounts[0].rec_attr_clr == (MOUNT_ATTR__ATIME | MOUNT_ATTR_NOEXEC));
+  CHECK (cfg->mounts[0].flags == (MS_BIND | MS_REC) && cfg->mounts[0].data == NULL);
+  oci_config_free (cfg);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", \"source\": "
+                       "\"/x\", \"options\": [\"bind\", \"mode=755\"]}]}",
+                       "config.json: mounts[0].options: \"mode=755\": not an option silo knows "
+                       "for a bind mount")
+         == 0);
+  return 0;
+}
+
 static int
 test_errors_syntax (void)
 {
@@ -878,6 +901,7 @@ main (void)
   RUN_TEST (test_errors_basic);
   RUN_TEST (test_errors_syntax);
   RUN_TEST (test_idmapped_mounts);
+  RUN_TEST (test_recursive_mount_attrs);
   RUN_TEST (test_errors_sections);
   RUN_TEST (test_errors_sysctl);
   RUN_TEST (test_errors_ranges_names_paths);
