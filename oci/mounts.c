@@ -100,7 +100,11 @@ check_idmap (struct oci_ctx *c, const char *path, struct oci_mount *m)
   if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0))
     return oci_fail (c, path, "uidMappings and gidMappings go together");
   if (!m->is_bind)
-    return oci_fail (c, path, "an idmapped mount must be a bind mount");
+    {
+      char fpath[OCI_PATH_LEN];
+      oci_path_key (fpath, path, m->n_uid_mappings ? "uidMappings" : "options");
+      return oci_fail (c, fpath, "an idmapped mount must be a bind mount");
+    }
   return 0;
 }
 

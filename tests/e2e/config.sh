@@ -451,7 +451,7 @@ $edit"
     (cd "$T/b" && expect_fail "$want" $S run "$ID") || return 1
     assert_nothing_left "$ID" || return 1
   done <<EOF_CASES
-c['mounts'].append({'destination': '/m', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['idmap']})|mounts[7]: an idmapped mount must be a bind mount
+c['mounts'].append({'destination': '/m', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['idmap']})|mounts[7].options: an idmapped mount must be a bind mount
 c['mounts'].append({'destination': '/m', 'type': 'bind', 'source': '/tmp', 'options': ['bind'], 'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]})|mounts[7]: uidMappings and gidMappings go together
 c['mounts'].append({'destination': '/m', 'type': 'bind', 'source': '/tmp', 'options': ['bind', 'idmap']})|mounts[7]: idmap without uidMappings/gidMappings needs a new user namespace
 c['mounts'].append({'destination': '/m', 'type': 'bind', 'source': '/proc', 'options': ['bind'], 'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}], 'gidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]})|mounts[7]: idmap \`/proc\`

@@ -337,7 +337,7 @@ test_idmapped_mounts (void)
 
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", \"type\": "
                        "\"tmpfs\", \"options\": [\"idmap\"]}]}",
-                       "config.json: mounts[0]: an idmapped mount must be a bind mount") == 0);
+                       "config.json: mounts[0].options: an idmapped mount must be a bind mount") == 0);
   CHECK (expect_error (MIN_HEAD MIN_PROC ", \"mounts\": [{\"destination\": \"/a\", \"source\": "
                        "\"/x\", \"options\": [\"bind\"], \"uidMappings\": [{\"containerID\": 0, "
                        "\"hostID\": 1, \"size\": 1}]}]}",
