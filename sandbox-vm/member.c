@@ -251,7 +251,7 @@ member_main (const struct sandbox_request *req, int sync_fd)
   struct sandbox_relay r;
   silo_error_t err = NULL;
   cleanup_close int slave = -1, winch = -1;
-  bool grafted = false;
+  bool grafted = false, keep_uid = !userns_maps_all_ids (); /* before the pivot */
   int status;
 
   signal (SIGPIPE, SIG_IGN);
@@ -274,7 +274,7 @@ member_main (const struct sandbox_request *req, int sync_fd)
   winch = sandbox_watch_resizes (slave);
   /* As the monitor once its guest runs: the sandbox's own uid, nothing
    * else (it kills nothing: the allow list's kill names itself). */
-  if (sandbox_jail_monitor (getpid (), req->rootless, &err) < 0)
+  if (sandbox_jail_monitor (getpid (), keep_uid, &err) < 0)
     {
       dprintf (2, "silo: %s\n", err->msg);
       _exit (255);

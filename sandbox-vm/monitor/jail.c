@@ -113,10 +113,10 @@ become_jail_id (silo_error_t *err)
 }
 
 int
-sandbox_jail_monitor (pid_t guest_pid, bool rootless, silo_error_t *err)
+sandbox_jail_monitor (pid_t guest_pid, bool keep_uid, silo_error_t *err)
 {
   if (drop_bounding_but (NULL, 0, err) < 0 || prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0
-      || (!rootless && become_jail_id (err) < 0) || set_caps (NULL, 0, err) < 0)
+      || (!keep_uid && become_jail_id (err) < 0) || set_caps (NULL, 0, err) < 0)
     return silo_error_wrap (err, "monitor");
   return monitor_allow_load (guest_pid, err);
 }

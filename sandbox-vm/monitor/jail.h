@@ -80,9 +80,10 @@ uid_t sandbox_jail_id (void);
  * set included, uid and gid switched to sandbox_jail_id () with no
  * supplementary groups, no_new_privs, and its seccomp allow list
  * (monitor_allow.c), where kill may name the guest only. */
-/* Rootless, the monitor stays the user (uid 0 of its own user namespace,
- * where no other id exists), the rest the same. */
-int sandbox_jail_monitor (pid_t guest_pid, bool rootless, silo_error_t *err);
+/* keep_uid: the caller's user namespace does not map the sandbox uid (a
+ * rootless monitor's maps only the user): it stays as it is, the rest the
+ * same. The caller reads that (userns_maps_all_ids) before any pivot. */
+int sandbox_jail_monitor (pid_t guest_pid, bool keep_uid, silo_error_t *err);
 
 /* The interpreter and libraries exe needs (host paths, NULL-terminated). */
 int jail_elf_deps (const char *exe, char ***paths, silo_error_t *err);

@@ -281,6 +281,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
 {
   const struct sandbox_backend_ops *ops = sandbox_backend_get (backend);
   cleanup_free char *guest_dir = NULL;
+  bool keep_uid;
   uint64_t mem;
   int ret;
 
@@ -305,7 +306,9 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
     return silo_make_error (err, errno, "unshare the guest's PID namespace");
   ret = ops->launch (m->req, guest_dir, mem, &m->net, m->log_fd, &m->guest, &m->chan, err);
   sandbox_net_close_taps (&m->net); /* the guest's now */
-  if (ret < 0 || root_in_container (m, guest_dir, err) < 0 || sandbox_jail_monitor (m->guest, m->req->rootless, err) < 0)
+  keep_uid = !userns_maps_all_ids (); /* /proc is gone after the pivot */
+  if (ret < 0 || root_in_container (m, guest_dir, err) < 0
+      || sandbox_jail_monitor (m->guest, keep_uid, err) < 0)
     return -1;
   proto_reader_init (&m->rd, m->chan, PROTO_FROM_GUEST);
   proto_outq_init (&m->out, m->chan, PROTO_WINDOW);
