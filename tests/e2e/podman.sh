@@ -318,3 +318,16 @@ $boot" "page over localhost, and the same kernel" || return 1
   ! ip -n "$(basename "$netns")" -o link 2>/dev/null | grep -q "_silo" || fail "tap left" || return 1
   ! ls /sys/fs/cgroup/pids/*/ 2>/dev/null | grep -q "$infra" || fail "cgroup left" || return 1
 }
+
+# podman's idmapped volume (-v SRC:DST:idmap) with a user namespace: the
+# host's root-owned file is the container's root's through the mapping,
+# where a plain volume shows it as nobody's.
+test_podman_idmapped_volume () {
+  podman_setup || return 1
+  mkdir -p "$T/vol" && echo hi > "$T/vol/f"
+  local map=(--uidmap 0:100000:65536 --gidmap 0:100000:65536) out
+  out=$(pm run --rm "${map[@]}" -v "$T/vol:/v:idmap" busybox-local sh -c 'stat -c %u:%g /v/f; cat /v/f')
+  assert_eq "$(echo $out)" "0:0 hi" "idmap" || return 1
+  out=$(pm run --rm "${map[@]}" -v "$T/vol:/v" busybox-local stat -c %u:%g /v/f)
+  assert_eq "$out" "65534:65534" "plain"
+}
