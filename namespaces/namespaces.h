@@ -122,6 +122,10 @@ int ns_setup_console (int console_socket_fd, const struct oci_process *p, bool m
  * seccomp and the capability drop (SCHED_FIFO, SCHED_RR, a negative nice
  * and IOPRIO_CLASS_RT need CAP_SYS_NICE / CAP_SYS_ADMIN). */
 int ns_apply_sched (const struct oci_process *p, silo_error_t *err);
+/* The calling thread's CPU affinity (process.execCPUAffinity's initial,
+ * in the runtime before an exec'd process joins the cgroup; its final, in
+ * that process after). field names it in errors. */
+int ns_set_cpu_affinity (const cpu_set_t *cpus, const char *field, silo_error_t *err);
 /* linux.personality, after the capabilities are set (as runc). */
 int ns_apply_personality (const struct oci_config *cfg, silo_error_t *err);
 /* linux.memoryPolicy: set_mempolicy (2) of the calling process (its

@@ -240,6 +240,13 @@ ns_exec_main (const struct ns_spawn_config *c, int sync_fd, silo_error_t *err)
   if (ns_sync_expect (sync_fd, NS_SYNC_GO, &msg, err) < 0)
     return -1;
   ns_sync_msg_clear (&msg);
+  /* In the container's cgroup now (its cpuset may have reset the
+   * affinity the runtime gave it): the final one. */
+  if (c->process->exec_cpu_affinity.final_set
+      && ns_set_cpu_affinity (&c->process->exec_cpu_affinity.final,
+                              "process.execCPUAffinity.final", err)
+             < 0)
+    return -1;
   if (c->process->terminal && ns_setup_console (c->console_socket_fd, c->process, false, err) < 0)
     return -1;
   if (ns_prepare_exec (c, sync_fd, &exec_path, &env, err) < 0)

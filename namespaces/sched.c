@@ -1,5 +1,5 @@
-/* process.scheduler, process.ioPriority and linux.personality: what the
- * kernel keeps per task and execve keeps. Shared by the container process,
+/* process.scheduler, process.ioPriority, process.execCPUAffinity and
+ * linux.personality: what the kernel keeps per task and execve keeps. Shared by the container process,
  * `exec` and the sandbox guest's agent, so every mode sets them alike. */
 #include "internal.h"
 #include "../util/utils.h"
@@ -95,5 +95,13 @@ ns_apply_personality (const struct oci_config *cfg, silo_error_t *err)
   if (personality (cfg->linux_.personality.domain) < 0)
     return silo_make_error (err, errno, "linux.personality: personality %s",
                             cfg->linux_.personality.domain == PER_LINUX32 ? "LINUX32" : "LINUX");
+  return 0;
+}
+
+int
+ns_set_cpu_affinity (const cpu_set_t *cpus, const char *field, silo_error_t *err)
+{
+  if (sched_setaffinity (0, sizeof (*cpus), cpus) < 0)
+    return silo_make_error (err, errno, "%s: sched_setaffinity", field);
   return 0;
 }

@@ -134,6 +134,11 @@ parse_config (struct oci_ctx *c, json_t *root, struct oci_config *cfg)
     ret = oci_get_kv (c, root, "", "annotations", &cfg->annotations);
   if (ret == 0)
     ret = parse_hooks (c, root, cfg);
+  /* runtime-spec's config for VM-based runtimes: silo has its own knobs,
+   * and takes none of these silently. */
+  if (ret == 0 && json_object_get (root, "vm") != NULL)
+    ret = oci_fail (c, "vm", "not supported: sandbox mode is chosen with the silo.sandbox "
+                             "annotation and its guest kernel with silo.vm.kernel");
   if (ret == 0)
     ret = oci_parse_mounts (c, root, cfg);
   if (ret == 0)

@@ -85,6 +85,10 @@ size_t oci_array_len (json_t *obj, const char *key);
 int oci_parse_idmaps (struct oci_ctx *c, json_t *obj, const char *base, const char *key,
                       struct oci_idmap **items, size_t *len);
 
+/* A list like "0-3,7" (NUMA nodes, CPUs): each number's bit set in mask,
+ * which holds bits bits; false when malformed or past the mask. */
+bool oci_parse_bitlist (const char *s, unsigned long *mask, size_t bits);
+
 /* Name tables (tables.c). Lookups return NULL / -1 when unknown. */
 struct oci_flag_name
 {

@@ -355,12 +355,9 @@ parse_personality (struct oci_ctx *c, json_t *lnx, const char *base, struct oci_
   return 0;
 }
 
-/* A node list ("0-3,7"): each node set in mask; false when malformed or
- * beyond the mask. */
-static bool
-parse_nodes (const char *s, unsigned long *mask)
+bool
+oci_parse_bitlist (const char *s, unsigned long *mask, size_t bits)
 {
-  const size_t bits = OCI_MPOL_NODE_WORDS * 8 * sizeof (unsigned long);
   const size_t w = 8 * sizeof (unsigned long);
 
   while (*s)
@@ -414,7 +411,7 @@ parse_memory_policy (struct oci_ctx *c, json_t *lnx, const char *base, struct oc
   if ((l->memory_policy.mode = oci_mpol_mode_lookup (mode)) < 0)
     return oci_fail (c, kpath, "unknown mode \"%.64s\"", mode);
   oci_path_key (kpath, path, "nodes");
-  if (nodes && !parse_nodes (nodes, l->memory_policy.nodes))
+  if (nodes && !oci_parse_bitlist (nodes, l->memory_policy.nodes, OCI_MPOL_NODE_WORDS * 8 * sizeof (unsigned long)))
     return oci_fail (c, kpath, "`%.64s` is not a list of NUMA nodes (0-1023)", nodes);
   oci_path_key (kpath, path, "flags");
   for (size_t i = 0; flags && flags[i]; i++)

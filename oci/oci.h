@@ -5,6 +5,7 @@
 #ifndef SILO_OCI_H
 #define SILO_OCI_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -105,6 +106,14 @@ struct oci_process
   char *selinux_label;
   struct oci_scheduler scheduler;
   struct oci_io_priority io_priority;
+  /* process.execCPUAffinity (runtime-spec 1.2), for exec only: initial
+   * is the runtime's own before the process joins the cgroup, final the
+   * process's after; unset when absent or empty. */
+  struct
+  {
+    bool initial_set, final_set;
+    cpu_set_t initial, final;
+  } exec_cpu_affinity;
 };
 
 enum oci_hook_kind
@@ -222,6 +231,7 @@ struct oci_resources
     bool disable_oom_killer;
     bool use_hierarchy;
     bool has_disable_oom_killer;
+    bool check_before_update; /* update: refuse a limit below the usage */
   } memory;
 
   struct

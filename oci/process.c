@@ -334,6 +334,42 @@ parse_io_priority (struct oci_ctx *c, json_t *proc, const char *base, struct oci
   return 0;
 }
 
+static int
+parse_cpu_list (struct oci_ctx *c, json_t *o, const char *base, const char *key, bool *set,
+                cpu_set_t *cpus)
+{
+  cleanup_free char *list = NULL;
+  char path[OCI_PATH_LEN];
+  int ret = oci_get_string (c, o, base, key, false, &list);
+
+  if (ret < 0 || list == NULL || list[0] == '\0')
+    return ret;
+  oci_path_key (path, base, key);
+  CPU_ZERO (cpus);
+  if (!oci_parse_bitlist (list, (unsigned long *) cpus, CPU_SETSIZE))
+    return oci_fail (c, path, "`%.64s` is not a list of CPUs (0-%d)", list, CPU_SETSIZE - 1);
+  *set = true;
+  return 0;
+}
+
+static int
+parse_exec_affinity (struct oci_ctx *c, json_t *proc, const char *base, struct oci_process *p)
+{
+  char path[OCI_PATH_LEN];
+  json_t *o = NULL;
+  int ret = oci_get_object (c, proc, base, "execCPUAffinity", false, &o);
+
+  if (ret < 0 || o == NULL)
+    return ret;
+  oci_path_key (path, base, "execCPUAffinity");
+  ret = parse_cpu_list (c, o, path, "initial", &p->exec_cpu_affinity.initial_set,
+                        &p->exec_cpu_affinity.initial);
+  if (ret == 0)
+    ret = parse_cpu_list (c, o, path, "final", &p->exec_cpu_affinity.final_set,
+                          &p->exec_cpu_affinity.final);
+  return ret;
+}
+
 /* execve takes no string over MAX_ARG_STRLEN (32 pages) and no empty path. */
 #define OCI_MAX_ARG 131071
 
@@ -442,6 +478,8 @@ oci_parse_process (struct oci_ctx *c, json_t *proc, const char *base, struct oci
     ret = parse_scheduler (c, proc, base, &p->scheduler);
   if (ret == 0)
     ret = parse_io_priority (c, proc, base, &p->io_priority);
+  if (ret == 0)
+    ret = parse_exec_affinity (c, proc, base, p);
   return ret;
 }
 

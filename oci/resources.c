@@ -122,6 +122,8 @@ parse_memory_cpu (struct oci_ctx *c, json_t *res, const char *base, struct oci_r
         ret = oci_get_bool (c, o, path, "disableOOMKiller", &r->memory.disable_oom_killer);
       if (ret == 0)
         ret = oci_get_bool (c, o, path, "useHierarchy", &r->memory.use_hierarchy);
+      if (ret == 0)
+        ret = oci_get_bool (c, o, path, "checkBeforeUpdate", &r->memory.check_before_update);
     }
   o = NULL;
   if (ret == 0)
@@ -325,6 +327,11 @@ parse_misc (struct oci_ctx *c, json_t *res, const char *base, struct oci_resourc
                                         * sizeof (struct oci_net_priority));
       if (ret == 0)
         ret = oci_for_each (c, o, path, "priorities", priority_elem, r);
+    }
+  if (ret == 0 && json_object_get (res, "rdma") != NULL)
+    {
+      oci_path_key (path, base, "rdma");
+      ret = oci_fail (c, path, "the rdma cgroup controller is not supported by silo");
     }
   if (ret == 0)
     ret = oci_get_kv (c, res, base, "unified", &r->unified);

@@ -252,6 +252,12 @@ spawn_exec (const struct oci_config *cfg, const struct container_state *st,
   size_t n_tasks_fds = 0;
   int ret;
 
+  /* Before the cgroup: the runtime's own, which the process starts with. */
+  if (p->exec_cpu_affinity.initial_set
+      && ns_set_cpu_affinity (&p->exec_cpu_affinity.initial, "process.execCPUAffinity.initial",
+                              err)
+             < 0)
+    return -1;
   if (open_cgroup (st, &h, err) < 0)
     return -1;
   if (o->cgroups && (h == NULL || cg_open_sub (h, o->cgroups, err) < 0))

@@ -33,6 +33,9 @@ sandbox_check (const struct oci_config *cfg, const struct oci_process *p, struct
 {
   if (cfg && cfg->linux_.n_net_devices)
     return silo_make_error (err, 0, "linux.netDevices: not supported in sandbox mode yet");
+  if (p->exec_cpu_affinity.initial_set || p->exec_cpu_affinity.final_set)
+    return silo_make_error (err, 0, "process.execCPUAffinity: not supported in sandbox mode (the "
+                                    "guest's CPUs are not the host's)");
   return ns_lsm_check (cfg, p, lsm, true, err);
 }
 

@@ -51,6 +51,27 @@ silo_container_pause (const struct silo_global *g, const char *id, bool pause, s
   return ret;
 }
 
+/* memory.checkBeforeUpdate (runtime-spec 1.2): a limit below what the
+ * workload uses now is refused (cgroup v1's kernel does that itself; v2
+ * would invoke the OOM killer). Its usage as `events --stats` sees it. */
+static int
+check_before_update (const struct silo_global *g, const struct container_state *st,
+                     struct cg_handle *h, const struct oci_resources *r, silo_error_t *err)
+{
+  struct cg_stats s = { 0 };
+
+  if (!r->memory.check_before_update || !r->memory.limit.set || r->memory.limit.value < 0)
+    return 0;
+  if (mode_of (st)->stats (g, st, h, &s, err) < 0)
+    return silo_error_wrap (err, "linux.resources.memory.checkBeforeUpdate");
+  if (s.mem_usage > (uint64_t) r->memory.limit.value)
+    return silo_make_error (err, 0,
+                            "linux.resources.memory.limit: %lld is below the container's "
+                            "current memory usage (%llu; checkBeforeUpdate)",
+                            (long long) r->memory.limit.value, (unsigned long long) s.mem_usage);
+  return 0;
+}
+
 int
 silo_container_update (const struct silo_global *g, const char *id,
                        const struct oci_resources *r, silo_error_t *err)
@@ -62,7 +83,9 @@ silo_container_update (const struct silo_global *g, const char *id,
 
   if (open_container_cgroup (g, id, true, &status, &st, &h, err) < 0)
     return -1;
-  ret = mode_of (st)->update (g, st, h, r, err);
+  ret = check_before_update (g, st, h, r, err);
+  if (ret == 0)
+    ret = mode_of (st)->update (g, st, h, r, err);
   cg_handle_free (h);
   return ret;
 }

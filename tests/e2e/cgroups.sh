@@ -175,3 +175,25 @@ c['process']['scheduler'] = {'policy': 'SCHED_FIFO', 'priority': 5}"
   pid=$($S state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
   assert_eq "$(awk '{print $41}' /proc/$pid/stat)" 1 "SCHED_FIFO in the group"
 }
+
+# memory.checkBeforeUpdate (runtime-spec 1.2): a limit below what the
+# container uses now is refused, one line naming the field, and the old
+# limit stays; one above it is taken. rdma (a controller silo does not
+# drive) is refused, not dropped.
+test_update_check_before_update () {
+  cg_setup sleep 100
+  edit_config "$T/b" "c['linux']['resources']['memory'] = {'limit': 268435456}"
+  (cd "$T/b" && $S run -d "$ID" </dev/null >/dev/null 2>&1) || return 1
+  echo '{"memory": {"limit": 4096, "checkBeforeUpdate": true}}' > "$T/low.json"
+  local out
+  out=$($S update -r "$T/low.json" "$ID" 2>&1) && fail "a limit below the usage was taken" && return 1
+  assert_contains "$out" "linux.resources.memory.limit: 4096 is below the container's current memory usage" \
+    || return 1
+  assert_eq "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" "268435456" "limit kept" || return 1
+  echo '{"memory": {"limit": 134217728, "checkBeforeUpdate": true}}' > "$T/ok.json"
+  $S update -r "$T/ok.json" "$ID" || return 1
+  assert_eq "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" "134217728" || return 1
+  echo '{"rdma": {"mlx5_1": {"hcaHandles": 3}}}' > "$T/rdma.json"
+  out=$($S update -r "$T/rdma.json" "$ID" 2>&1) && fail "rdma taken" && return 1
+  assert_contains "$out" "rdma: the rdma cgroup controller is not supported by silo"
+}

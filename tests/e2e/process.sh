@@ -368,6 +368,10 @@ c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '3-1'}|linux.memoryP
 c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '0', 'flags': ['MPOL_F_LOUD']}|linux.memoryPolicy.flags[0]
 c['linux']['memoryPolicy'] = {'mode': 'MPOL_BIND', 'nodes': '5'}|linux.memoryPolicy: set_mempolicy
 c['linux']['intelRdt'] = {'closID': 'guaranteed_group'}|linux.intelRdt: Intel RDT (resctrl) is not supported by silo
+c['linux']['resources'] = {'rdma': {'mlx5_1': {'hcaHandles': 3}}}|linux.resources.rdma: the rdma cgroup controller is not supported by silo
+c['vm'] = {'hypervisor': {'path': '/usr/bin/qemu-system-x86_64'}}|vm: not supported: sandbox mode is chosen with the silo.sandbox annotation
+c['process']['execCPUAffinity'] = {'final': '1-0'}|process.execCPUAffinity.final: `1-0` is not a list of CPUs
+c['process']['execCPUAffinity'] = {'initial': '0,,1'}|process.execCPUAffinity.initial: `0,,1` is not a list of CPUs
 EOF_CASES
 }
 
@@ -381,4 +385,23 @@ c['process']['oomScoreAdj'] = 100"
   assert_eq "$(cd "$T/b" && $S run "$ID" 2>&1)" "started
 0" || return 1
   assert_nothing_left "$ID"
+}
+
+# process.execCPUAffinity (runtime-spec 1.2): an exec'd process runs on
+# the final CPUs (set after it joined the container's cgroup); the
+# container's init is not affected; exec -p takes its own.
+test_exec_cpu_affinity () {
+  [ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+  setup sleep 100
+  edit_config "$T/b" "c['process']['execCPUAffinity'] = {'initial': '0', 'final': '1'}"
+  run_d "$ID" || return 1
+  local all out
+  all=$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)
+  assert_eq "$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$(cpid)/status")" "$all" "init" \
+    || return 1
+  out=$($S exec "$ID" grep Cpus_allowed_list /proc/self/status) || fail "exec: $out" || return 1
+  assert_eq "$(echo $out)" "Cpus_allowed_list: 1" "exec" || return 1
+  $S state "$ID" | python3 -c 'import json,sys; print(json.dumps({"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}, "execCPUAffinity": {"final": "0"}}))' > "$T/p.json"
+  out=$($S exec -p "$T/p.json" "$ID") || fail "exec -p: $out" || return 1
+  assert_eq "$(echo $out)" "Cpus_allowed_list: 0" "exec -p"
 }

@@ -118,6 +118,9 @@ write("config", "resources", json.dumps({"memory": {"limit": 1 << 20}, "cpu": {"
 write("config", "hooks-mounts", json.dumps(dict(config, hooks={"prestart": [{"path": "/bin/true", "args": ["t"]}]},
                                                 mounts=[{"destination": "/tmp", "type": "tmpfs", "source": "t",
                                                          "options": ["nosuid", "size=1m"]}])).encode())
+write("config", "spec-1-2", json.dumps(dict(config, process=dict(config["process"], execCPUAffinity={"initial": "0-3,7", "final": "1"}),
+                                             linux=dict(config["linux"], resources={"memory": {"limit": 1 << 20, "checkBeforeUpdate": True}}),
+                                             mounts=[{"destination": "/b", "type": "bind", "source": "/x", "options": ["rbind", "rro", "rnosuid", "rrelatime"]}])).encode())
 write("config", "idmapped-mounts", json.dumps(dict(config, mounts=[
     {"destination": "/a", "type": "bind", "source": "rel", "options": ["rbind", "ridmap"],
      "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 10}],

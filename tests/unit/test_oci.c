@@ -378,6 +378,40 @@ test_recursive_mount_attrs (void)
   return 0;
 }
 
+/* runtime-spec 1.2's execCPUAffinity and checkBeforeUpdate; rdma and vm
+ * refused. */
+static int
+test_spec_1_2_fields (void)
+{
+  struct oci_config *cfg = NULL;
+  silo_error_t err = NULL;
+  const char *text = MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"execCPUAffinity\": "
+                     "{\"initial\": \"0-2,5\", \"final\": \"\"}}, \"linux\": {\"resources\": "
+                     "{\"memory\": {\"limit\": 1048576, \"checkBeforeUpdate\": true}}}}";
+
+  CHECK (oci_config_parse (text, "config.json", &cfg, &err) == 0);
+  CHECK (cfg->process->exec_cpu_affinity.initial_set && !cfg->process->exec_cpu_affinity.final_set);
+  CHECK (CPU_COUNT (&cfg->process->exec_cpu_affinity.initial) == 4);
+  CHECK (CPU_ISSET (5, &cfg->process->exec_cpu_affinity.initial));
+  CHECK (!CPU_ISSET (3, &cfg->process->exec_cpu_affinity.initial));
+  CHECK (cfg->linux_.resources->memory.check_before_update);
+  oci_config_free (cfg);
+  CHECK (expect_error (MIN_HEAD "\"process\": {\"args\": [\"sh\"], \"execCPUAffinity\": "
+                       "{\"final\": \"0-99999\"}}}",
+                       "config.json: process.execCPUAffinity.final: `0-99999` is not a list of "
+                       "CPUs (0-1023)")
+         == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"linux\": {\"resources\": {\"rdma\": {}}}}",
+                       "config.json: linux.resources.rdma: the rdma cgroup controller is not "
+                       "supported by silo")
+         == 0);
+  CHECK (expect_error (MIN_HEAD MIN_PROC ", \"vm\": {}}",
+                       "config.json: vm: not supported: sandbox mode is chosen with the "
+                       "silo.sandbox annotation and its guest kernel with silo.vm.kernel")
+         == 0);
+  return 0;
+}
+
 static int
 test_errors_syntax (void)
 {
@@ -902,6 +936,7 @@ main (void)
   RUN_TEST (test_errors_syntax);
   RUN_TEST (test_idmapped_mounts);
   RUN_TEST (test_recursive_mount_attrs);
+  RUN_TEST (test_spec_1_2_fields);
   RUN_TEST (test_errors_sections);
   RUN_TEST (test_errors_sysctl);
   RUN_TEST (test_errors_ranges_names_paths);
