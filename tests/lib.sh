@@ -103,6 +103,25 @@ wait_up_to () {
   done
 }
 
+# idmap_supported DIR: can a bind of DIR be idmapped here (its filesystem
+# on this kernel: tmpfs only from 6.3, overlayfs not at all)? Asks silo.
+idmap_supported () {
+  local d rc
+  d=$(mktemp -d /tmp/silo-idmap-probe.XXXXXX)
+  make_bundle "$d/b" true >/dev/null 2>&1 || { rm -rf "$d"; return 1; }
+  edit_config "$d/b" "c['mounts'].append({'destination': '/probe', 'type': 'bind', 'source': '$1',
+  'options': ['bind'], 'uidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}],
+  'gidMappings': [{'containerID': 0, 'hostID': 1, 'size': 1}]})"
+  (cd "$d/b" && "$SILO" --root "$d/state" run "probe$$" >/dev/null 2>&1 </dev/null)
+  rc=$?
+  rm -rf "$d"
+  return $rc
+}
+
+need_idmap () {
+  idmap_supported "$1" || skip "$(df --output=fstype "$1" | tail -1) cannot be idmapped on $(uname -r)"
+}
+
 assert_eq () {
   [ "$1" = "$2" ] || fail "expected [$2], got [$1]${3:+ ($3)}"
 }

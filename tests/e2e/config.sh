@@ -350,6 +350,7 @@ crun_ref () {
 # idmapped_src DIR: a directory and its file f, both owned by 1000:1000.
 idmapped_src () {
   mkdir -p "$1" && echo data > "$1/f" && chown -R 1000:1000 "$1"
+  need_idmap "$1"
 }
 
 # Mount uidMappings/gidMappings (runtime-spec 1.2): owners are seen through
@@ -397,6 +398,7 @@ test_idmap_takes_the_user_namespace_mappings () {
   setup sh -c 'stat -c %u:%g /m /plain'
   chmod 755 "$T"
   mkdir "$T/src" "$T/b/rootfs/m" "$T/b/rootfs/plain"
+  need_idmap "$T/src"
   edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'user'})
 c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]
 c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}]"

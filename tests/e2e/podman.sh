@@ -325,6 +325,7 @@ $boot" "page over localhost, and the same kernel" || return 1
 test_podman_idmapped_volume () {
   podman_setup || return 1
   mkdir -p "$T/vol" && echo hi > "$T/vol/f"
+  need_idmap "$T/vol"
   local map=(--uidmap 0:100000:65536 --gidmap 0:100000:65536) out
   out=$(pm run --rm "${map[@]}" -v "$T/vol:/v:idmap" busybox-local sh -c 'stat -c %u:%g /v/f; cat /v/f')
   assert_eq "$(echo $out)" "0:0 hi" "idmap" || return 1
