@@ -1,7 +1,8 @@
 /* Monitor bring-up, in order: own session (and the host pty as controlling
- * terminal when process.terminal), the container cgroup, the config's
- * network namespace and private mount/ipc/uts/pid namespaces, the guest
- * tree, the control socket, the log, and the guest itself. */
+ * terminal when process.terminal), the container cgroup, (rootless: a
+ * user namespace of its own,) the config's network namespace and private
+ * mount/ipc/uts namespaces, the guest tree, the control socket, the log,
+ * the taps, a PID namespace, and the guest itself. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -85,17 +86,6 @@ cri_pod_sandbox (const struct oci_config *cfg)
   return (a && strcmp (a, "sandbox") == 0) || (b && strcmp (b, "sandbox") == 0);
 }
 
-/* The monitor's namespaces, and so those of the guest process (VMM or
- * UML). The config's network namespace is theirs: joined by path (the one
- * an engine prepared, whose interfaces are the guest's to have), a new
- * empty one when it has no path, the caller's when the config names none,
- * as in container mode. Mount, IPC, UTS and PID are the monitor's own:
- * the guest has a kernel of its own, whose IPC and UTS the pod's
- * containers share (docs/sandbox.md, "Pods"). A pod's sandbox container
- * may name pinned IPC and UTS namespaces (CRI-O): the monitor joins them,
- * so that the pod's members, which name the same, are found as its
- * (runtime/pod.c). Any other path is refused, never ignored: sharing a
- * host namespace with a guest cannot be done. */
 /* Rootless: a user namespace of the monitor's own where the user's uid
  * and gid are 0 and nothing else is mapped; the namespaces below, the
  * guest tree and the taps are made in it (UML needs no more). */
@@ -118,6 +108,17 @@ enter_own_userns (silo_error_t *err)
   return 0;
 }
 
+/* The monitor's namespaces, and so those of the guest process (VMM or
+ * UML). The config's network namespace is theirs: joined by path (the one
+ * an engine prepared, whose interfaces are the guest's to have), a new
+ * empty one when it has no path, the caller's when the config names none,
+ * as in container mode. Mount, IPC, UTS and PID are the monitor's own:
+ * the guest has a kernel of its own, whose IPC and UTS the pod's
+ * containers share (docs/sandbox.md, "Pods"). A pod's sandbox container
+ * may name pinned IPC and UTS namespaces (CRI-O): the monitor joins them,
+ * so that the pod's members, which name the same, are found as its
+ * (runtime/pod.c). Any other path is refused, never ignored: sharing a
+ * host namespace with a guest cannot be done. */
 static int
 setup_namespaces (const struct oci_config *cfg, bool rootless, silo_error_t *err)
 {
