@@ -58,7 +58,8 @@ c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', '
 
 test_events_reports_oom () {
   [ -d /sys/fs/cgroup/memory ] || skip "no v1 memory controller"
-  cg_setup sh -c 'dd if=/dev/zero bs=1M count=64 | cat > /tmp/x; sleep 100'
+  # the writers, not the container's init, are the OOM killer's first pick
+  cg_setup sh -c '(echo 1000 > /proc/self/oom_score_adj; dd if=/dev/zero bs=1M count=64 | cat > /tmp/x); sleep 100'
   edit_config "$T/b" "c['linux']['resources']['memory'] = {'limit': 33554432, 'swap': 33554432}
 c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['size=128m']})"
   (cd "$T/b" && $S run -d "$ID") || return 1

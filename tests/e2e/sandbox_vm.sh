@@ -282,6 +282,142 @@ test_vm_idmapped_bind () {
   [ "$(echo "$out_v" | wc -l)" = 1 ] || fail "more than one line: $out_v"
 }
 
+# linux.resources.pids.limit counts the container's processes in the guest
+# (its own cgroup there, shown at /sys/fs/cgroup with its pids and memory
+# limits), not the host processes of the sandbox; hitting it gives EAGAIN,
+# as in container mode.
+test_vm_pids_limit_in_the_guest () {
+  backend_ready
+  local d out_v
+  d=$(mktemp -d)
+  # (the forks happen in one command substitution, which ends when the
+  # sleeps do: the shell forks nothing else while the limit is reached)
+  make_vm_bundle "$d" sh -c 'e=$(for i in $(seq 30); do sleep 3 & done 2>&1)
+echo "$e" | grep -o -m 1 "Resource temporarily unavailable"; echo done'
+  edit_config "$d" "c['linux'].setdefault('resources', {})['pids'] = {'limit': 20}"
+  out_v=$(same_in_both_modes "$d") || return 1
+  assert_eq "$out_v" "Resource temporarily unavailable
+done" || return 1
+  set_args "$d" cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max
+  edit_config "$d" "c['linux']['resources']['memory'] = {'limit': 268435456}"
+  assert_eq "$(cd "$d" && "$VM" run "$(new_id)" 2>&1)" "20
+268435456" "the guest's cgroup"
+}
+
+test_vm_signal_exit_status () {
+  backend_ready
+  local d id rc
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  (cd "$d" && exec "$VM" run "$id" </dev/null) &
+  local runner=$!
+  wait_for sh -c "'$VM' state '$id' | grep -q running" || fail "never running" || return 1
+  # (a handler-less PID 1 ignores SIGTERM, in the guest as in a container:
+  # SIGKILL is what ends it)
+  "$VM" kill "$id" KILL || return 1
+  wait $runner; rc=$?
+  "$VM" delete "$id" >/dev/null 2>&1
+  assert_eq "$rc" $((128 + 9)) "status after SIGKILL"
+}
+
+test_vm_write_visible_in_rootfs () {
+  backend_ready
+  local d
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'echo from-guest > /written'
+  edit_config "$d" "c['root']['readonly'] = False"
+  (cd "$d" && "$VM" run "$(new_id)") || return 1
+  assert_eq "$(cat "$d/rootfs/written" 2>/dev/null)" "from-guest"
+}
+
+test_vm_readonly_root () {
+  backend_ready
+  local d out
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'touch /nope 2>&1 && echo wrote || echo refused'
+  edit_config "$d" "c['root']['readonly'] = True"
+  out=$(cd "$d" && "$VM" run "$(new_id)")
+  assert_contains "$out" "refused" || return 1
+  [ ! -e "$d/rootfs/nope" ] || fail "file appeared on the host"
+}
+
+test_vm_terminal_console_socket () {
+  backend_ready
+  local d id sock out
+  d=$(mktemp -d); id=$(new_id); sock=$d/console.sock
+  make_vm_bundle "$d" sh -c 'tty >/dev/null && echo is-a-tty; stty size'
+  edit_config "$d" "c['process']['terminal'] = True; c['process']['consoleSize'] = {'height': 30, 'width': 100}"
+  python3 - "$sock" >"$d/tty.out" <<'PY' &
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(256, socket.CMSG_LEN(4))
+fd = array.array("i", anc[0][2][:4])[0]
+buf = b""
+while True:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    buf += b
+sys.stdout.write(buf.decode(errors="replace"))
+PY
+  local rx=$!
+  wait_for test -S "$sock" || return 1
+  (cd "$d" && "$VM" run --console-socket "$sock" "$id") || fail "run with a terminal" || return 1
+  wait $rx
+  out=$(tr -d '\r' < "$d/tty.out")
+  assert_contains "$out" "is-a-tty" || return 1
+  assert_contains "$out" "30 100"
+}
+
+test_vm_delete_force_leaves_nothing () {
+  backend_ready
+  local d id pid root
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" sleep 100
+  (cd "$d" && "$VM" run -d "$id" </dev/null >/dev/null 2>&1) || fail "run -d" || return 1
+  pid=$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  [ -n "$pid" ] && kill -0 "$pid" || fail "no monitor pid" || return 1
+  "$VM" delete --force "$id" || fail "delete --force" || return 1
+  # A zombie (host init may not reap) is gone for our purposes.
+  ! alive "$pid" || fail "monitor $pid still alive" || return 1
+  nothing_left "$id"
+}
+
+# Nothing of container $1 remains: state, processes (the monitor and the
+# VMM are forked from silo; UML's command line names the state dir), mounts,
+# cgroup.
+nothing_left () {
+  ! "$VM" state "$1" >/dev/null 2>&1 || fail "state remains" || return 1
+  ! pgrep -f -- "$1" >/dev/null || fail "sandbox processes remain: $(pgrep -a -f -- "$1")" \
+    || return 1
+  ! grep -q "$1" /proc/self/mountinfo || fail "mounts remain" || return 1
+  ! find /sys/fs/cgroup -maxdepth 4 -name "$1" 2>/dev/null | grep -q . || fail "cgroup remains"
+}
+
+# A guest whose agent never reports ready (the kvm test guest, which has
+# none): run fails after silo.sandbox.ready_timeout naming the console's
+# last line, and leaves nothing behind.
+test_vm_agent_never_ready () {
+  backend_ready
+  [ "$BACKEND" = kvm ] || skip "the agent-less test guest boots on the kvm backend only"
+  local d id err guest=$TOP/$BUILD/tests/vm-guest/guest64.elf
+  [ -r "$guest" ] || skip "no test guest at $guest (make)"
+  d=$(mktemp -d); id=$(new_id)
+  make_vm_bundle "$d" true
+  edit_config "$d" "c['annotations']['silo.vm.kernel'] = '$guest'
+c['annotations']['silo.sandbox.ready_timeout'] = '3'"
+  ! (cd "$d" && SILO_VM_KERNEL_DIRS=${guest%/*} "$VM" run "$id" </dev/null >/dev/null 2>"$d/err") \
+    || fail "run succeeded" || return 1
+  err=$(cat "$d/err")
+  assert_contains "$err" "did not become ready within 3 s" || return 1
+  assert_contains "$err" "console: guest: no agent here)" || return 1
+  nothing_left "$id"
+}
+
 # Options only container mode can honour are refused in sandbox mode, one
 # line each, nothing left: a host fd cannot reach the guest's processes
 # (--preserve-fds) and the guest always pivots (--no-pivot).
