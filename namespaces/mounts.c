@@ -235,7 +235,7 @@ mount_cgroup (int rootfd, const struct oci_mount *m, const char *target,
   size_t i;
 
   /* No cgroup of its own (rootless, none delegated): the host's tree, as
-   * the process would see it through /sys, read-only. */
+   * the process would see it through /sys, with the mount's flags (ro). */
   if (n == 0)
     {
       if (mount ("/sys/fs/cgroup", target, NULL, MS_BIND | MS_REC, NULL) < 0)
