@@ -127,24 +127,25 @@ static const struct oci_mount_opt rec_attrs[] = {
   { "rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW },
 };
 
+static const struct oci_mount_opt *
+opt_lookup (const struct oci_mount_opt *table, size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (table[i].name, name) == 0)
+      return &table[i];
+  return NULL;
+}
+
 const struct oci_mount_opt *
 oci_rec_attr_lookup (const char *name)
 {
-  for (size_t i = 0; i < ARRAY_SIZE (rec_attrs); i++)
-    if (strcmp (rec_attrs[i].name, name) == 0)
-      return &rec_attrs[i];
-  return NULL;
+  return opt_lookup (rec_attrs, ARRAY_SIZE (rec_attrs), name);
 }
 
 const struct oci_mount_opt *
 oci_mount_opt_lookup (const char *name)
 {
-  size_t i;
-
-  for (i = 0; i < ARRAY_SIZE (mount_opts); i++)
-    if (strcmp (mount_opts[i].name, name) == 0)
-      return &mount_opts[i];
-  return NULL;
+  return opt_lookup (mount_opts, ARRAY_SIZE (mount_opts), name);
 }
 
 static const struct oci_flag_name propagations[] = {
