@@ -175,18 +175,19 @@ int
 sandbox_ps (const char *state_dir, struct sandbox_proc **out, size_t *n, silo_error_t *err)
 {
   cleanup_free char *text = NULL;
-  json_t *list, *e;
+  json_t *answer, *list, *e;
   size_t i;
 
   *out = NULL;
   *n = 0;
   if (sandbox_ctl_simple (state_dir, PROTO_CTL_PS, NULL, 0, &text, err) < 0)
     return -1;
-  list = json_loads (text, 0, NULL);
+  answer = json_loads (text, 0, NULL);
+  list = json_object_get (answer, "procs");
   if (!json_is_array (list))
     {
-      json_decref (list);
-      return silo_make_error (err, 0, "sandbox: PS: not a list");
+      json_decref (answer);
+      return silo_make_error (err, 0, "sandbox: PS: no list of processes");
     }
   *out = xmalloc0 ((json_array_size (list) + 1) * sizeof (**out));
   json_array_foreach (list, i, e)
@@ -200,6 +201,6 @@ sandbox_ps (const char *state_dir, struct sandbox_proc **out, size_t *n, silo_er
       };
     }
   *n = json_array_size (list);
-  json_decref (list);
+  json_decref (answer);
   return 0;
 }

@@ -68,7 +68,9 @@ enum proto_type
   PROTO_REMOVE,      /* empty: member `id`'s processes killed, its cgroup removed */
   PROTO_FREEZE,      /* u32 1 (freeze) or 0 (thaw): member `id`'s cgroup */
   PROTO_PS,          /* empty; answered OK with container `id`'s processes: JSON
-                      * [{"pid", "ppid", "uid", "cmd"}], pids as the container sees them */
+                      * {"btime", "hz", "procs": [{"pid", "ppid", "uid", "cmd", ...}]},
+                      * pids as the container sees them (agent.c's ps_entry, and
+                      * monitor/proclist.c, which checks each field) */
   /* silo CLI -> monitor (control socket only). The frame's id names the
    * container: 0 the sandbox's own, else a member's (its main id). */
   PROTO_CTL_START = 32, /* start the workload; payload as PROTO_START's */

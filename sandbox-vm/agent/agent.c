@@ -342,98 +342,259 @@ status_field (const char *status, const char *key)
   return xstrndup (p, strcspn (p, "\n"));
 }
 
-/* A pid as the container sees it: the last of NSpid (0 when the process
- * is outside the container's PID namespace: the agent, as a parent). */
+/* A pid as the container sees it: the depth-th of a /proc/PID/status
+ * NS* field ("NSpid:", "NSpgid:", "NSsid:"), which runs from the guest's
+ * namespace to the process's own (0 when the process is outside the
+ * container's PID namespace: the agent, as a parent). */
 static long
-container_pid (pid_t pid, long depth)
+ns_field_at (const char *status, const char *key, long depth)
 {
-  cleanup_free char *path = NULL, *status = NULL, *ns = NULL;
-  silo_error_t none = NULL;
+  cleanup_free char *ns = status_field (status, key);
   char *save = NULL, *tok;
   long n = 0, last = 0;
 
-  xasprintf (&path, "/proc/%d/status", (int) pid);
-  if (read_file (path, &status, NULL, &none) < 0 || (ns = status_field (status, "NSpid:")) == NULL)
-    {
-      silo_error_release (&none);
-      return 0;
-    }
-  /* NSpid runs from the guest's namespace to the process's own: the
-   * container's is the depth-th (a process in a namespace nested in the
-   * container's has more). */
-  for (tok = strtok_r (ns, " \t", &save); tok && n < depth; tok = strtok_r (NULL, " \t", &save))
+  for (tok = ns ? strtok_r (ns, " \t", &save) : NULL; tok && n < depth;
+       tok = strtok_r (NULL, " \t", &save))
     last = atol (tok), n++;
   return n == depth ? last : 0;
 }
 
-/* One process of a container: pid and parent as the container sees them,
- * real uid, command line. */
-static json_t *
-ps_entry (pid_t pid, long depth)
+static long
+container_pid (pid_t pid, long depth)
 {
-  cleanup_free char *path = NULL, *status = NULL, *cmd = NULL, *uid = NULL, *ppid = NULL;
+  cleanup_free char *path = NULL, *status = NULL;
   silo_error_t none = NULL;
-  size_t len = 0;
 
   xasprintf (&path, "/proc/%d/status", (int) pid);
   if (read_file (path, &status, NULL, &none) < 0)
     {
-      silo_error_release (&none); /* gone meanwhile */
-      return NULL;
+      silo_error_release (&none);
+      return 0;
     }
-  free (path);
+  return ns_field_at (status, "NSpid:", depth);
+}
+
+/* The numbers of a status line ("Uid:", "Groups:"), at most max. */
+static json_t *
+status_numbers (const char *status, const char *key, size_t max)
+{
+  cleanup_free char *v = status_field (status, key);
+  json_t *a = json_array ();
+  char *save = NULL, *tok;
+
+  for (tok = v ? strtok_r (v, " \t", &save) : NULL; tok && json_array_size (a) < max;
+       tok = strtok_r (NULL, " \t", &save))
+    json_array_append_new (a, json_integer (strtoll (tok, NULL, 10)));
+  return a;
+}
+
+static json_int_t
+status_number (const char *status, const char *key, int base)
+{
+  cleanup_free char *v = status_field (status, key);
+  return v ? (json_int_t) (strtoull (v, NULL, base) & INT64_MAX) : 0;
+}
+
+/* A JSON string of bytes that may not be UTF-8 (a command line): any byte
+ * past ASCII becomes '?' when they are not. */
+static json_t *
+text_string (const char *s, size_t len)
+{
+  cleanup_free char *copy = NULL;
+  json_t *j = json_stringn (s, len);
+
+  if (j)
+    return j;
+  copy = xstrndup (s, len);
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char) copy[i] >= 0x80)
+      copy[i] = '?';
+  return json_stringn (copy, len);
+}
+
+/* /proc/PID/stat's fields after the command name. */
+struct ps_stat
+{
+  char comm[64];
+  char state;
+  long tty, nice, threads;
+  unsigned long long utime, stime, start, vsize;
+  long rss;
+};
+
+static int
+read_stat (pid_t pid, struct ps_stat *s)
+{
+  cleanup_free char *path = NULL, *text = NULL;
+  silo_error_t none = NULL;
+  char *open, *close;
+
+  xasprintf (&path, "/proc/%d/stat", (int) pid);
+  if (read_file (path, &text, NULL, &none) < 0)
+    {
+      silo_error_release (&none);
+      return -1;
+    }
+  open = strchr (text, '(');
+  close = strrchr (text, ')');
+  if (open == NULL || close == NULL || close < open)
+    return -1;
+  snprintf (s->comm, sizeof (s->comm), "%.*s", (int) (close - open - 1), open + 1);
+  if (sscanf (close + 1, " %c %*d %*d %*d %ld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %ld %ld"
+                         " %*d %llu %llu %ld",
+              &s->state, &s->tty, &s->utime, &s->stime, &s->nice, &s->threads, &s->start,
+              &s->vsize, &s->rss)
+      != 9)
+    return -1;
+  return 0;
+}
+
+/* Its command line: the arguments (at most PS_ARGS_MAX bytes of them) and
+ * one string of them for `silo ps`. */
+#define PS_ARGS_MAX 4096
+static json_t *
+read_args (pid_t pid, char **joined)
+{
+  cleanup_free char *path = NULL, *cmd = NULL;
+  silo_error_t none = NULL;
+  json_t *args = json_array ();
+  size_t len = 0, i;
+
   xasprintf (&path, "/proc/%d/cmdline", (int) pid);
   if (read_file (path, &cmd, &len, &none) < 0)
     silo_error_release (&none);
-  for (size_t i = 0; cmd && i + 1 < len; i++)
+  if (len > PS_ARGS_MAX)
+    len = PS_ARGS_MAX;
+  for (i = 0; cmd && i < len; i += strlen (cmd + i) + 1)
+    json_array_append_new (args, text_string (cmd + i, strnlen (cmd + i, len - i)));
+  for (i = 0; cmd && i + 1 < len; i++)
     if (cmd[i] == '\0')
       cmd[i] = ' ';
-  uid = status_field (status, "Uid:");
+  *joined = cmd && len ? xstrndup (cmd, len) : xstrdup ("");
+  return args;
+}
+
+/* One process of a container, pids as the container sees them: what
+ * `silo ps` shows (pid, ppid, uid, cmd) and what the host's view of the
+ * container's /proc is made of (podman top; the monitor checks every
+ * field, docs/sandbox.md). */
+static json_t *
+ps_entry (pid_t pid, long depth)
+{
+  cleanup_free char *path = NULL, *status = NULL, *ppid = NULL, *cmd = NULL;
+  silo_error_t none = NULL;
+  struct ps_stat s = { 0 };
+  json_t *args, *uids;
+  char state[2];
+
+  xasprintf (&path, "/proc/%d/status", (int) pid);
+  if (read_file (path, &status, NULL, &none) < 0 || read_stat (pid, &s) < 0)
+    {
+      silo_error_release (&none); /* gone meanwhile */
+      return NULL;
+    }
   ppid = status_field (status, "PPid:");
-  return json_pack ("{s:I, s:I, s:I, s:s}", "pid", (json_int_t) container_pid (pid, depth), "ppid",
+  args = read_args (pid, &cmd);
+  uids = status_numbers (status, "Uid:", 4);
+  state[0] = s.state, state[1] = '\0';
+  return json_pack ("{s:I, s:I, s:I, s:o, s:o, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I,"
+                    " s:I, s:I, s:I, s:I, s:I, s:[IIIII], s:I, s:I}",
+                    "pid", (json_int_t) ns_field_at (status, "NSpid:", depth), "ppid",
                     (json_int_t) (ppid ? container_pid ((pid_t) atol (ppid), depth) : 0), "uid",
-                    (json_int_t) (uid ? atol (uid) : 0), "cmd", cmd ? cmd : "");
+                    json_integer_value (json_array_get (uids, 0)), "cmd", text_string (cmd, strlen (cmd)),
+                    "args", args,
+                    "comm", s.comm, "state", state, "pgid",
+                    (json_int_t) ns_field_at (status, "NSpgid:", depth), "sid",
+                    (json_int_t) ns_field_at (status, "NSsid:", depth), "uids", uids, "gids",
+                    status_numbers (status, "Gid:", 4), "groups",
+                    status_numbers (status, "Groups:", 64), "tty", (json_int_t) s.tty, "utime",
+                    (json_int_t) s.utime, "stime", (json_int_t) s.stime, "start",
+                    (json_int_t) s.start, "nice", (json_int_t) s.nice, "threads",
+                    (json_int_t) s.threads, "vsize", (json_int_t) s.vsize, "rss",
+                    (json_int_t) s.rss, "caps", status_number (status, "CapInh:", 16),
+                    status_number (status, "CapPrm:", 16), status_number (status, "CapEff:", 16),
+                    status_number (status, "CapBnd:", 16), status_number (status, "CapAmb:", 16), "nnp",
+                    status_number (status, "NoNewPrivs:", 10), "seccomp",
+                    status_number (status, "Seccomp:", 10));
+}
+
+/* The guest's boot time (seconds since the epoch): /proc/stat's btime. */
+static json_int_t
+boot_time (void)
+{
+  cleanup_free char *text = NULL;
+  silo_error_t none = NULL;
+  const char *p;
+
+  if (read_file ("/proc/stat", &text, NULL, &none) < 0)
+    {
+      silo_error_release (&none);
+      return 0;
+    }
+  p = strstr (text, "\nbtime ");
+  return p ? (json_int_t) strtoll (p + 7, NULL, 10) : 0;
+}
+
+/* How deep the container's PID namespace is: the length of its main
+ * process's NSpid (2 when it cannot be read). */
+static long
+ctr_pid_depth (const struct agent_proc *main)
+{
+  cleanup_free char *path = NULL, *status = NULL, *ns = NULL;
+  silo_error_t none = NULL;
+  char *save = NULL;
+  long depth = 0;
+
+  xasprintf (&path, "/proc/%d/status", (int) (main ? main->pid : 0));
+  if (main == NULL || read_file (path, &status, NULL, &none) < 0
+      || (ns = status_field (status, "NSpid:")) == NULL)
+    {
+      silo_error_release (&none);
+      return 2;
+    }
+  for (char *t = strtok_r (ns, " \t", &save); t; t = strtok_r (NULL, " \t", &save))
+    depth++;
+  return depth ? depth : 2;
 }
 
 /* PS: the processes of a container's cgroup, as `ps` in it would list
- * them (its PID namespace is that of its main process). */
+ * them (its PID namespace is that of its main process): {"btime": the
+ * guest's boot time, "hz": the unit of the times, "procs": [ps_entry]}. */
 static int
 do_ps (struct agent *a, const struct proto_msg *m, silo_error_t *err)
 {
   struct agent_ctr *c = find_ctr (a, m->id);
-  struct agent_proc *main = c ? find_proc (a, c->id) : NULL;
   cleanup_free char *path = NULL, *procs = NULL, *text = NULL;
   silo_error_t rerr = NULL;
-  json_t *list = json_array ();
+  json_t *list = json_array (), *answer;
   char *save = NULL, *line;
-  long depth = 0;
+  long depth;
 
   if (c == NULL)
     silo_make_error (&rerr, 0, "PS: no container %u", m->id);
   else if (a->opts->guest)
     {
+      depth = ctr_pid_depth (find_proc (a, c->id));
       xasprintf (&path, "%s/cgroup.procs", c->cgroup);
-      if (read_file (path, &procs, NULL, &rerr) == 0 && main)
-        {
-          cleanup_free char *status = NULL, *ns = NULL, *p2 = NULL;
-          xasprintf (&p2, "/proc/%d/status", (int) main->pid);
-          if (read_file (p2, &status, NULL, &rerr) == 0 && (ns = status_field (status, "NSpid:")))
-            for (char *s2 = NULL, *t = strtok_r (ns, " \t", &s2); t; t = strtok_r (NULL, " \t", &s2))
-              depth++;
-          silo_error_release (&rerr);
-        }
+      if (read_file (path, &procs, NULL, &rerr) < 0)
+        procs = NULL;
       for (line = procs ? strtok_r (procs, "\n", &save) : NULL; line;
            line = strtok_r (NULL, "\n", &save))
         {
-          json_t *e = ps_entry ((pid_t) atol (line), depth ? depth : 2);
+          json_t *e = ps_entry ((pid_t) atol (line), depth);
           if (e)
             json_array_append_new (list, e);
         }
     }
+  answer = json_pack ("{s:I, s:I, s:o}", "btime", boot_time (), "hz",
+                      (json_int_t) sysconf (_SC_CLK_TCK), "procs", list);
   if (rerr == NULL)
-    text = json_dumps (list, JSON_COMPACT);
-  json_decref (list);
-  if (text)
+    text = json_dumps (answer, JSON_COMPACT);
+  json_decref (answer);
+  if (text && strlen (text) > PROTO_MAX_PAYLOAD)
+    silo_make_error (&rerr, E2BIG, "PS: the list of processes is over %d bytes",
+                     PROTO_MAX_PAYLOAD);
+  if (text && rerr == NULL)
     return proto_send_str (a->opts->chan, PROTO_OK, m->id, text, err);
   return reply (a, m->id, -1, &rerr, err);
 }
