@@ -162,6 +162,12 @@ on_reply (struct monitor *m, const struct proto_msg *msg, silo_error_t *err)
     m->phase = PHASE_RUNNING;
   if (p.type == PROTO_ADD)
     return on_added (p.client, p.id, msg);
+  if (p.view)
+    {
+      procview_take_list (&m->view, msg->type == PROTO_OK ? (const char *) msg->data : NULL,
+                          msg->len);
+      return 0;
+    }
   if (p.client)
     {
       client_reply (p.client, msg->type, msg->id, (char *) msg->data);
@@ -513,17 +519,57 @@ on_signals (struct monitor *m, bool *guest_gone, silo_error_t *err)
   return 0;
 }
 
+/* --- the process view --- */
+
+/* PS for the view (held requests wait for it); failing to ask answers
+ * them from the list there is, never ends the sandbox. */
+static void
+ask_for_view (struct monitor *m)
+{
+  silo_error_t err = NULL;
+
+  if (send_agent (m, PROTO_PS, PROTO_ID_MAIN, NULL, 0, NULL, &err) < 0)
+    {
+      pr_debug ("sandbox: process view: %s", err->msg);
+      silo_error_release (&err);
+      procview_take_list (&m->view, NULL, 0);
+      return;
+    }
+  m->pending[(m->pend_head + m->pend_len - 1) % MONITOR_MAX_PENDING].view = true;
+}
+
+static void
+serve_view (struct monitor *m)
+{
+  silo_error_t err = NULL;
+  bool ask = false;
+
+  if (procview_on_readable (&m->view, m->phase == PHASE_CREATED || m->phase == PHASE_RUNNING,
+                            &ask, &err)
+      < 0)
+    {
+      pr_debug ("%s: closed", err->msg); /* unmounted: ENODEV */
+      silo_error_release (&err);
+      procview_close (&m->view);
+      return;
+    }
+  if (ask)
+    ask_for_view (m);
+}
+
 /* --- the loop --- */
 
 static int
 poll_timeout (struct monitor *m)
 {
   unsigned long long now;
+  int view = procview_timeout_ms (&m->view), own;
 
   if (m->deadline_ns == 0)
-    return -1;
+    return view;
   now = now_ns ();
-  return now >= m->deadline_ns ? 0 : (int) ((m->deadline_ns - now) / 1000000ULL) + 1;
+  own = now >= m->deadline_ns ? 0 : (int) ((m->deadline_ns - now) / 1000000ULL) + 1;
+  return view >= 0 && view < own ? view : own;
 }
 
 static int
@@ -564,6 +610,7 @@ monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
   pfd[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
   pfd[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
   pfd[n++] = (struct pollfd){ .fd = relay_in ? m->main.in_fd : -1, .events = POLLIN };
+  pfd[n++] = (struct pollfd){ .fd = m->view.fd, .events = POLLIN };
   for (c = m->clients; c && n < ARRAY_SIZE (pfd); c = c->next)
     owner[n] = c, pfd[n++] = (struct pollfd){ .fd = room || !c->exec_id ? c->fd : -1,
                                               .events = POLLIN };
@@ -577,7 +624,10 @@ monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
     accept_client (m);
   if (pfd[3].revents && sandbox_relay_input (&m->main, &m->out, err) < 0)
     return -1;
-  for (i = 4; i < n; i++)
+  if (pfd[4].revents)
+    serve_view (m);
+  procview_expire (&m->view);
+  for (i = 5; i < n; i++)
     if (pfd[i].revents && read_client (m, owner[i], err) < 0)
       return -1;
   reap_clients (m);
@@ -650,6 +700,7 @@ sandbox_monitor_main (const struct sandbox_request *req, const char *backend,
   silo_error_t err = NULL;
   int ret;
 
+  procview_init (&m.view);
   ret = monitor_setup (&m, backend, &err);
   if (ret == 0)
     ret = monitor_loop (&m, &err);

@@ -4,6 +4,7 @@
 #define SILO_SANDBOX_MONITOR_H
 
 #include "../internal.h"
+#include "procview.h"
 
 #define MONITOR_MAX_PENDING 64
 /* Stop reading stdin and exec clients while this much waits for credit. */
@@ -27,6 +28,7 @@ struct monitor_pending
   uint32_t type;
   uint32_t id;                   /* the request's frame id */
   struct monitor_client *client; /* NULL: the monitor's own request */
+  bool view;                     /* PS for the process view */
 };
 
 enum monitor_phase
@@ -64,6 +66,7 @@ struct monitor
   unsigned long long deadline_ns; /* 0 = none */
   int ready_timeout_s;
   struct sandbox_net net; /* desc until CREATE is sent */
+  struct procview view;   /* the container's /proc for engines (procview.c) */
 };
 
 int monitor_setup (struct monitor *m, const char *backend, silo_error_t *err);

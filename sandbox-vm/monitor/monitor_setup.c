@@ -19,6 +19,7 @@
 
 #include "../../cgroups/cgroups.h"
 #include "jail.h"
+#include "../../util/log.h"
 #include "../../util/utils.h"
 #include "monitor.h"
 
@@ -253,6 +254,31 @@ check_vm_annotations (const struct oci_config *cfg, silo_error_t *err)
   return sandbox_guest_kernel_open (cfg, &fd, &path, err);
 }
 
+static void
+open_view (struct monitor *m)
+{
+  silo_error_t err = NULL;
+
+  if (procview_open (&m->view, &err) < 0)
+    {
+      pr_debug ("sandbox: no process view: %s", err->msg);
+      silo_error_release (&err);
+    }
+}
+
+static void
+mount_view (struct monitor *m)
+{
+  silo_error_t err = NULL;
+
+  if (procview_mount (&m->view, "/proc", "/dev", &err) < 0)
+    {
+      pr_debug ("sandbox: no process view: %s", err->msg);
+      silo_error_release (&err);
+      procview_close (&m->view);
+    }
+}
+
 /* The monitor's mount namespace gets the container's root filesystem (as
  * the guest sees it through the share) for its root: engines reach a
  * running container's files through the state pid's mount namespace
@@ -260,7 +286,10 @@ check_vm_annotations (const struct oci_config *cfg, silo_error_t *err)
  * so used to write into the host's `/`. Pivoted, the old root detached:
  * nothing of the host's tree is left in the namespace (createContainer
  * hooks, which need host paths, ran before). The log is read through an
- * fd opened before. */
+ * fd opened before.
+ *
+ * The container's processes are mounted on its /proc (procview.c) for
+ * the engines that join this namespace to list them. */
 static int
 root_in_container (struct monitor *m, const char *guest_dir, silo_error_t *err)
 {
@@ -274,6 +303,8 @@ root_in_container (struct monitor *m, const char *guest_dir, silo_error_t *err)
   if (chdir (root) < 0 || syscall (SYS_pivot_root, ".", ".") < 0
       || umount2 (".", MNT_DETACH) < 0 || chdir ("/") < 0)
     return silo_make_error (err, errno, "monitor: make `%s` its root", root);
+  if (m->view.fd >= 0)
+    mount_view (m);
   return 0;
 }
 
@@ -282,7 +313,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
 {
   const struct sandbox_backend_ops *ops = sandbox_backend_get (backend);
   cleanup_free char *guest_dir = NULL;
-  bool keep_uid;
+  bool keep_uid, own_userns = m->req->rootless && geteuid () != 0;
   uint64_t mem;
   int ret;
 
@@ -291,8 +322,15 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   if (check_vm_annotations (m->req->cfg, err) < 0)
     return -1;
   if (sandbox_guest_mem (m->req->cfg, &mem, err) < 0
-      || sandbox_ready_timeout (m->req->cfg, &m->ready_timeout_s, err) < 0
-      || setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
+      || sandbox_ready_timeout (m->req->cfg, &m->ready_timeout_s, err) < 0)
+    return -1;
+  /* The process view's device, opened while the host's /dev is there and
+   * before the container's device cgroup. Not for a user's monitor in a
+   * user namespace of its own: no engine's reader is in it, and the kernel
+   * would refuse them the mount. */
+  if (!own_userns)
+    open_view (m);
+  if (setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
       || setup_namespaces (m->req->cfg, m->req->rootless, err) < 0 || wait_hooks (m, err) < 0)
     return -1;
   if (sandbox_guest_tree (m->req, true, &guest_dir, err) < 0)

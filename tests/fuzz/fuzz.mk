@@ -5,12 +5,14 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = $(CPPFLAGS) -Wall -Wno-unused-parameter $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
-# Only what the harnesses reach: util, oci, the protocol and the VMM's parsers.
+# Only what the harnesses reach: util, oci, the protocol, the VMM's parsers and
+# the monitor's process view.
 FUZZ_LIB_SRCS := $(wildcard util/*.c oci/*.c) sandbox-vm/protocol.c \
 	sandbox-vm/vmm/virtio/9p-server.c sandbox-vm/vmm/virtio/9p-ops.c \
 	sandbox-vm/vmm/virtio/core.c sandbox-vm/vmm/virtio/mmio.c sandbox-vm/vmm/virtio/net.c \
 	sandbox-vm/vmm/devices.c sandbox-vm/vmm/mmio.c sandbox-vm/vmm/x86/boot.c sandbox-vm/vmm/vm.c \
-	sandbox-vm/vmm/trap.c sandbox-vm/vmm/confine.c sandbox-vm/allow.c
+	sandbox-vm/vmm/trap.c sandbox-vm/vmm/confine.c sandbox-vm/allow.c \
+	sandbox-vm/monitor/proclist.c sandbox-vm/monitor/procview.c
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/obj/%.o: %.c

@@ -164,3 +164,25 @@ write("virtqueue", "loop", hdr + bytes(vq_mem([(0x3000, 1, 1, 1), (0x3000, 1, 1,
 write("net", "hdr-frame", hdr + bytes(vq_mem([(0x3000, 12, 1, 1), (0x3100, 60, 0, 0)], [0], 1)))
 write("net", "split-hdr", hdr + bytes(vq_mem([(0x3000, 5, 1, 1), (0x3005, 67, 0, 0)], [0], 1)))
 write("net", "short", hdr + bytes(vq_mem([(0x3000, 11, 0, 0), (0x3000, 0x10100, 0, 0)], [0, 1], 2)))
+
+# ---- procview: the agent's PS answer, NUL, FUSE requests (header + argument) ----
+def fuse(op, node, arg=b"", unique=1, live=0):
+    # fuse_in_header: len, opcode, unique, nodeid, uid, gid, pid, extlen, padding
+    # (the harness's `live`: the agent can be asked)
+    return struct.pack("<IIQQIIIHH", 40 + len(arg), op, unique, node, 0, 0, 0, 0, live) + arg
+
+proc = {"pid": 7, "ppid": 1, "pgid": 7, "sid": 1, "state": "S", "comm": "sleep",
+        "args": ["sleep", "1000"], "uids": [0, 0, 0, 0], "gids": [0, 0, 0, 0], "groups": [],
+        "tty": 0, "nice": 0, "threads": 1, "utime": 1, "stime": 0, "start": 90,
+        "vsize": 2293760, "rss": 314, "caps": [0, 0, 0, 0, 0], "nnp": 0, "seccomp": 0}
+ps = json.dumps({"btime": 1700000000, "hz": 100, "procs": [proc]}).encode()
+read_in = u64(0, 0) + u32(4096, 0) + u64(0) + u32(0, 0)
+pid_node = 7 << 3
+write("procview", "walk", ps + b"\0" + fuse(26, 0, u32(7, 31, 0, 0) + bytes(48))
+      + fuse(1, 1, b"7\0") + fuse(27, 1, u32(0, 0)) + fuse(28, 1, read_in)
+      + fuse(1, pid_node, b"status\0") + fuse(14, pid_node | 2, u32(0, 0))
+      + fuse(15, pid_node | 2, read_in) + fuse(15, pid_node | 1, read_in)
+      + fuse(15, pid_node | 3, read_in) + fuse(1, pid_node, b"ns\0") + fuse(3, 4, b"")
+      + fuse(15, 3, read_in) + fuse(15, 4, read_in) + fuse(17, 1))
+write("procview", "held", ps + b"\0" + fuse(27, 1, u32(0, 0), live=1) + fuse(28, 1, read_in))
+write("procview", "bad-list", b'{"btime": 1, "hz": 100, "procs": [{"pid": 0}]}\0' + fuse(28, 1, read_in))
