@@ -155,12 +155,15 @@ int sandbox_exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tt
 char *sandbox_process_json (const struct oci_process *p);
 
 /* Stdio relay between local fds and process `id` over a framed stream. */
+struct procview;
 struct sandbox_relay
 {
   int in_fd;  /* read: becomes STDIN frames; -1 when done */
   int out_fd; /* STDOUT frames go here */
   int err_fd; /* STDERR frames go here */
   uint32_t id;
+  struct procview *view; /* a pod member's process view, served meanwhile */
+  uint32_t view_id;      /* the member's id, for its CTL_PS */
 };
 /* Queue what in_fd has on q; at EOF queue STDIN_CLOSE and set in_fd = -1.
  * The caller flushes q. */

@@ -14,9 +14,11 @@
  *                                     CTL_ADD on the pod's control socket:
  *                                     the agent makes B's container
  *                                     (member file: B's id there)
- *     created <------- "" ---------  pivoted into B's rootfs, privileges
- *                                     dropped; relays B's main process's
- *                                     stdio; exits with its status
+ *     created <------- "" ---------  pivoted into B's rootfs (B's processes
+ *                                     on its /proc: monitor/procview.c),
+ *                                     privileges dropped; relays B's main
+ *                                     process's stdio and serves that view;
+ *                                     exits with its status
  *
  * Every other verb reaches the pod's monitor through B's sandbox.sock (a
  * link to the pod's) with B's id in the frame (control.c). */
@@ -39,6 +41,7 @@
 #include "../util/utils.h"
 #include "internal.h"
 #include "monitor/jail.h"
+#include "monitor/procview.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -212,11 +215,12 @@ pivot_into (const char *guest_dir, silo_error_t *err)
  * whether the tree must be taken out again on failure. */
 static int
 member_setup (const struct sandbox_request *req, int sync_fd, struct proto_reader *rd,
-              bool *grafted, silo_error_t *err)
+              bool *grafted, struct sandbox_relay *r, silo_error_t *err)
 {
   cleanup_free char *guest_dir = NULL, *payload = NULL, *id_text = NULL;
   int fd;
 
+  procview_open (r->view); /* before the member's device cgroup */
   if (enter_cgroup (req->cgroup_path, err) < 0)
     return -1;
   if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -237,9 +241,11 @@ member_setup (const struct sandbox_request *req, int sync_fd, struct proto_reade
                            err)
       < 0)
     return silo_error_wrap (err, "pod `%s`", req->pod->id);
-  if (write_member_file (req, id_text, err) < 0)
+  if (write_member_file (req, id_text, err) < 0 || pivot_into (guest_dir, err) < 0)
     return -1;
-  return pivot_into (guest_dir, err);
+  r->view_id = (uint32_t) strtoul (id_text, NULL, 10);
+  procview_mount (r->view, "/proc", "/dev");
+  return 0;
 }
 
 /* The stand-in's life once created: its main process's stdio relayed
@@ -249,6 +255,7 @@ member_main (const struct sandbox_request *req, int sync_fd)
 {
   struct proto_reader rd = { .fd = -1 };
   struct sandbox_relay r;
+  struct procview view;
   silo_error_t err = NULL;
   cleanup_close int slave = -1, winch = -1;
   bool grafted = false, keep_uid = !userns_maps_all_ids (); /* before the pivot */
@@ -256,8 +263,10 @@ member_main (const struct sandbox_request *req, int sync_fd)
 
   signal (SIGPIPE, SIG_IGN);
   sandbox_relay_ignore_tty_stops ();
-  if (sandbox_relay_stdio (req->cfg->process, req->console_socket_fd, &r, &slave, &err) < 0
-      || member_setup (req, sync_fd, &rd, &grafted, &err) < 0)
+  procview_init (&view);
+  if (sandbox_relay_stdio (req->cfg->process, req->console_socket_fd, &r, &slave, &err) == 0)
+    r.view = &view;
+  if (r.view == NULL || member_setup (req, sync_fd, &rd, &grafted, &r, &err) < 0)
     {
       if (grafted)
         {
@@ -271,6 +280,8 @@ member_main (const struct sandbox_request *req, int sync_fd)
   if (write (sync_fd, "", 1) != 1)
     _exit (1);
   close (sync_fd);
+  if (view.fd < 0)
+    r.view = NULL;
   winch = sandbox_watch_resizes (slave);
   /* As the monitor once its guest runs: the sandbox's own uid, nothing
    * else (it kills nothing: the allow list's kill names itself). */

@@ -15,6 +15,7 @@
 
 #include "../util/utils.h"
 #include "internal.h"
+#include "monitor/procview.h"
 
 /* What the monitor writes after `first`: "" (created) or an error
  * message, NUL-terminated; *msg is the whole of it. */
@@ -151,6 +152,8 @@ exec_relay_frame (struct sandbox_relay *r, const struct proto_msg *m, int *statu
 
   if (m->type == PROTO_STDOUT || m->type == PROTO_STDERR)
     sandbox_relay_output (r, m);
+  else if ((m->type == PROTO_OK || m->type == PROTO_ERROR) && r->view)
+    procview_take_list (r->view, m->type == PROTO_OK ? (const char *) m->data : NULL, m->len);
   else if (m->type == PROTO_EXIT)
     {
       proto_get_exit (m, &e);
@@ -214,6 +217,30 @@ forward_resize (int winch, int tty, int chan)
   send_size (tty, chan, 0);
 }
 
+/* A request on the process view (a pod member's stand-in, member.c): its
+ * lists come over the same connection, CTL_PS for the member's id, one at
+ * a time, answered by an OK or ERROR frame (exec_relay_frame). */
+static void
+serve_view (struct sandbox_relay *r, struct proto_outq *q)
+{
+  silo_error_t e = NULL;
+  bool ask = false;
+
+  if (procview_on_readable (r->view, true, &ask, &e) < 0)
+    {
+      silo_error_release (&e);
+      procview_close (r->view);
+      r->view = NULL;
+      return;
+    }
+  if (ask && (proto_outq_push (q, PROTO_CTL_PS, r->view_id, NULL, 0, &e) < 0
+              || proto_outq_flush (q, &e) < 0))
+    {
+      silo_error_release (&e);
+      procview_take_list (r->view, NULL, 0);
+    }
+}
+
 /* Relay until EXIT; returns the exit status. rd may already hold frames
  * that came with the EXEC reply (a quick process's output and EXIT). */
 int
@@ -232,15 +259,20 @@ sandbox_exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tty, i
     }
   while (ret >= 0 && status < 0)
     {
-      struct pollfd pfd[3] = { { .fd = fd, .events = POLLIN },
+      struct pollfd pfd[4] = { { .fd = fd, .events = POLLIN },
                                { .fd = r->in_fd, .events = POLLIN },
-                               { .fd = winch, .events = POLLIN } };
-      if (TEMP_FAILURE_RETRY (poll (pfd, 3, -1)) < 0)
+                               { .fd = winch, .events = POLLIN },
+                               { .fd = r->view ? r->view->fd : -1, .events = POLLIN } };
+      if (TEMP_FAILURE_RETRY (poll (pfd, 4, r->view ? procview_timeout_ms (r->view) : -1)) < 0)
         ret = silo_make_error (err, errno, "poll");
       else if (pfd[1].revents)
         exec_forward_input (r, &q);
       if (ret == 0 && pfd[2].revents)
         forward_resize (winch, tty, fd);
+      if (ret == 0 && pfd[3].revents)
+        serve_view (r, &q);
+      if (r->view)
+        procview_expire (r->view);
       if (ret < 0 || !pfd[0].revents)
         continue;
       if (proto_reader_fill (rd) < 0 && errno != EAGAIN)

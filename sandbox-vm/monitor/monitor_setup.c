@@ -19,7 +19,6 @@
 
 #include "../../cgroups/cgroups.h"
 #include "jail.h"
-#include "../../util/log.h"
 #include "../../util/utils.h"
 #include "monitor.h"
 
@@ -254,31 +253,6 @@ check_vm_annotations (const struct oci_config *cfg, silo_error_t *err)
   return sandbox_guest_kernel_open (cfg, &fd, &path, err);
 }
 
-static void
-open_view (struct monitor *m)
-{
-  silo_error_t err = NULL;
-
-  if (procview_open (&m->view, &err) < 0)
-    {
-      pr_debug ("sandbox: no process view: %s", err->msg);
-      silo_error_release (&err);
-    }
-}
-
-static void
-mount_view (struct monitor *m)
-{
-  silo_error_t err = NULL;
-
-  if (procview_mount (&m->view, "/proc", "/dev", &err) < 0)
-    {
-      pr_debug ("sandbox: no process view: %s", err->msg);
-      silo_error_release (&err);
-      procview_close (&m->view);
-    }
-}
-
 /* The monitor's mount namespace gets the container's root filesystem (as
  * the guest sees it through the share) for its root: engines reach a
  * running container's files through the state pid's mount namespace
@@ -303,8 +277,7 @@ root_in_container (struct monitor *m, const char *guest_dir, silo_error_t *err)
   if (chdir (root) < 0 || syscall (SYS_pivot_root, ".", ".") < 0
       || umount2 (".", MNT_DETACH) < 0 || chdir ("/") < 0)
     return silo_make_error (err, errno, "monitor: make `%s` its root", root);
-  if (m->view.fd >= 0)
-    mount_view (m);
+  procview_mount (&m->view, "/proc", "/dev");
   return 0;
 }
 
@@ -329,7 +302,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
    * user namespace of its own: no engine's reader is in it, and the kernel
    * would refuse them the mount. */
   if (!own_userns)
-    open_view (m);
+    procview_open (&m->view);
   if (setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
       || setup_namespaces (m->req->cfg, m->req->rootless, err) < 0 || wait_hooks (m, err) < 0)
     return -1;

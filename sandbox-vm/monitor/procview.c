@@ -64,15 +64,17 @@ procview_init (struct procview *v)
   *v = (struct procview){ .fd = -1, .reply_fd = -1 };
 }
 
-int
-procview_open (struct procview *v, silo_error_t *err)
+void
+procview_open (struct procview *v)
 {
   v->fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (v->fd < 0)
-    return silo_make_error (err, errno, "open /dev/fuse");
+    {
+      pr_debug ("sandbox: no process view: open /dev/fuse: %s", strerror (errno));
+      return;
+    }
   v->reply_fd = v->fd;
   v->buf = xmalloc0 (PROCVIEW_BUF);
-  return 0;
 }
 
 /* The container's /dev as the host sees it: the guest's devices are the
@@ -98,9 +100,8 @@ mount_dev (const char *dir, silo_error_t *err)
   return 0;
 }
 
-int
-procview_mount (struct procview *v, const char *proc_dir, const char *dev_dir,
-                silo_error_t *err)
+static int
+mount_views (struct procview *v, const char *proc_dir, const char *dev_dir, silo_error_t *err)
 {
   cleanup_free char *opts = NULL;
   struct stat st;
@@ -115,6 +116,18 @@ procview_mount (struct procview *v, const char *proc_dir, const char *dev_dir,
       < 0)
     return silo_make_error (err, errno, "mount the process view on `%s`", proc_dir);
   return mount_dev (dev_dir, err);
+}
+
+void
+procview_mount (struct procview *v, const char *proc_dir, const char *dev_dir)
+{
+  silo_error_t err = NULL;
+
+  if (v->fd < 0 || mount_views (v, proc_dir, dev_dir, &err) == 0)
+    return;
+  pr_debug ("sandbox: no process view: %s", err->msg);
+  silo_error_release (&err);
+  procview_close (v);
 }
 
 void

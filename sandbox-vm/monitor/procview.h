@@ -33,13 +33,15 @@ struct procview
 };
 
 void procview_init (struct procview *v);
-/* Before the monitor's pivot: /dev/fuse is the host's. */
-int procview_open (struct procview *v, silo_error_t *err);
+/* Before the pivot and the container's device cgroup: /dev/fuse is the
+ * host's. Without it there is no view (fd -1, a debug line): the sandbox
+ * runs all the same. */
+void procview_open (struct procview *v);
 /* After it: the view over proc_dir (the container's /proc directory),
  * and an empty read-only dev_dir with pts/ (the guest's devices are its
- * own; a reader looks there for the terminals). */
-int procview_mount (struct procview *v, const char *proc_dir, const char *dev_dir,
-                    silo_error_t *err);
+ * own; a reader looks there for the terminals). A failure closes the
+ * view, as above. */
+void procview_mount (struct procview *v, const char *proc_dir, const char *dev_dir);
 /* A request from the kernel is waiting. *ask: the caller is to ask the
  * agent for PS (live: it can be asked now) and hand the answer to
  * procview_take_list; the request is held until then. */

@@ -120,6 +120,25 @@ test_pod_member_lifecycle () {
   return 0
 }
 
+# podman top of each: the pod's sandbox and a member each show their own
+# processes on the /proc of their state pid's mount namespace (the monitor's
+# process view, and the member's stand-in's), nothing of the other's.
+test_pod_process_views () {
+  pod_setup || return 1
+  local id pid
+  member_bundle "$T/m" sh -c 'sleep 2000 & exec sleep 2001'
+  id=$(new_id); MEMBERS=$id
+  (cd "$T/m" && "$VM" run -d "$id" </dev/null >"$T/m.out" 2>&1) || fail "member: $(cat "$T/m.out")" || return 1
+  pid=$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  wait_for sh -c "[ -e /proc/$pid/root/proc/2/stat ]" \
+    || fail "no process 2 in the member's view: $(ls /proc/$pid/root/proc 2>&1)" || return 1
+  assert_eq "$(ls /proc/"$pid"/root/proc | tr '\n' ' ')" "1 2 self stat " "the member's /proc" || return 1
+  assert_eq "$(tr '\0' ' ' < /proc/"$pid"/root/proc/1/cmdline)" "sleep 2001 " "member's 1" || return 1
+  assert_eq "$(tr '\0' ' ' < /proc/"$pid"/root/proc/2/cmdline)" "sleep 2000 " "member's 2" || return 1
+  assert_eq "$(ls /proc/"$POD_PID"/root/proc | tr '\n' ' ')" "1 self stat " "the pod's /proc" || return 1
+  assert_eq "$(tr '\0' ' ' < /proc/"$POD_PID"/root/proc/1/cmdline)" "sleep 1000 " "pod's 1"
+}
+
 # The pod's sandbox deleted while a member runs: the member dies with it,
 # as with runc, and its delete leaves nothing.
 test_pod_delete_kills_members () {

@@ -630,6 +630,46 @@ test_vm_monitor_root_is_the_container_root () {
   rm -rf "$d"
 }
 
+# The monitor's /proc is the container's processes, as podman top reads
+# them through its mount namespace (psgo: /proc/PID/{stat,status,cmdline},
+# /proc/stat's btime, /proc/self/auxv): the pids, parents, states, ids,
+# command lines and start times the guest itself shows, nothing of the
+# host's (its pid 1, silo, UML or the VMM), read-only; its /dev an empty
+# pts/ only.
+test_vm_process_view () {
+  backend_ready
+  local d id pid p view guest
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'sleep 1000 & exec sleep 1001'
+  id=$(new_id)
+  (cd "$d" && "$VM" run -d "$id" >"$d/out" 2>&1 </dev/null) || fail "run: $(cat "$d/out")" || return 1
+  pid=$("$VM" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  wait_for sh -c "[ -e /proc/$pid/root/proc/2/stat ]" \
+    || fail "no process 2 in the view: $(ls /proc/$pid/root/proc 2>&1)" || return 1
+  assert_eq "$(ls /proc/"$pid"/root/proc | tr '\n' ' ')" "1 2 self stat " "the view's /proc" || return 1
+  for p in 1 2; do
+    view=$(grep -E '^(Name|State|Tgid|Pid|PPid|Uid|Gid|NSpid|CapEff|NoNewPrivs):' \
+             "/proc/$pid/root/proc/$p/status")
+    guest=$("$VM" exec "$id" grep -E '^(Name|State|Tgid|Pid|PPid|Uid|Gid|NSpid|CapEff|NoNewPrivs):' \
+             "/proc/$p/status")
+    assert_eq "$view" "$guest" "status of $p" || return 1
+    view=$(cut -d' ' -f1-8,19,20,22 "/proc/$pid/root/proc/$p/stat")
+    guest=$("$VM" exec "$id" busybox cut -d' ' -f1-8,19,20,22 "/proc/$p/stat")
+    assert_eq "$view" "$guest" "stat of $p" || return 1
+    view=$(tr '\0' ' ' < "/proc/$pid/root/proc/$p/cmdline")
+    guest=$("$VM" exec "$id" sh -c "tr '\\0' ' ' < /proc/$p/cmdline")
+    assert_eq "$view" "$guest" "cmdline of $p" || return 1
+  done
+  assert_eq "$(cat "/proc/$pid/root/proc/stat")" "$("$VM" exec "$id" grep '^btime' /proc/stat)" \
+    "btime" || return 1
+  ! touch "/proc/$pid/root/proc/x" 2>/dev/null || fail "the view is writable" || return 1
+  ! sh -c "echo x > /proc/$pid/root/proc/1/status" 2>/dev/null || fail "a file is writable" || return 1
+  [ ! -e "/proc/$pid/root/proc/1/environ" ] || fail "environ in the view" || return 1
+  assert_eq "$(ls -A "/proc/$pid/root/dev")" "pts" "the view's /dev" || return 1
+  "$VM" delete -f "$id"
+  rm -rf "$d"
+}
+
 # A 64 MiB memory limit (what engines often give) runs: the limit is the
 # workload's, the guest kernel's memory comes on top; a process that goes
 # past it is OOM-killed (137) as in container mode, and the container's
