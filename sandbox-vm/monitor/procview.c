@@ -407,8 +407,12 @@ hold (struct procview *v, const char *req, size_t len)
   return true;
 }
 
-/* The argument of a request, when it has at least size bytes of one. */
-#define ARG(type, req, len) ((len) >= sizeof (struct fuse_in_header) + sizeof (type) ? (const type *) ((req) + sizeof (struct fuse_in_header)) : NULL)
+/* The argument of a request, when it has all the bytes of one (the
+ * request buffer is malloc'ed and the header 40 bytes: aligned). */
+#define ARG(type, req, len)                                                                     \
+  ((len) >= sizeof (struct fuse_in_header) + sizeof (type)                                      \
+       ? (const type *) (const void *) ((req) + sizeof (struct fuse_in_header))                 \
+       : NULL)
 
 static void
 answer (struct procview *v, const struct fuse_in_header *h, const char *req, size_t len)
@@ -420,9 +424,14 @@ answer (struct procview *v, const struct fuse_in_header *h, const char *req, siz
   switch (h->opcode)
     {
     case FUSE_INIT:
-      if (ARG (struct fuse_init_in, req, len) == NULL)
-        return reply (v, h->unique, EINVAL, NULL, 0);
-      return init (v, h->unique, ARG (struct fuse_init_in, req, len));
+      {
+        /* kernels before 7.36 send the first four fields only */
+        struct fuse_init_in in = { 0 };
+        if (len < sizeof (*h) + 16)
+          return reply (v, h->unique, EINVAL, NULL, 0);
+        memcpy (&in, req + sizeof (*h), MIN (len - sizeof (*h), sizeof (in)));
+        return init (v, h->unique, &in);
+      }
     case FUSE_LOOKUP:
       if (len < sizeof (*h) + 2 || req[len - 1] != '\0')
         return reply (v, h->unique, EINVAL, NULL, 0);
