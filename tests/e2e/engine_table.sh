@@ -43,6 +43,10 @@ test_engine_table_process_and_files () {
   row "" 'exit 3' || bad=1
   row "" 'nosuchcmd; echo rc=$?' || bad=1
   row "" 'echo $$; ps -o pid,comm' || bad=1
+  # podman's init (catatonit) is PID 1, the workload its child
+  row "--init" 'ps -o pid,ppid,comm' catatonit || bad=1
+  # procps's ps needs the boot time (Unable to get system boot time)
+  row "" 'grep -c "^btime [0-9]" /proc/stat' || bad=1
   row "-e FOO=bar -w /tmp --hostname h1" 'echo "$FOO $HOME $PATH"; pwd; hostname' || bad=1
   row "-w /nonexistent/dir" 'pwd' || bad=1
   row "-u 65534" 'id; echo x > /dev/null && echo null-writable' || bad=1
