@@ -15,6 +15,10 @@ default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
+  # conmon passes the runtime only the environment named here: the kvm
+  # backend's guest kernel, when the test names one (the nested tier)
+  [ -z "${SILO_GUEST_KERNEL:-}" ] || echo "conmon_env_vars = [\"PATH=$PATH\", \"SILO_GUEST_KERNEL=$SILO_GUEST_KERNEL\"]" \
+    >> "$T/containers.conf"
   export CONTAINERS_CONF=$T/containers.conf
   PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --storage-driver vfs
            --cgroup-manager cgroupfs --events-backend file)

@@ -138,6 +138,10 @@ run_vm_here () {
   SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_jail.sh"
   SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_net.sh"
   SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel run_e2e_file "$TOP/tests/e2e/sandbox_pod.sh"
+  # podman with --runtime silo and silo-vm (kvm here), row by row; a
+  # sandbox's podman run takes seconds under emulation
+  SILO_TEST_SANDBOX_BACKEND=kvm SILO_GUEST_KERNEL=$kernel E2E_TIMEOUT=${VM_TABLE_TIMEOUT:-600} \
+    run_e2e_file "$TOP/tests/e2e/engine_table.sh"
 }
 
 # No vmx/svm here: the same tests in L1 of tests/nested/run.sh, whose

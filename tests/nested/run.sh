@@ -33,6 +33,8 @@ cp "$(command -v busybox)" "$build/initramfs/bin/busybox"
 cp "$here/init.sh" "$build/initramfs/init"
 modprobe --show-depends -S "$kver" -a kvm_amd virtio_pci 9pnet_virtio 9p overlay tun \
   veth sch_ingress cls_u32 act_mirred \
+  bridge br_netfilter nf_tables nft_compat nft_chain_nat nft_masq xt_MASQUERADE xt_comment \
+  xt_mark xt_addrtype xt_conntrack xt_multiport nf_conntrack_netlink \
   | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
   name=$(basename "$ko")
   case "$ko" in
@@ -56,7 +58,7 @@ log=$build/console.log
 : > "$log"
 # -cpu max: TCG's AMD-V with nested paging. Two vCPUs let the VMM's threads
 # and the guest's run side by side (multi-threaded TCG).
-timeout "${NESTED_TIMEOUT:-1200}" "$qemu" -M q35 -cpu max -smp "${NESTED_CPUS:-2}" -m "${NESTED_MEM:-3072}" -accel tcg,thread="${NESTED_TCG_THREAD:-multi}" \
+timeout "${NESTED_TIMEOUT:-2700}" "$qemu" -M q35 -cpu max -smp "${NESTED_CPUS:-2}" -m "${NESTED_MEM:-3072}" -accel tcg,thread="${NESTED_TCG_THREAD:-multi}" \
   -nographic -no-reboot -nodefaults -serial stdio \
   -kernel "$kernel" -initrd "$build/l1.cpio" \
   -append "console=ttyS0 quiet panic=-1 silo_nested_job=$job" \
