@@ -8,7 +8,19 @@ podman_setup () {
     || skip "podman/conmon not installed (apt-get install podman)"
   T=$(mktemp -d /tmp/silo-podman.XXXXXX)
   trap podman_cleanup EXIT
-  cat > "$T/containers.conf" <<EOF
+  podman_conf "$T/containers.conf"
+  export CONTAINERS_CONF=$T/containers.conf
+  PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --storage-driver vfs
+           --cgroup-manager cgroupfs --events-backend file)
+  make_rootfs_tar "$T/rootfs" "$T/rootfs.tar" || return 1
+  podman "${PM_ARGS[@]}" import -q --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$T/rootfs.tar" busybox-local >/dev/null || fail "podman import" || return 1
+}
+
+# podman_conf FILE: the containers.conf of every podman test: ulimits this
+# host allows (the infra container gets no --ulimit), cgroupfs, file events.
+podman_conf () {
+  cat > "$1" <<EOF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 [engine]
@@ -18,13 +30,7 @@ EOF
   # conmon passes the runtime only the environment named here: the kvm
   # backend's guest kernel, when the test names one (the nested tier)
   [ -z "${SILO_GUEST_KERNEL:-}" ] || echo "conmon_env_vars = [\"PATH=$PATH\", \"SILO_GUEST_KERNEL=$SILO_GUEST_KERNEL\"]" \
-    >> "$T/containers.conf"
-  export CONTAINERS_CONF=$T/containers.conf
-  PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --tmpdir "$T/tmp" --storage-driver vfs
-           --cgroup-manager cgroupfs --events-backend file)
-  make_rootfs_tar "$T/rootfs" "$T/rootfs.tar" || return 1
-  podman "${PM_ARGS[@]}" import -q --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
-    "$T/rootfs.tar" busybox-local >/dev/null || fail "podman import" || return 1
+    >> "$1"
 }
 
 pm () {

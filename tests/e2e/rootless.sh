@@ -127,13 +127,7 @@ test_rootless_podman () {
   command -v newuidmap >/dev/null || skip "newuidmap not installed (apt-get install uidmap)"
   command -v slirp4netns >/dev/null || skip "slirp4netns not installed"
   rootless_setup true || return 1
-  cat > "$T/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-EOF
+  podman_conf "$T/containers.conf"
   PM_ARGS=(--root "$T/pm/root" --runroot "$T/pm/runroot" --tmpdir "$T/pm/tmp" --storage-driver vfs
            --cgroup-manager cgroupfs --events-backend file)
   make_rootfs_tar "$T/rootfs" "$T/rootfs.tar" || return 1
@@ -163,7 +157,13 @@ EOF
     cat /sys/class/net/tap0/mtu' 2>&1) || fail "silo-vm: run: $out" || return 1
   assert_eq "$(echo "$out" | sed -n 1,2p | tr '\n' ' ')" "0 hi " "silo-vm" || return 1
   [ "$(echo "$out" | sed -n 3p)" != "$(uname -r)" ] || fail "silo-vm: the host's kernel" || return 1
-  assert_eq "$(echo "$out" | sed -n 4p)" 1500 "guest MTU"
+  assert_eq "$(echo "$out" | sed -n 4p)" 1500 "guest MTU" || return 1
+  # podman top through the monitor's process view, in podman's namespace
+  pmu --runtime "$T/silo-vm" run -d --name "v-$$" busybox-local sleep 1000 >/dev/null \
+    || fail "silo-vm: run -d" || return 1
+  out=$(pmu --runtime "$T/silo-vm" top "v-$$" pid,user,args 2>&1)
+  pmu --runtime "$T/silo-vm" rm -f -t 0 "v-$$" >/dev/null 2>&1
+  assert_eq "$(echo "$out" | sed -n 2p | tr -s ' ')" "1 root sleep 1000 " "silo-vm: podman top"
 }
 
 # Sandbox mode rootless (UML: it needs no privilege): the monitor works in
