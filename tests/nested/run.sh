@@ -34,7 +34,7 @@ cp "$here/init.sh" "$build/initramfs/init"
 modprobe --show-depends -S "$kver" -a kvm_amd virtio_pci 9pnet_virtio 9p overlay tun \
   veth sch_ingress cls_u32 act_mirred \
   bridge br_netfilter nf_tables nft_compat nft_chain_nat nft_masq xt_MASQUERADE xt_comment \
-  xt_mark xt_addrtype xt_conntrack xt_multiport nf_conntrack_netlink \
+  xt_mark xt_addrtype xt_conntrack xt_multiport nf_conntrack_netlink fuse \
   | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
   name=$(basename "$ko")
   case "$ko" in
