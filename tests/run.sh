@@ -145,9 +145,9 @@ run_vm_here () {
 }
 
 # No vmx/svm here: the same tests in L1 of tests/nested/run.sh, whose
-# emulated AMD-V is at fault now and then (see there): L1 stalls, or an L2
+# emulated AMD-V is at fault now and then (see there): L1 stalls or panics, or an L2
 # guest wedges during boot and its test fails. So a fresh L1 runs again
-# - what had not reported when an L1 stalled; failures on a stalled L1 void,
+# - what had not reported when an L1 stalled or panicked; failures on such an L1 void,
 # - a test that failed on an L1 that did not stall, once: failing twice
 #   counts, and a pass the second time is shown as a rerun.
 # Up to NESTED_ATTEMPTS (6) L1s in all; a clean make check here met two
