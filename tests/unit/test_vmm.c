@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -744,6 +745,88 @@ test_9p_server (void)
   return 0;
 }
 
+/* The qid path of the one walked component (after a c_walk of 1 name). */
+static uint64_t
+c_walked_path (struct p9c *c)
+{
+  c->roff = 7 + 2 + 1 + 4;
+  return c_get (c, 8);
+}
+
+/* The qid path readdir gives for `name` in the open directory fid. */
+static uint64_t
+c_readdir_path (struct p9c *c, uint32_t fid, const char *name)
+{
+  size_t end;
+  c_begin (c, 40);
+  c_put (c, fid, 4), c_put (c, 0, 8), c_put (c, 4096, 4);
+  if (c_send (c) != 41)
+    return 0;
+  end = 11 + c_get (c, 4);
+  while (c->roff < end)
+    {
+      uint64_t path;
+      size_t nlen;
+      c->roff += 5, path = c_get (c, 8), c->roff += 8 + 1, nlen = c_get (c, 2);
+      if (nlen == strlen (name) && memcmp (c->resp + c->roff, name, nlen) == 0)
+        return path;
+      c->roff += nlen;
+    }
+  return 0;
+}
+
+/* Inode numbers of the share's file system are the guest's as they are;
+ * another device, or another range of the top 16 bits, gets a prefix of
+ * its own, so two host files never share a guest inode number. */
+static int
+test_9p_qid_remap (void)
+{
+  cleanup_free char *dir = make_tree (), *mnt = NULL;
+  static const char *const m[] = { "mnt" }, *const hello[] = { "hello.txt" };
+  struct p9c c = { 0 };
+  silo_error_t err = NULL;
+  struct stat root, st;
+  uint64_t path;
+  size_t i;
+
+  CHECK (dir && (c.s = p9_server_new (dir, false, &err)) != NULL && stat (dir, &root) == 0);
+  st = root;
+  CHECK (p9_qid_path (c.s, &st, &path) == 0 && path == (root.st_ino & ((1ULL << 48) - 1)));
+  st.st_dev = root.st_dev + 1; /* another file system, the same number */
+  CHECK (p9_qid_path (c.s, &st, &path) == 0 && path == (1ULL << 48 | (root.st_ino & ((1ULL << 48) - 1))));
+  st.st_dev = root.st_dev, st.st_ino = 0xabcdULL << 48 | 5; /* overlayfs's xino bits */
+  CHECK (p9_qid_path (c.s, &st, &path) == 0 && path == (2ULL << 48 | 5));
+  st.st_ino = 5;
+  CHECK (p9_qid_path (c.s, &st, &path) == 0 && path == 5);
+  for (i = 3; i < P9_QID_PREFIXES; i++)
+    {
+      st.st_dev = root.st_dev + 1000 + i;
+      CHECK (p9_qid_path (c.s, &st, &path) == 0 && path >> 48 == i);
+    }
+  st.st_dev = 1; /* one more: refused, never shared */
+  CHECK (p9_qid_path (c.s, &st, &path) == -EOVERFLOW);
+  p9_server_free (c.s);
+
+  /* Through the protocol: a mount inside the share (root only). */
+  xasprintf (&mnt, "%s/mnt", dir);
+  CHECK (mkdir (mnt, 0755) == 0);
+  if (mount ("t", mnt, "tmpfs", 0, "size=64k") == 0)
+    {
+      CHECK ((c.s = p9_server_new (dir, false, &err)) != NULL && c_attach (&c, 1) == 105);
+      CHECK (c_walk (&c, 1, 2, 1, hello) == 111 && c_walked_path (&c) >> 48 == 0);
+      CHECK (c_walk (&c, 1, 3, 1, m) == 111 && (path = c_walked_path (&c)) >> 48 == 1);
+      CHECK (c_walk (&c, 1, 4, 0, NULL) == 111 && c_simple (&c, 12, 4, O_RDONLY | O_DIRECTORY, 4) == 13);
+      CHECK (c_readdir_path (&c, 4, "mnt") == path); /* not the covered directory's */
+      CHECK (stat (mnt, &st) == 0 && path == (1ULL << 48 | st.st_ino));
+      p9_server_free (c.s);
+      CHECK (umount (mnt) == 0);
+    }
+  else
+    printf ("  (no mount inside the share: %s)\n", strerror (errno));
+  rm_rf_at (AT_FDCWD, dir, &err);
+  return 0;
+}
+
 static int
 test_9p_confinement (void)
 {
@@ -1194,6 +1277,7 @@ main (void)
   RUN_TEST (test_kernel_loader_bounds);
   RUN_TEST (test_9p_server);
   RUN_TEST (test_9p_confinement);
+  RUN_TEST (test_9p_qid_remap);
   RUN_TEST (test_9p_readonly);
   RUN_TEST (test_9p_rename_open_fids);
   RUN_TEST (test_9p_link_mknod);

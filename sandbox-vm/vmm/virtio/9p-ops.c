@@ -129,9 +129,8 @@ reply_qid_iounit (struct p9_server *s, struct p9_pdu *p, const struct p9_fid *f)
   struct stat st;
   int ret = p9_stat (f, &st);
 
-  if (ret < 0)
+  if (ret < 0 || (ret = p9_put_qid (s, p, &st)) < 0)
     return ret;
-  p9_put_qid (p, &st);
   p9_put (p, s->msize - P9_HDR - 4 - 4, 4); /* iounit: one Rread's worth */
   return 0;
 }
@@ -234,6 +233,24 @@ p9_write (struct p9_server *s, struct p9_pdu *p)
   return 0;
 }
 
+/* An entry's device and inode, so that its qid is the one a walk to it
+ * gives (a mount point's too: d_ino is the covered directory's). ".." of
+ * the root is the root, as a walk has it. */
+static void
+entry_stat (const struct p9_fid *f, const struct dirent *d, struct stat *st)
+{
+  int dfd = dirfd (f->dir);
+  bool self = strcmp (d->d_name, ".") == 0 || (f->n == 0 && strcmp (d->d_name, "..") == 0);
+
+  if (self ? fstat (dfd, st) == 0 : fstatat (dfd, d->d_name, st, AT_SYMLINK_NOFOLLOW) == 0)
+    return;
+  /* gone meanwhile: what readdir said, on the directory's device */
+  if (fstat (dfd, st) < 0)
+    st->st_dev = 0;
+  st->st_ino = d->d_ino;
+  st->st_mode = DTTOIF (d->d_type);
+}
+
 int
 p9_readdir (struct p9_server *s, struct p9_pdu *p)
 {
@@ -251,10 +268,13 @@ p9_readdir (struct p9_server *s, struct p9_pdu *p)
   while ((d = readdir (f->dir)))
     {
       size_t nlen = strlen (d->d_name);
-      struct stat st = { .st_ino = d->d_ino, .st_mode = DTTOIF (d->d_type) };
+      struct stat st;
+      int ret;
       if (p->out_off + 13 + 8 + 1 + 2 + nlen > limit)
         break;
-      p9_put_qid (p, &st);
+      entry_stat (f, d, &st);
+      if ((ret = p9_put_qid (s, p, &st)) < 0)
+        return ret;
       p9_put (p, d->d_off, 8); /* where the next entry starts: telldir cookie */
       p9_put (p, d->d_type, 1);
       p9_put_str (p, d->d_name, nlen);
@@ -287,14 +307,13 @@ get_dir_name (struct p9_server *s, struct p9_pdu *p, struct p9_fid **dir, char *
 }
 
 static int
-reply_entry_qid (struct p9_pdu *p, int dirfd, const char *name)
+reply_entry_qid (struct p9_server *s, struct p9_pdu *p, int dirfd, const char *name)
 {
   struct stat st;
 
   if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return -errno;
-  p9_put_qid (p, &st);
-  return 0;
+  return p9_put_qid (s, p, &st);
 }
 
 int
@@ -310,7 +329,7 @@ p9_mkdir (struct p9_server *s, struct p9_pdu *p)
   if (mkdirat (d->pathfd, name, mode & 07777) < 0)
     return -errno;
   p9_chown_new (d->pathfd, name, d->uid, gid);
-  return reply_entry_qid (p, d->pathfd, name);
+  return reply_entry_qid (s, p, d->pathfd, name);
 }
 
 int
@@ -327,7 +346,7 @@ p9_symlink (struct p9_server *s, struct p9_pdu *p)
   if (symlinkat (target, d->pathfd, name) < 0) /* the target is only text to us */
     return -errno;
   p9_chown_new (d->pathfd, name, d->uid, gid);
-  return reply_entry_qid (p, d->pathfd, name);
+  return reply_entry_qid (s, p, d->pathfd, name);
 }
 
 int
@@ -343,7 +362,7 @@ p9_mknod (struct p9_server *s, struct p9_pdu *p)
   if (mknodat (d->pathfd, name, mode, makedev (major, minor)) < 0)
     return -errno;
   p9_chown_new (d->pathfd, name, d->uid, gid);
-  return reply_entry_qid (p, d->pathfd, name);
+  return reply_entry_qid (s, p, d->pathfd, name);
 }
 
 int

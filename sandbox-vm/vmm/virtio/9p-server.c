@@ -78,12 +78,38 @@ p9_put_str (struct p9_pdu *p, const char *s, size_t len)
     memcpy (b, s, len);
 }
 
-void
-p9_put_qid (struct p9_pdu *p, const struct stat *st)
+int
+p9_qid_path (struct p9_server *s, const struct stat *st, uint64_t *path)
 {
+  uint16_t hi = (uint16_t) (st->st_ino >> 48);
+  size_t i;
+
+  for (i = 0; i < s->n_prefixes; i++)
+    if (s->prefixes[i].dev == st->st_dev && s->prefixes[i].hi == hi)
+      break;
+  if (i == P9_QID_PREFIXES)
+    return -EOVERFLOW; /* the guest's stat fails; nothing shares a number */
+  if (i == s->n_prefixes)
+    {
+      s->prefixes = xrealloc (s->prefixes, (i + 1) * sizeof (*s->prefixes));
+      s->prefixes[s->n_prefixes++] = (struct p9_qid_prefix){ .dev = st->st_dev, .hi = hi };
+    }
+  *path = (uint64_t) i << 48 | (st->st_ino & ((1ULL << 48) - 1));
+  return 0;
+}
+
+int
+p9_put_qid (struct p9_server *s, struct p9_pdu *p, const struct stat *st)
+{
+  uint64_t path;
+  int ret = p9_qid_path (s, st, &path);
+
+  if (ret < 0)
+    return ret;
   p9_put (p, S_ISDIR (st->st_mode) ? QT_DIR : S_ISLNK (st->st_mode) ? QT_SYMLINK : 0, 1);
   p9_put (p, (uint32_t) st->st_mtime, 4);
-  p9_put (p, st->st_ino, 8);
+  p9_put (p, path, 8);
+  return 0;
 }
 
 bool
@@ -238,8 +264,7 @@ do_attach (struct p9_server *s, struct p9_pdu *p)
     ret = p9_stat (f, &st);
   if (ret < 0)
     return ret;
-  p9_put_qid (p, &st);
-  return 0;
+  return p9_put_qid (s, p, &st);
 }
 
 /* Walk one component from (comps, *n): push a name or pop for "..". */
@@ -291,9 +316,8 @@ do_walk (struct p9_server *s, struct p9_pdu *p)
       ret = fstatat (pathfd, "", &st, AT_EMPTY_PATH) < 0 ? -errno : 0;
       close (dirfd);
       close (pathfd);
-      if (ret < 0)
+      if (ret < 0 || (ret = p9_put_qid (s, p, &st)) < 0)
         break;
-      p9_put_qid (p, &st);
     }
   if (i == 0 && nw > 0) /* nothing walked: an error, not an empty Rwalk */
     return ret;
@@ -333,7 +357,8 @@ do_getattr (struct p9_server *s, struct p9_pdu *p)
   if ((ret = p9_stat (f, &st)) < 0)
     return ret;
   p9_put (p, P9_GETATTR_BASIC, 8);
-  p9_put_qid (p, &st);
+  if ((ret = p9_put_qid (s, p, &st)) < 0)
+    return ret;
   p9_put (p, st.st_mode, 4);
   p9_put (p, st.st_uid, 4);
   p9_put (p, st.st_gid, 4);
@@ -475,6 +500,8 @@ p9_server_new (const char *root, bool readonly, silo_error_t *err)
 {
   struct p9_server *s;
   int fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  uint64_t path;
 
   if (fd < 0)
     {
@@ -485,6 +512,8 @@ p9_server_new (const char *root, bool readonly, silo_error_t *err)
   s->root = fd;
   s->readonly = readonly;
   s->msize = 8192;
+  if (fstat (fd, &st) == 0)
+    p9_qid_path (s, &st, &path); /* the root's file system: prefix 0 */
   return s;
 }
 
@@ -499,5 +528,6 @@ p9_server_free (struct p9_server *s)
     while (s->fids[b])
       fid_remove (s, s->fids[b]->fid);
   close (s->root);
+  free (s->prefixes);
   free (s);
 }

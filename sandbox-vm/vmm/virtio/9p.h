@@ -39,7 +39,6 @@ uint64_t p9_get (struct p9_pdu *p, int bytes);
 char *p9_get_str (struct p9_pdu *p);
 void p9_put (struct p9_pdu *p, uint64_t v, int bytes);
 void p9_put_str (struct p9_pdu *p, const char *s, size_t len);
-void p9_put_qid (struct p9_pdu *p, const struct stat *st);
 uint8_t *p9_reserve (struct p9_pdu *p, size_t len);
 
 /* A fid names a file by its components below the root; dirfd is its parent
@@ -55,13 +54,32 @@ struct p9_fid
   struct p9_fid *next;
 };
 
+/* A qid's path is the guest's inode number, and one share can span host
+ * file systems (bind mounts, a pod's members) whose inode numbers repeat.
+ * So, as QEMU's multidevs=remap: each (device, top 16 bits of the inode
+ * number) seen gets a prefix of its own, in the order seen, and the path is
+ * that prefix over the inode number's low 48 bits. The share root's comes
+ * first, so a share on one file system keeps the host's numbers. */
+#define P9_QID_PREFIXES 1024
+struct p9_qid_prefix
+{
+  dev_t dev;
+  uint16_t hi;
+};
+
 struct p9_server
 {
   int root;
   bool readonly;
   uint32_t msize;
   struct p9_fid *fids[256];
+  struct p9_qid_prefix *prefixes;
+  size_t n_prefixes;
 };
+
+/* -EOVERFLOW past P9_QID_PREFIXES. */
+int p9_qid_path (struct p9_server *s, const struct stat *st, uint64_t *path);
+int p9_put_qid (struct p9_server *s, struct p9_pdu *p, const struct stat *st);
 
 struct p9_fid *p9_fid_get (struct p9_server *s, uint32_t fid);
 /* The file's last component, "." for the root. */
