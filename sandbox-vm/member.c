@@ -280,7 +280,7 @@ member_main (const struct sandbox_request *req, int sync_fd)
   if (write (sync_fd, "", 1) != 1)
     _exit (1);
   close (sync_fd);
-  if (view.fd < 0)
+  if (view.fd[PROCVIEW_PROC] < 0)
     r.view = NULL;
   winch = sandbox_watch_resizes (slave);
   /* As the monitor once its guest runs: the sandbox's own uid, nothing

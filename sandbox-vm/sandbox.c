@@ -221,12 +221,12 @@ forward_resize (int winch, int tty, int chan)
  * lists come over the same connection, CTL_PS for the member's id, one at
  * a time, answered by an OK or ERROR frame (exec_relay_frame). */
 static void
-serve_view (struct sandbox_relay *r, struct proto_outq *q)
+serve_view (struct sandbox_relay *r, struct proto_outq *q, const struct pollfd *pfd)
 {
   silo_error_t e = NULL;
   bool ask = false;
 
-  if (procview_on_readable (r->view, true, &ask, &e) < 0)
+  if (procview_serve (r->view, pfd, true, &ask, &e) < 0)
     {
       silo_error_release (&e);
       procview_close (r->view);
@@ -259,18 +259,23 @@ sandbox_exec_relay (struct proto_reader *rd, struct sandbox_relay *r, int tty, i
     }
   while (ret >= 0 && status < 0)
     {
-      struct pollfd pfd[4] = { { .fd = fd, .events = POLLIN },
-                               { .fd = r->in_fd, .events = POLLIN },
-                               { .fd = winch, .events = POLLIN },
-                               { .fd = r->view ? r->view->fd : -1, .events = POLLIN } };
-      if (TEMP_FAILURE_RETRY (poll (pfd, 4, r->view ? procview_timeout_ms (r->view) : -1)) < 0)
+      struct pollfd pfd[3 + PROCVIEW_TREES] = { { .fd = fd, .events = POLLIN },
+                                                { .fd = r->in_fd, .events = POLLIN },
+                                                { .fd = winch, .events = POLLIN } };
+      for (int t = 0; t < PROCVIEW_TREES; t++)
+        pfd[3 + t].fd = -1;
+      if (r->view)
+        procview_pollfds (r->view, pfd + 3);
+      if (TEMP_FAILURE_RETRY (poll (pfd, 3 + PROCVIEW_TREES,
+                                    r->view ? procview_timeout_ms (r->view) : -1))
+          < 0)
         ret = silo_make_error (err, errno, "poll");
       else if (pfd[1].revents)
         exec_forward_input (r, &q);
       if (ret == 0 && pfd[2].revents)
         forward_resize (winch, tty, fd);
-      if (ret == 0 && pfd[3].revents)
-        serve_view (r, &q);
+      if (ret == 0 && r->view)
+        serve_view (r, &q, pfd + 3);
       if (r->view)
         procview_expire (r->view);
       if (ret < 0 || !pfd[0].revents)

@@ -539,13 +539,13 @@ ask_for_view (struct monitor *m)
 }
 
 static void
-serve_view (struct monitor *m)
+serve_view (struct monitor *m, const struct pollfd *pfd)
 {
   silo_error_t err = NULL;
   bool ask = false;
 
-  if (procview_on_readable (&m->view, m->phase == PHASE_CREATED || m->phase == PHASE_RUNNING,
-                            &ask, &err)
+  if (procview_serve (&m->view, pfd, m->phase == PHASE_CREATED || m->phase == PHASE_RUNNING,
+                      &ask, &err)
       < 0)
     {
       pr_debug ("%s: closed", err->msg); /* unmounted: ENODEV */
@@ -610,7 +610,8 @@ monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
   pfd[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
   pfd[n++] = (struct pollfd){ .fd = m->listen_fd, .events = POLLIN };
   pfd[n++] = (struct pollfd){ .fd = relay_in ? m->main.in_fd : -1, .events = POLLIN };
-  pfd[n++] = (struct pollfd){ .fd = m->view.fd, .events = POLLIN };
+  procview_pollfds (&m->view, pfd + n);
+  n += PROCVIEW_TREES;
   for (c = m->clients; c && n < ARRAY_SIZE (pfd); c = c->next)
     owner[n] = c, pfd[n++] = (struct pollfd){ .fd = room || !c->exec_id ? c->fd : -1,
                                               .events = POLLIN };
@@ -624,10 +625,9 @@ monitor_poll (struct monitor *m, bool *guest_gone, silo_error_t *err)
     accept_client (m);
   if (pfd[3].revents && sandbox_relay_input (&m->main, &m->out, err) < 0)
     return -1;
-  if (pfd[4].revents)
-    serve_view (m);
+  serve_view (m, pfd + 4);
   procview_expire (&m->view);
-  for (i = 5; i < n; i++)
+  for (i = 4 + PROCVIEW_TREES; i < n; i++)
     if (pfd[i].revents && read_client (m, owner[i], err) < 0)
       return -1;
   reap_clients (m);

@@ -11,6 +11,9 @@
  *   /proc/PID/cmdline    }
  *   /proc/PID/ns         EACCES, as /proc gives a reader that may not
  *                        ptrace the process
+ *   /dev/pts/N           the guest's pseudo-terminal N, for each N a
+ *                        listed process has for its terminal: a node with
+ *                        its device number (on a nodev mount: stat only)
  *
  * A reader opening /proc (readdir) gets a list taken then: the request is
  * held until the agent answers PS, at most PROCVIEW_WAIT_MS. The monitor
@@ -61,61 +64,65 @@ static const char *const kind_names[] = { [KIND_STAT] = "stat", [KIND_STATUS] = 
 void
 procview_init (struct procview *v)
 {
-  *v = (struct procview){ .fd = -1, .reply_fd = -1 };
+  *v = (struct procview){ .fd = { -1, -1 }, .reply_fd = { -1, -1 } };
 }
 
 void
 procview_open (struct procview *v)
 {
-  v->fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
-  if (v->fd < 0)
+  for (int t = 0; t < PROCVIEW_TREES; t++)
     {
-      pr_debug ("sandbox: no process view: open /dev/fuse: %s", strerror (errno));
-      return;
+      v->fd[t] = v->reply_fd[t] = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
+      if (v->fd[t] < 0)
+        {
+          pr_debug ("sandbox: no process view: open /dev/fuse: %s", strerror (errno));
+          return procview_close (v);
+        }
     }
-  v->reply_fd = v->fd;
   v->buf = xmalloc0 (PROCVIEW_BUF);
 }
 
-/* The container's /dev as the host sees it: the guest's devices are the
- * guest's, so an empty read-only directory with an empty pts/, where a
- * reader of the view looks for the terminal a tty number names (psgo:
- * none found is "?", as for a container's process without one). */
 static int
-mount_dev (const char *dir, silo_error_t *err)
+mount_tree (struct procview *v, enum procview_tree t, const char *dir, silo_error_t *err)
 {
-  cleanup_free char *pts = NULL;
-  struct stat st;
-
-  if (stat (dir, &st) < 0 || !S_ISDIR (st.st_mode))
-    return 0; /* no /dev in the image: nothing to cover */
-  xasprintf (&pts, "%s/pts", dir);
-  if (mount ("silo-dev", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                 "mode=755,size=4k,nr_inodes=8")
-          < 0
-      || mkdir (pts, 0755) < 0
-      || mount (NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                    NULL) < 0)
-    return silo_make_error (err, errno, "mount the device view on `%s`", dir);
-  return 0;
-}
-
-static int
-mount_views (struct procview *v, const char *proc_dir, const char *dev_dir, silo_error_t *err)
-{
+  static const char *const names[] = { [PROCVIEW_PROC] = "silo-proc", [PROCVIEW_DEV] = "silo-dev" };
   cleanup_free char *opts = NULL;
   struct stat st;
 
-  if (stat (proc_dir, &st) < 0 || !S_ISDIR (st.st_mode))
-    return silo_make_error (err, ENOTDIR, "the container's `%s`", proc_dir);
+  if (stat (dir, &st) < 0 || !S_ISDIR (st.st_mode))
+    return silo_make_error (err, ENOTDIR, "the container's `%s`", dir);
   xasprintf (&opts,
              "fd=%d,rootmode=40555,user_id=0,group_id=0,allow_other,default_permissions,"
-             "subtype=silo-proc",
-             v->fd);
-  if (mount ("silo-proc", proc_dir, "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts)
-      < 0)
-    return silo_make_error (err, errno, "mount the process view on `%s`", proc_dir);
-  return mount_dev (dev_dir, err);
+             "subtype=%s",
+             v->fd[t], names[t]);
+  if (mount (names[t], dir, "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0)
+    return silo_make_error (err, errno, "mount the process view on `%s`", dir);
+  return 0;
+}
+
+/* /dev: the guest's devices are the guest's; the view has the terminals
+ * a reader looks for by the number a process's stat gives (psgo: none
+ * found is "?", as for a container's process without one). No /dev in the
+ * image: nothing to cover, and no terminal to name. */
+static int
+mount_views (struct procview *v, const char *proc_dir, const char *dev_dir, silo_error_t *err)
+{
+  struct stat st;
+
+  if (mount_tree (v, PROCVIEW_PROC, proc_dir, err) < 0)
+    return -1;
+  if (stat (dev_dir, &st) < 0 || !S_ISDIR (st.st_mode))
+    {
+      close_and_reset (&v->fd[PROCVIEW_DEV]);
+      v->reply_fd[PROCVIEW_DEV] = -1;
+      return 0;
+    }
+  if (mount_tree (v, PROCVIEW_DEV, dev_dir, err) < 0)
+    {
+      umount2 (proc_dir, MNT_DETACH); /* all or nothing: its fd is closed next */
+      return -1;
+    }
+  return 0;
 }
 
 void
@@ -123,7 +130,7 @@ procview_mount (struct procview *v, const char *proc_dir, const char *dev_dir)
 {
   silo_error_t err = NULL;
 
-  if (v->fd < 0 || mount_views (v, proc_dir, dev_dir, &err) == 0)
+  if (v->fd[PROCVIEW_PROC] < 0 || mount_views (v, proc_dir, dev_dir, &err) == 0)
     return;
   pr_debug ("sandbox: no process view: %s", err->msg);
   silo_error_release (&err);
@@ -133,12 +140,17 @@ procview_mount (struct procview *v, const char *proc_dir, const char *dev_dir)
 void
 procview_close (struct procview *v)
 {
-  close_and_reset (&v->fd);
-  v->reply_fd = -1;
+  for (int t = 0; t < PROCVIEW_TREES; t++)
+    {
+      close_and_reset (&v->fd[t]);
+      v->reply_fd[t] = -1;
+    }
   for (size_t i = 0; i < v->n_held; i++)
     free (v->held[i].req);
   v->n_held = 0;
   proclist_free (&v->list);
+  free (v->ptys);
+  v->ptys = NULL, v->n_ptys = 0;
   free (v->buf);
   v->buf = NULL;
 }
@@ -159,13 +171,41 @@ reply (struct procview *v, uint64_t unique, int error, const void *data, size_t 
   if (!error && len)
     memcpy (out + sizeof (h), data, len);
   /* ENOENT: the reader was interrupted meanwhile; nothing else to do. */
-  if (write (v->reply_fd, out, h.len) < 0 && errno != ENOENT)
+  if (write (v->reply_fd[v->tree], out, h.len) < 0 && errno != ENOENT)
     pr_debug ("sandbox: process view: reply: %s", strerror (errno));
 }
 
-static bool
-is_dir (uint64_t node)
+/* The /dev tree: the root, pts/, and pts/N as node PTY_NODE (N). */
+enum
 {
+  NODE_PTS = FUSE_ROOT_ID + 1,
+};
+#define PTY_NODE(n) ((uint64_t) (n) + 8)
+#define PTS_MAJOR 136 /* UNIX98_PTY_SLAVE_MAJOR: pts N is (136, N) */
+
+static bool
+has_pty (const struct procview *v, uint64_t n)
+{
+  size_t lo = 0, hi = v->n_ptys;
+
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (v->ptys[mid] == n)
+        return true;
+      if (v->ptys[mid] < n)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return false;
+}
+
+static bool
+is_dir (const struct procview *v, uint64_t node)
+{
+  if (v->tree == PROCVIEW_DEV)
+    return node == NODE_ROOT || node == NODE_PTS;
   return node == NODE_ROOT || node == NODE_SELF || (node >= 8 && (node & 7) == KIND_DIR);
 }
 
@@ -173,6 +213,8 @@ is_dir (uint64_t node)
 static bool
 node_exists (const struct procview *v, uint64_t node)
 {
+  if (v->tree == PROCVIEW_DEV)
+    return node == NODE_ROOT || node == NODE_PTS || (node >= 8 && has_pty (v, node - 8));
   if (node >= NODE_ROOT && node <= NODE_AUXV)
     return true;
   if (node < 8 || (node & 7) > KIND_CMDLINE || (node >> 3) > PROCLIST_PID_MAX)
@@ -181,14 +223,21 @@ node_exists (const struct procview *v, uint64_t node)
 }
 
 static void
-fill_attr (uint64_t node, struct fuse_attr *a)
+fill_attr (const struct procview *v, uint64_t node, struct fuse_attr *a)
 {
   time_t now = time (NULL);
+  uint32_t n = (uint32_t) (node - 8);
 
   *a = (struct fuse_attr){ .ino = node, .blksize = 4096, .atime = (uint64_t) now,
                            .mtime = (uint64_t) now, .ctime = (uint64_t) now };
-  a->mode = is_dir (node) ? S_IFDIR | 0555 : S_IFREG | 0444;
-  a->nlink = is_dir (node) ? 2 : 1;
+  a->mode = is_dir (v, node) ? S_IFDIR | 0555 : S_IFREG | 0444;
+  a->nlink = is_dir (v, node) ? 2 : 1;
+  if (v->tree == PROCVIEW_DEV && !is_dir (v, node))
+    {
+      /* the kernel's encoding of a device number, as in stat's tty_nr */
+      a->mode = S_IFCHR | 0620;
+      a->rdev = (n & 0xff) | PTS_MAJOR << 8 | (n & ~0xffU) << 12;
+    }
 }
 
 static void
@@ -196,7 +245,7 @@ reply_entry (struct procview *v, uint64_t unique, uint64_t node)
 {
   struct fuse_entry_out e = { .nodeid = node };
 
-  fill_attr (node, &e.attr);
+  fill_attr (v, node, &e.attr);
   reply (v, unique, 0, &e, sizeof (e));
 }
 
@@ -219,14 +268,31 @@ parse_pid (const char *name, int *pid)
 }
 
 static void
+lookup_dev (struct procview *v, uint64_t unique, uint64_t parent, const char *name)
+{
+  int n;
+
+  if (parent == NODE_ROOT && strcmp (name, "pts") == 0)
+    return reply_entry (v, unique, NODE_PTS);
+  /* pts numbers are parsed as pids are: no sign, no leading 0 ("0" aside) */
+  if (parent == NODE_PTS && strcmp (name, "0") == 0 && has_pty (v, 0))
+    return reply_entry (v, unique, PTY_NODE (0));
+  if (parent == NODE_PTS && parse_pid (name, &n) && has_pty (v, (uint64_t) n))
+    return reply_entry (v, unique, PTY_NODE (n));
+  reply (v, unique, ENOENT, NULL, 0);
+}
+
+static void
 lookup (struct procview *v, uint64_t unique, uint64_t parent, const char *name)
 {
   int pid;
 
   if (!node_exists (v, parent))
     return reply (v, unique, ENOENT, NULL, 0);
-  if (!is_dir (parent))
+  if (!is_dir (v, parent))
     return reply (v, unique, ENOTDIR, NULL, 0);
+  if (v->tree == PROCVIEW_DEV)
+    return lookup_dev (v, unique, parent, name);
   if (parent == NODE_ROOT && strcmp (name, "self") == 0)
     return reply_entry (v, unique, NODE_SELF);
   if (parent == NODE_ROOT && strcmp (name, "stat") == 0)
@@ -273,8 +339,10 @@ read_file_node (struct procview *v, uint64_t unique, uint64_t node,
   cleanup_free char *text = NULL;
   size_t len = 0;
 
-  if (is_dir (node))
+  if (is_dir (v, node))
     return reply (v, unique, EISDIR, NULL, 0);
+  if (v->tree == PROCVIEW_DEV)
+    return reply (v, unique, EINVAL, NULL, 0); /* a device: never read here */
   text = file_text (v, node, &len);
   if (text == NULL)
     return reply (v, unique, ENOENT, NULL, 0);
@@ -286,11 +354,11 @@ read_file_node (struct procview *v, uint64_t unique, uint64_t node,
 /* Adds entry number idx (its off is idx + 1) if it fits; false when full. */
 static bool
 add_dirent (char *out, size_t size, size_t *used, uint64_t ino, uint64_t idx, const char *name,
-            bool dir)
+            unsigned type)
 {
   size_t namelen = strlen (name), rec = FUSE_DIRENT_ALIGN (FUSE_NAME_OFFSET + namelen);
   struct fuse_dirent d = { .ino = ino, .off = idx + 1, .namelen = (uint32_t) namelen,
-                           .type = dir ? DT_DIR : DT_REG };
+                           .type = type };
 
   if (*used + rec > size)
     return false;
@@ -301,28 +369,51 @@ add_dirent (char *out, size_t size, size_t *used, uint64_t ino, uint64_t idx, co
   return true;
 }
 
+/* /dev's entries: ".", "..", "pts"; pts/'s: ".", "..", the terminals. */
+static size_t
+dev_dir_entry (const struct procview *v, uint64_t node, size_t i, char name[16], uint64_t *ino,
+               unsigned *type)
+{
+  *type = i < 2 ? DT_DIR : node == NODE_ROOT ? DT_DIR : DT_CHR;
+  *ino = i < 2 ? node : node == NODE_ROOT ? NODE_PTS : PTY_NODE (0);
+  if (i < 2)
+    snprintf (name, 16, "%s", i ? ".." : ".");
+  else if (node == NODE_ROOT && i == 2)
+    snprintf (name, 16, "pts");
+  else if (node == NODE_PTS && i - 2 < v->n_ptys)
+    {
+      snprintf (name, 16, "%u", v->ptys[i - 2]);
+      *ino = PTY_NODE (v->ptys[i - 2]);
+    }
+  else
+    return 0;
+  return 1;
+}
+
 /* A directory's entries in order: ".", "..", then its own. */
 static size_t
 dir_entry (const struct procview *v, uint64_t node, size_t i, char name[16], uint64_t *ino,
-           bool *dir)
+           unsigned *type)
 {
   static const char *const root_names[] = { ".", "..", "self", "stat" };
   size_t fixed = node == NODE_ROOT ? 4 : node == NODE_SELF ? 3 : 5;
 
-  *dir = i < 2;
+  if (v->tree == PROCVIEW_DEV)
+    return dev_dir_entry (v, node, i, name, ino, type);
+  *type = i < 2 ? DT_DIR : DT_REG;
   *ino = i < 2 ? node : 0;
   if (i >= fixed + (node == NODE_ROOT ? v->list.n : 0))
     return 0;
   if (node == NODE_ROOT && i >= fixed)
     {
       snprintf (name, 16, "%d", v->list.e[i - fixed].pid);
-      *ino = PID_NODE (v->list.e[i - fixed].pid, KIND_DIR), *dir = true;
+      *ino = PID_NODE (v->list.e[i - fixed].pid, KIND_DIR), *type = DT_DIR;
     }
   else if (node == NODE_ROOT)
     {
       snprintf (name, 16, "%s", root_names[i]);
       if (i == 2)
-        *ino = NODE_SELF, *dir = true;
+        *ino = NODE_SELF, *type = DT_DIR;
       else if (i == 3)
         *ino = NODE_STAT;
     }
@@ -342,13 +433,13 @@ read_dir (struct procview *v, uint64_t unique, uint64_t node, const struct fuse_
   cleanup_free char *out = xmalloc0 (size + 1);
   char name[16];
   uint64_t ino;
-  bool dir;
+  unsigned type;
 
-  if (!is_dir (node))
+  if (!is_dir (v, node))
     return reply (v, unique, ENOTDIR, NULL, 0);
   for (uint64_t i = in->offset; i < PROCLIST_MAX + 8; i++)
-    if (!dir_entry (v, node, (size_t) i, name, &ino, &dir)
-        || !add_dirent (out, size, &used, ino, i, name, dir))
+    if (!dir_entry (v, node, (size_t) i, name, &ino, &type)
+        || !add_dirent (out, size, &used, ino, i, name, type))
       break;
   reply (v, unique, 0, out, used);
 }
@@ -375,8 +466,10 @@ open_node (struct procview *v, uint64_t unique, uint64_t node, bool want_dir,
 {
   struct fuse_open_out o = { .open_flags = FOPEN_DIRECT_IO };
 
-  if (is_dir (node) != want_dir)
+  if (is_dir (v, node) != want_dir)
     return reply (v, unique, want_dir ? ENOTDIR : EISDIR, NULL, 0);
+  if (v->tree == PROCVIEW_DEV && !want_dir)
+    return reply (v, unique, EACCES, NULL, 0); /* a device: never opened here */
   if ((in->flags & O_ACCMODE) != O_RDONLY)
     return reply (v, unique, EACCES, NULL, 0);
   reply (v, unique, 0, &o, sizeof (o));
@@ -388,7 +481,7 @@ open_node (struct procview *v, uint64_t unique, uint64_t node, bool want_dir,
 static bool
 wants_new_list (const struct procview *v, const struct fuse_in_header *h)
 {
-  if (h->nodeid != NODE_ROOT)
+  if (v->tree != PROCVIEW_PROC || h->nodeid != NODE_ROOT)
     return false;
   if (h->opcode == FUSE_OPENDIR)
     return true;
@@ -400,7 +493,7 @@ hold (struct procview *v, const char *req, size_t len)
 {
   if (v->n_held == PROCVIEW_HELD_MAX)
     return false;
-  v->held[v->n_held] = (struct procview_held){ .req = xmalloc (len), .len = len };
+  v->held[v->n_held] = (struct procview_held){ .tree = v->tree, .req = xmalloc (len), .len = len };
   memcpy (v->held[v->n_held++].req, req, len);
   if (v->n_held == 1)
     v->due_ns = now_ns () + PROCVIEW_WAIT_MS * 1000000ULL;
@@ -441,7 +534,7 @@ answer (struct procview *v, const struct fuse_in_header *h, const char *req, siz
         struct fuse_attr_out o = { 0 };
         if (!node_exists (v, h->nodeid))
           return reply (v, h->unique, ENOENT, NULL, 0);
-        fill_attr (h->nodeid, &o.attr);
+        fill_attr (v, h->nodeid, &o.attr);
         return reply (v, h->unique, 0, &o, sizeof (o));
       }
     case FUSE_OPEN:
@@ -477,12 +570,14 @@ answer (struct procview *v, const struct fuse_in_header *h, const char *req, siz
 }
 
 void
-procview_dispatch (struct procview *v, const char *req, size_t len, bool live, bool *ask)
+procview_dispatch (struct procview *v, enum procview_tree tree, const char *req, size_t len,
+                   bool live, bool *ask)
 {
   struct fuse_in_header h;
 
   if (len < sizeof (h))
     return;
+  v->tree = tree;
   memcpy (&h, req, sizeof (h));
   if (h.len != len)
     return reply (v, h.unique, EINVAL, NULL, 0);
@@ -495,16 +590,34 @@ procview_dispatch (struct procview *v, const char *req, size_t len, bool live, b
   answer (v, &h, req, len);
 }
 
-int
-procview_on_readable (struct procview *v, bool live, bool *ask, silo_error_t *err)
+void
+procview_pollfds (const struct procview *v, struct pollfd *pfd)
 {
-  ssize_t n = read (v->fd, v->buf, PROCVIEW_BUF);
+  for (int t = 0; t < PROCVIEW_TREES; t++)
+    pfd[t] = (struct pollfd){ .fd = v->fd[t], .events = POLLIN };
+}
+
+static int
+serve_one (struct procview *v, enum procview_tree t, bool live, bool *ask, silo_error_t *err)
+{
+  ssize_t n = read (v->fd[t], v->buf, PROCVIEW_BUF);
 
   if (n < 0 && (errno == ENOENT || errno == EINTR || errno == EAGAIN))
     return 0; /* a request interrupted before it was read */
   if (n < 0)
     return silo_make_error (err, errno, "sandbox: process view: read /dev/fuse");
-  procview_dispatch (v, v->buf, (size_t) n, live, ask);
+  procview_dispatch (v, t, v->buf, (size_t) n, live, ask);
+  return 0;
+}
+
+int
+procview_serve (struct procview *v, const struct pollfd *pfd, bool live, bool *ask,
+                silo_error_t *err)
+{
+  for (int t = 0; t < PROCVIEW_TREES; t++)
+    if (v->fd[t] >= 0 && pfd[t].fd == v->fd[t] && pfd[t].revents
+        && serve_one (v, (enum procview_tree) t, live, ask, err) < 0)
+      return -1;
   return 0;
 }
 
@@ -517,9 +630,38 @@ answer_held (struct procview *v)
   v->n_held = 0;
   for (size_t i = 0; i < n; i++)
     {
-      procview_dispatch (v, v->held[i].req, v->held[i].len, false, &ask);
+      procview_dispatch (v, v->held[i].tree, v->held[i].req, v->held[i].len, false, &ask);
       free (v->held[i].req);
     }
+}
+
+static int
+cmp_u32 (const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The pts numbers of the list's terminals, sorted, once each. */
+static void
+take_ptys (struct procview *v)
+{
+  size_t n = 0;
+
+  free (v->ptys);
+  v->ptys = xmalloc0 ((v->list.n + 1) * sizeof (*v->ptys));
+  for (size_t i = 0; i < v->list.n; i++)
+    {
+      uint32_t tty = (uint32_t) v->list.e[i].tty;
+      if (((tty >> 8) & 0xfff) == PTS_MAJOR)
+        v->ptys[n++] = (tty & 0xff) | ((tty >> 12) & 0xfff00);
+    }
+  qsort (v->ptys, n, sizeof (*v->ptys), cmp_u32);
+  v->n_ptys = 0;
+  for (size_t i = 0; i < n; i++)
+    if (v->n_ptys == 0 || v->ptys[v->n_ptys - 1] != v->ptys[i])
+      v->ptys[v->n_ptys++] = v->ptys[i];
 }
 
 void
@@ -534,6 +676,7 @@ procview_take_list (struct procview *v, const char *text, size_t len)
       proclist_free (&v->list);
       v->list = l;
       v->list_ns = now_ns ();
+      take_ptys (v);
     }
   else if (text)
     {

@@ -129,6 +129,17 @@ top_of () {
   echo "$out" | awk -v all="$#" 'all > 0 || /^rc=/ { print; next } { $4 = $5 = $7 = ""; print }'
 }
 
+# The TTY column: the terminal of `run -t` (pts/0) and of `exec -t`.
+top_tty_of () {
+  local rt=$1 id out
+  id=$(podman "${PM_ARGS[@]}" --runtime "$rt" run -dt -u 0:0 busybox-local \
+         sh -c 'sleep 1000 & exec sleep 1001') || return 1
+  podman "${PM_ARGS[@]}" exec -dt "$id" sleep 1002 >/dev/null 2>&1
+  out=$(podman "${PM_ARGS[@]}" top "$id" pid,tty,args 2>&1; echo "rc=$?")
+  podman "${PM_ARGS[@]}" rm -f -t 0 "$id" >/dev/null 2>&1
+  echo "$out"
+}
+
 test_engine_table_top () {
   table_setup || return 1
   local fmt c v bad=0
@@ -147,5 +158,15 @@ test_engine_table_top () {
       echo "  same: podman top $fmt"; echo "$c" | sed 's/^/    /'
     fi
   done
+  c=$(top_tty_of "$SILO")
+  v=$(top_tty_of "$VM_BIN")
+  if [ "$c" != "$v" ] || ! echo "$c" | grep -q 'pts/0 .*sleep 1001'; then
+    fail "podman top of a terminal differs
+    silo:    $c
+    silo-vm: $v"
+    bad=1
+  else
+    echo "  same: podman top pid,tty,args (run -t, exec -t)"; echo "$c" | sed 's/^/    /'
+  fi
   return $bad
 }

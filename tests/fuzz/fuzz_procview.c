@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (null_fd < 0)
     null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
   procview_init (&v);
-  v.reply_fd = null_fd;
+  v.reply_fd[PROCVIEW_PROC] = v.reply_fd[PROCVIEW_DEV] = null_fd;
   procview_take_list (&v, (const char *) data, list_len);
   render_all (&v.list);
   while (end && off + sizeof (struct fuse_in_header) <= size)
@@ -49,8 +49,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       /* a copy of exactly its length, so a read past it is caught */
       char *req = malloc (len);
       memcpy (req, data + off, len);
-      /* live (the agent can be asked): the header's padding, unused */
-      procview_dispatch (&v, req, len, (req[38] & 1) != 0, &ask);
+      /* live (the agent can be asked) and the tree: the header's padding, unused */
+      procview_dispatch (&v, len >= 40 && (req[39] & 1) ? PROCVIEW_DEV : PROCVIEW_PROC, req, len,
+                         len >= 40 && (req[38] & 1) != 0, &ask);
       free (req);
       off += len;
     }

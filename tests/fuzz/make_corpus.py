@@ -185,4 +185,11 @@ write("procview", "walk", ps + b"\0" + fuse(26, 0, u32(7, 31, 0, 0) + bytes(48))
       + fuse(15, pid_node | 3, read_in) + fuse(1, pid_node, b"ns\0") + fuse(3, 4, b"")
       + fuse(15, 3, read_in) + fuse(15, 4, read_in) + fuse(17, 1))
 write("procview", "held", ps + b"\0" + fuse(27, 1, u32(0, 0), live=1) + fuse(28, 1, read_in))
+# /dev (the header's byte 39: the harness's tree): pts/0 of a process on it
+tty_ps = json.dumps({"btime": 1700000000, "hz": 100, "procs": [dict(proc, tty=34816)]}).encode()
+dev = 0x100
+write("procview", "dev", tty_ps + b"\0" + fuse(26, 0, u32(7, 31, 0, 0) + bytes(48), live=dev)
+      + fuse(1, 1, b"pts\0", live=dev) + fuse(27, 2, u32(0, 0), live=dev)
+      + fuse(28, 2, read_in, live=dev) + fuse(1, 2, b"0\0", live=dev) + fuse(3, 8, b"", live=dev)
+      + fuse(14, 8, u32(0, 0), live=dev) + fuse(15, 8, read_in, live=dev))
 write("procview", "bad-list", b'{"btime": 1, "hz": 100, "procs": [{"pid": 0}]}\0' + fuse(28, 1, read_in))

@@ -7,6 +7,7 @@
 #include <linux/fuse.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sandbox-vm/monitor/proclist.h"
@@ -14,10 +15,11 @@
 #include "util/utils.h"
 #include "unit.h"
 
-#define ENTRY(pid, comm, extra)                                                                  \
+#define ENTRY(pid, comm, extra) ENTRY_T (pid, comm, 34816, extra) /* tty pts/0 */
+#define ENTRY_T(pid, comm, tty, extra)                                                           \
   "{\"pid\": " #pid ", \"ppid\": 1, \"pgid\": 1, \"sid\": 1, \"state\": \"S\", \"comm\": \"" comm \
   "\", \"args\": [\"sleep\", \"1000\"], \"uids\": [0, 1000, 0, 1000], \"gids\": [0, 0, 0, 0], "  \
-  "\"groups\": [10, 20], \"tty\": 34816, \"nice\": 0, \"threads\": 1, \"utime\": 5, "           \
+  "\"groups\": [10, 20], \"tty\": " #tty ", \"nice\": 0, \"threads\": 1, \"utime\": 5, "           \
   "\"stime\": 2, \"start\": 300, \"vsize\": 2293760, \"rss\": 314, \"caps\": [0, 1, 2, 3, 0], " \
   "\"nnp\": 1, \"seccomp\": 2" extra "}"
 #define LIST(entries) "{\"btime\": 1700000000, \"hz\": 100, \"procs\": [" entries "]}"
@@ -170,10 +172,12 @@ answer (int fd, char *out, size_t *len, uint64_t *unique)
   return h.error;
 }
 
+static enum procview_tree tree_ = PROCVIEW_PROC; /* where send_req sends */
+
 static int
 send_req (struct procview *v, char *req, size_t len, bool live, bool *ask)
 {
-  procview_dispatch (v, req, len, live, ask);
+  procview_dispatch (v, tree_, req, len, live, ask);
   return 0;
 }
 
@@ -222,7 +226,7 @@ test_procview_requests (void)
 
   CHECK (pipe2 (p, O_NONBLOCK) == 0);
   procview_init (&v);
-  v.reply_fd = p[1];
+  v.reply_fd[PROCVIEW_PROC] = p[1];
 
   send_req (&v, req, request (req, FUSE_INIT, 0, &init, sizeof (init), NULL), true, &ask);
   CHECK (answer (p[0], out, &len, NULL) == 0 && len == sizeof (init_out));
@@ -287,11 +291,69 @@ test_procview_requests (void)
   return 0;
 }
 
+/* /dev: pts/N for each terminal of the list, a character device of the
+ * number stat gives (136, N); nothing else, nothing to open or read. */
+static int
+test_procview_dev_tree (void)
+{
+  struct procview v;
+  /* pts/0 twice, pts/3, none, tty1 (4, 1), pts/300 */
+  const char *list = LIST (ENTRY (7, "a", "") "," ENTRY_T (8, "b", 34819, "") "," ENTRY_T (
+      9, "c", 0, "") "," ENTRY_T (10, "d", 1025, "") "," ENTRY (11, "e", "") "," ENTRY_T (12, "f", 1083436, ""));
+  struct fuse_open_in rd = { .flags = O_RDONLY };
+  struct fuse_attr_out attr;
+  char req[256], out[8192];
+  size_t len;
+  uint64_t pts, node;
+  bool ask = false;
+  int p[2], error;
+
+  CHECK (pipe2 (p, O_NONBLOCK) == 0);
+  procview_init (&v);
+  v.reply_fd[PROCVIEW_DEV] = p[1];
+  tree_ = PROCVIEW_DEV;
+  procview_take_list (&v, list, strlen (list));
+  CHECK (v.list.n == 6);
+
+  CHECK (lookup_node (&v, p[0], FUSE_ROOT_ID, "self", &error) == 0 && error == -ENOENT);
+  pts = lookup_node (&v, p[0], FUSE_ROOT_ID, "pts", &error);
+  CHECK (pts != 0 && error == 0);
+  CHECK (read_node (&v, p[0], pts, FUSE_READDIR, 0, out, &len) == 0);
+  CHECK (memmem (out, len, "0", 1) && memmem (out, len, "3", 1) && memmem (out, len, "300", 3));
+  CHECK (read_node (&v, p[0], pts, FUSE_READDIR, 5, out, &len) == 0 && len == 0); /* . .. 0 3 300 */
+  CHECK (lookup_node (&v, p[0], pts, "1", &error) == 0 && error == -ENOENT);
+  CHECK (lookup_node (&v, p[0], pts, "03", &error) == 0 && error == -ENOENT);
+  CHECK (lookup_node (&v, p[0], FUSE_ROOT_ID, "tty1", &error) == 0 && error == -ENOENT);
+  node = lookup_node (&v, p[0], pts, "300", &error);
+  CHECK (node != 0 && error == 0);
+  send_req (&v, req, request (req, FUSE_GETATTR, node, NULL, 0, NULL), false, &ask);
+  CHECK (answer (p[0], out, &len, NULL) == 0 && len == sizeof (attr));
+  memcpy (&attr, out, sizeof (attr));
+  CHECK ((attr.attr.mode & S_IFMT) == S_IFCHR && attr.attr.rdev == 1083436);
+  CHECK ((node = lookup_node (&v, p[0], pts, "0", &error)) != 0);
+  send_req (&v, req, request (req, FUSE_OPEN, node, &rd, sizeof (rd), NULL), false, &ask);
+  CHECK (answer (p[0], out, &len, NULL) == -EACCES);
+  CHECK (read_node (&v, p[0], node, FUSE_READ, 0, out, &len) == -EINVAL);
+  /* Opening /dev takes no new list (that is /proc's): nothing is held. */
+  send_req (&v, req, request (req, FUSE_OPENDIR, FUSE_ROOT_ID, &rd, sizeof (rd), NULL), true, &ask);
+  CHECK (!ask && answer (p[0], out, &len, NULL) == 0);
+  /* A new list without terminals: pts/ is empty. */
+  list = LIST (ENTRY_T (7, "a", 0, ""));
+  procview_take_list (&v, list, strlen (list));
+  CHECK (lookup_node (&v, p[0], pts, "0", &error) == 0 && error == -ENOENT);
+  tree_ = PROCVIEW_PROC;
+  procview_close (&v);
+  close (p[0]);
+  close (p[1]);
+  return 0;
+}
+
 int
 main (void)
 {
   RUN_TEST (test_proclist_files);
   RUN_TEST (test_proclist_refuses);
   RUN_TEST (test_procview_requests);
+  RUN_TEST (test_procview_dev_tree);
   return unit_failed_;
 }
