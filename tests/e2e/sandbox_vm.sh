@@ -258,6 +258,42 @@ test_vm_relative_bind_source () {
   assert_eq "$(cd / && "$SILO" run --bundle "$d" "$(new_id)" 2>&1)" "rel" "container mode"
 }
 
+# A user's sandbox on kvm (rootless podman's case on a VT-x/AMD-V host)
+# needs nothing but a /dev/kvm the user may open (Debian's udev gives the
+# kvm group rw; here the test grants it for its length): the monitor and
+# the VMM run as the user, confined; exec and delete work and leave
+# nothing behind.
+test_vm_rootless_kvm () {
+  backend_ready
+  [ "$BACKEND" = kvm ] || skip "the UML backend's rootless run is rootless.sh's test_rootless_sandbox_uml"
+  source "$TOP/tests/rootless_lib.sh"
+  rootless_setup sh -c 'echo vm-hi; id -u; uname -r' || return 1
+  if ! runuser -u "$RL_USER" -- sh -c 'test -r /dev/kvm && test -w /dev/kvm'; then
+    RL_KVM_MODE=$(stat -c %a /dev/kvm)
+    chmod o+rw /dev/kvm
+  fi
+  ln -s silo "$T/silo-vm"
+  edit_config "$T/b" "c['linux']['namespaces'].append({'type': 'network'})
+c.setdefault('annotations', {})['silo.sandbox.backend'] = 'kvm'"
+  chown -R "$RL_UID:$RL_GID" "$T"
+  local out pid p
+  out=$(cd "$T/b" && as_user "$T/silo-vm" run "$ID" 2>&1) || fail "run: $out" || return 1
+  assert_eq "$(echo "$out" | sed -n 1,2p)" "$(printf 'vm-hi\n0')" || return 1
+  [ "$(echo "$out" | sed -n 3p)" != "$(uname -r)" ] || fail "the host's kernel: $out" || return 1
+  set_args "$T/b" sleep 100
+  (cd "$T/b" && as_user "$T/silo-vm" run -d "$ID-d" </dev/null >"$T/out" 2>&1) \
+    || fail "run -d: $(cat "$T/out")" || return 1
+  assert_eq "$(cd "$T/b" && as_user "$T/silo-vm" exec "$ID-d" echo exec-ok)" exec-ok || return 1
+  pid=$(rs state "$ID-d" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  for p in $pid $(pgrep -P "$pid"); do
+    assert_eq "$(awk '/^Uid:/ {print $2}' "/proc/$p/status")" "$RL_UID" "uid of $p" || return 1
+    assert_eq "$(awk '/^Seccomp:/ {print $2}' "/proc/$p/status")" 2 "seccomp of $p" || return 1
+  done
+  rs delete --force "$ID-d" || fail "delete" || return 1
+  wait_for pid_gone_rl "$pid" || fail "monitor still running" || return 1
+  [ ! -e "$T/xdg/silo/$ID-d" ] || fail "state left"
+}
+
 # Two binds from two host file systems whose files have the same inode
 # number: the guest sees them on one share, so the 9P server gives each
 # host device a qid prefix of its own, and they differ there as they do
