@@ -175,82 +175,6 @@ reply (struct procview *v, uint64_t unique, int error, const void *data, size_t 
     pr_debug ("sandbox: process view: reply: %s", strerror (errno));
 }
 
-/* The /dev tree: the root, pts/, and pts/N as node PTY_NODE (N). */
-enum
-{
-  NODE_PTS = FUSE_ROOT_ID + 1,
-};
-#define PTY_NODE(n) ((uint64_t) (n) + 8)
-#define PTS_MAJOR 136 /* UNIX98_PTY_SLAVE_MAJOR: pts N is (136, N) */
-
-static bool
-has_pty (const struct procview *v, uint64_t n)
-{
-  size_t lo = 0, hi = v->n_ptys;
-
-  while (lo < hi)
-    {
-      size_t mid = lo + (hi - lo) / 2;
-      if (v->ptys[mid] == n)
-        return true;
-      if (v->ptys[mid] < n)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return false;
-}
-
-static bool
-is_dir (const struct procview *v, uint64_t node)
-{
-  if (v->tree == PROCVIEW_DEV)
-    return node == NODE_ROOT || node == NODE_PTS;
-  return node == NODE_ROOT || node == NODE_SELF || (node >= 8 && (node & 7) == KIND_DIR);
-}
-
-/* Does the node exist in the current list? */
-static bool
-node_exists (const struct procview *v, uint64_t node)
-{
-  if (v->tree == PROCVIEW_DEV)
-    return node == NODE_ROOT || node == NODE_PTS || (node >= 8 && has_pty (v, node - 8));
-  if (node >= NODE_ROOT && node <= NODE_AUXV)
-    return true;
-  if (node < 8 || (node & 7) > KIND_CMDLINE || (node >> 3) > PROCLIST_PID_MAX)
-    return false;
-  return proclist_find (&v->list, (int) (node >> 3)) != NULL;
-}
-
-static void
-fill_attr (const struct procview *v, uint64_t node, struct fuse_attr *a)
-{
-  time_t now = time (NULL);
-  uint32_t n = (uint32_t) (node - 8);
-
-  *a = (struct fuse_attr){ .ino = node, .blksize = 4096, .atime = (uint64_t) now,
-                           .mtime = (uint64_t) now, .ctime = (uint64_t) now };
-  a->mode = is_dir (v, node) ? S_IFDIR | 0555 : S_IFREG | 0444;
-  a->nlink = is_dir (v, node) ? 2 : 1;
-  if (v->tree == PROCVIEW_DEV && !is_dir (v, node))
-    {
-      /* the kernel's encoding of a device number, as in stat's tty_nr */
-      a->mode = S_IFCHR | 0620;
-      a->rdev = (n & 0xff) | PTS_MAJOR << 8 | (n & ~0xffU) << 12;
-    }
-}
-
-static void
-reply_entry (struct procview *v, uint64_t unique, uint64_t node)
-{
-  struct fuse_entry_out e = { .nodeid = node };
-
-  fill_attr (v, node, &e.attr);
-  reply (v, unique, 0, &e, sizeof (e));
-}
-
-/* --- requests --- */
-
 static bool
 parse_pid (const char *name, int *pid)
 {
@@ -267,139 +191,60 @@ parse_pid (const char *name, int *pid)
   return true;
 }
 
-static void
-lookup_dev (struct procview *v, uint64_t unique, uint64_t parent, const char *name)
-{
-  int n;
+/* --- /proc --- */
 
-  if (parent == NODE_ROOT && strcmp (name, "pts") == 0)
-    return reply_entry (v, unique, NODE_PTS);
-  /* pts numbers are parsed as pids are: no sign, no leading 0 ("0" aside) */
-  if (parent == NODE_PTS && strcmp (name, "0") == 0 && has_pty (v, 0))
-    return reply_entry (v, unique, PTY_NODE (0));
-  if (parent == NODE_PTS && parse_pid (name, &n) && has_pty (v, (uint64_t) n))
-    return reply_entry (v, unique, PTY_NODE (n));
-  reply (v, unique, ENOENT, NULL, 0);
+static bool
+proc_is_dir (uint64_t node)
+{
+  return node == NODE_ROOT || node == NODE_SELF || (node >= 8 && (node & 7) == KIND_DIR);
+}
+
+/* Does the node exist in the current list? */
+static bool
+proc_exists (const struct procview *v, uint64_t node)
+{
+  if (node >= NODE_ROOT && node <= NODE_AUXV)
+    return true;
+  if (node < 8 || (node & 7) > KIND_CMDLINE || (node >> 3) > PROCLIST_PID_MAX)
+    return false;
+  return proclist_find (&v->list, (int) (node >> 3)) != NULL;
 }
 
 static void
-lookup (struct procview *v, uint64_t unique, uint64_t parent, const char *name)
+proc_attr (uint64_t node, struct fuse_attr *a)
+{
+  a->mode = proc_is_dir (node) ? S_IFDIR | 0555 : S_IFREG | 0444;
+}
+
+static int
+proc_lookup (const struct procview *v, uint64_t parent, const char *name, uint64_t *node)
 {
   int pid;
 
-  if (!node_exists (v, parent))
-    return reply (v, unique, ENOENT, NULL, 0);
-  if (!is_dir (v, parent))
-    return reply (v, unique, ENOTDIR, NULL, 0);
-  if (v->tree == PROCVIEW_DEV)
-    return lookup_dev (v, unique, parent, name);
   if (parent == NODE_ROOT && strcmp (name, "self") == 0)
-    return reply_entry (v, unique, NODE_SELF);
+    return *node = NODE_SELF, 0;
   if (parent == NODE_ROOT && strcmp (name, "stat") == 0)
-    return reply_entry (v, unique, NODE_STAT);
+    return *node = NODE_STAT, 0;
   if (parent == NODE_ROOT && parse_pid (name, &pid) && proclist_find (&v->list, pid))
-    return reply_entry (v, unique, PID_NODE (pid, KIND_DIR));
+    return *node = PID_NODE (pid, KIND_DIR), 0;
   if (parent == NODE_SELF && strcmp (name, "auxv") == 0)
-    return reply_entry (v, unique, NODE_AUXV);
+    return *node = NODE_AUXV, 0;
   if (parent >= 8 && strcmp (name, "ns") == 0)
-    return reply (v, unique, EACCES, NULL, 0);
+    return EACCES;
   for (int k = KIND_STAT; parent >= 8 && k <= KIND_CMDLINE; k++)
     if (strcmp (name, kind_names[k]) == 0)
-      return reply_entry (v, unique, (parent & ~(uint64_t) 7) | (uint64_t) k);
-  reply (v, unique, ENOENT, NULL, 0);
-}
-
-static char *
-file_text (const struct procview *v, uint64_t node, size_t *len)
-{
-  const struct proclist_entry *e;
-
-  if (node == NODE_STAT)
-    return proclist_stat (&v->list, len);
-  if (node == NODE_AUXV)
-    return proclist_auxv (&v->list, len);
-  e = proclist_find (&v->list, (int) (node >> 3));
-  if (e == NULL)
-    return NULL;
-  switch (node & 7)
-    {
-    case KIND_STAT:
-      return proclist_pid_stat (e, len);
-    case KIND_STATUS:
-      return proclist_pid_status (e, len);
-    default:
-      return proclist_pid_cmdline (e, len);
-    }
-}
-
-static void
-read_file_node (struct procview *v, uint64_t unique, uint64_t node,
-                const struct fuse_read_in *in)
-{
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-
-  if (is_dir (v, node))
-    return reply (v, unique, EISDIR, NULL, 0);
-  if (v->tree == PROCVIEW_DEV)
-    return reply (v, unique, EINVAL, NULL, 0); /* a device: never read here */
-  text = file_text (v, node, &len);
-  if (text == NULL)
-    return reply (v, unique, ENOENT, NULL, 0);
-  if (in->offset >= len)
-    return reply (v, unique, 0, NULL, 0);
-  reply (v, unique, 0, text + in->offset, MIN ((size_t) in->size, len - (size_t) in->offset));
-}
-
-/* Adds entry number idx (its off is idx + 1) if it fits; false when full. */
-static bool
-add_dirent (char *out, size_t size, size_t *used, uint64_t ino, uint64_t idx, const char *name,
-            unsigned type)
-{
-  size_t namelen = strlen (name), rec = FUSE_DIRENT_ALIGN (FUSE_NAME_OFFSET + namelen);
-  struct fuse_dirent d = { .ino = ino, .off = idx + 1, .namelen = (uint32_t) namelen,
-                           .type = type };
-
-  if (*used + rec > size)
-    return false;
-  memset (out + *used, 0, rec);
-  memcpy (out + *used, &d, FUSE_NAME_OFFSET);
-  memcpy (out + *used + FUSE_NAME_OFFSET, name, namelen);
-  *used += rec;
-  return true;
-}
-
-/* /dev's entries: ".", "..", "pts"; pts/'s: ".", "..", the terminals. */
-static size_t
-dev_dir_entry (const struct procview *v, uint64_t node, size_t i, char name[16], uint64_t *ino,
-               unsigned *type)
-{
-  *type = i < 2 ? DT_DIR : node == NODE_ROOT ? DT_DIR : DT_CHR;
-  *ino = i < 2 ? node : node == NODE_ROOT ? NODE_PTS : PTY_NODE (0);
-  if (i < 2)
-    snprintf (name, 16, "%s", i ? ".." : ".");
-  else if (node == NODE_ROOT && i == 2)
-    snprintf (name, 16, "pts");
-  else if (node == NODE_PTS && i - 2 < v->n_ptys)
-    {
-      snprintf (name, 16, "%u", v->ptys[i - 2]);
-      *ino = PTY_NODE (v->ptys[i - 2]);
-    }
-  else
-    return 0;
-  return 1;
+      return *node = (parent & ~(uint64_t) 7) | (uint64_t) k, 0;
+  return ENOENT;
 }
 
 /* A directory's entries in order: ".", "..", then its own. */
 static size_t
-dir_entry (const struct procview *v, uint64_t node, size_t i, char name[16], uint64_t *ino,
-           unsigned *type)
+proc_dir_entry (const struct procview *v, uint64_t node, size_t i, char name[16], uint64_t *ino,
+                unsigned *type)
 {
   static const char *const root_names[] = { ".", "..", "self", "stat" };
   size_t fixed = node == NODE_ROOT ? 4 : node == NODE_SELF ? 3 : 5;
 
-  if (v->tree == PROCVIEW_DEV)
-    return dev_dir_entry (v, node, i, name, ino, type);
   *type = i < 2 ? DT_DIR : DT_REG;
   *ino = i < 2 ? node : 0;
   if (i >= fixed + (node == NODE_ROOT ? v->list.n : 0))
@@ -426,6 +271,221 @@ dir_entry (const struct procview *v, uint64_t node, size_t i, char name[16], uin
   return 1;
 }
 
+static char *
+proc_text (const struct procview *v, uint64_t node, size_t *len)
+{
+  const struct proclist_entry *e;
+
+  if (node == NODE_STAT)
+    return proclist_stat (&v->list, len);
+  if (node == NODE_AUXV)
+    return proclist_auxv (&v->list, len);
+  e = proclist_find (&v->list, (int) (node >> 3));
+  if (e == NULL)
+    return NULL;
+  switch (node & 7)
+    {
+    case KIND_STAT:
+      return proclist_pid_stat (e, len);
+    case KIND_STATUS:
+      return proclist_pid_status (e, len);
+    default:
+      return proclist_pid_cmdline (e, len);
+    }
+}
+
+/* --- /dev: the root, pts/, and pts/N as node PTY_NODE (N) --- */
+
+enum
+{
+  NODE_PTS = FUSE_ROOT_ID + 1,
+};
+#define PTY_NODE(n) ((uint64_t) (n) + 8)
+#define PTS_MAJOR 136 /* UNIX98_PTY_SLAVE_MAJOR: pts N is (136, N) */
+
+static bool
+has_pty (const struct procview *v, uint64_t n)
+{
+  size_t lo = 0, hi = v->n_ptys;
+
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (v->ptys[mid] == n)
+        return true;
+      if (v->ptys[mid] < n)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return false;
+}
+
+static bool
+dev_is_dir (uint64_t node)
+{
+  return node == NODE_ROOT || node == NODE_PTS;
+}
+
+static bool
+dev_exists (const struct procview *v, uint64_t node)
+{
+  return dev_is_dir (node) || (node >= 8 && has_pty (v, node - 8));
+}
+
+static void
+dev_attr (uint64_t node, struct fuse_attr *a)
+{
+  uint32_t n = (uint32_t) (node - 8);
+
+  a->mode = S_IFDIR | 0555;
+  if (dev_is_dir (node))
+    return;
+  /* the kernel's encoding of a device number, as in stat's tty_nr */
+  a->mode = S_IFCHR | 0620;
+  a->rdev = (n & 0xff) | PTS_MAJOR << 8 | (n & ~0xffU) << 12;
+}
+
+static int
+dev_lookup (const struct procview *v, uint64_t parent, const char *name, uint64_t *node)
+{
+  int n;
+
+  if (parent == NODE_ROOT && strcmp (name, "pts") == 0)
+    return *node = NODE_PTS, 0;
+  /* pts numbers are parsed as pids are: no sign, no leading 0 ("0" aside) */
+  if (parent == NODE_PTS && strcmp (name, "0") == 0 && has_pty (v, 0))
+    return *node = PTY_NODE (0), 0;
+  if (parent == NODE_PTS && parse_pid (name, &n) && has_pty (v, (uint64_t) n))
+    return *node = PTY_NODE (n), 0;
+  return ENOENT;
+}
+
+/* /dev's entries: ".", "..", "pts"; pts/'s: ".", "..", the terminals. */
+static size_t
+dev_dir_entry (const struct procview *v, uint64_t node, size_t i, char name[16], uint64_t *ino,
+               unsigned *type)
+{
+  *type = i < 2 || node == NODE_ROOT ? DT_DIR : DT_CHR;
+  *ino = i < 2 ? node : NODE_PTS;
+  if (i < 2)
+    snprintf (name, 16, "%s", i ? ".." : ".");
+  else if (node == NODE_ROOT && i == 2)
+    snprintf (name, 16, "pts");
+  else if (node == NODE_PTS && i - 2 < v->n_ptys)
+    {
+      snprintf (name, 16, "%u", v->ptys[i - 2]);
+      *ino = PTY_NODE (v->ptys[i - 2]);
+    }
+  else
+    return 0;
+  return 1;
+}
+
+/* --- what differs between the trees; the requests are the same --- */
+
+struct tree_ops
+{
+  bool takes_list; /* opening its root takes a new list */
+  bool (*is_dir) (uint64_t node);
+  bool (*exists) (const struct procview *v, uint64_t node);
+  void (*attr) (uint64_t node, struct fuse_attr *a); /* mode, rdev */
+  /* 0 and *node, or an errno */
+  int (*lookup) (const struct procview *v, uint64_t parent, const char *name, uint64_t *node);
+  size_t (*dir_entry) (const struct procview *v, uint64_t node, size_t i, char name[16],
+                       uint64_t *ino, unsigned *type);
+  /* a file's text; NULL: the tree has none (its nodes are devices, which
+   * the kernel never opens or reads here) */
+  char *(*text) (const struct procview *v, uint64_t node, size_t *len);
+};
+
+static const struct tree_ops trees[PROCVIEW_TREES] = {
+  [PROCVIEW_PROC] = { true, proc_is_dir, proc_exists, proc_attr, proc_lookup, proc_dir_entry,
+                      proc_text },
+  [PROCVIEW_DEV] = { false, dev_is_dir, dev_exists, dev_attr, dev_lookup, dev_dir_entry, NULL },
+};
+
+static const struct tree_ops *
+ops (const struct procview *v)
+{
+  return &trees[v->tree];
+}
+
+/* --- requests --- */
+
+static void
+fill_attr (const struct procview *v, uint64_t node, struct fuse_attr *a)
+{
+  time_t now = time (NULL);
+
+  *a = (struct fuse_attr){ .ino = node, .blksize = 4096, .atime = (uint64_t) now,
+                           .mtime = (uint64_t) now, .ctime = (uint64_t) now };
+  ops (v)->attr (node, a);
+  a->nlink = S_ISDIR (a->mode) ? 2 : 1;
+}
+
+static void
+reply_entry (struct procview *v, uint64_t unique, uint64_t node)
+{
+  struct fuse_entry_out e = { .nodeid = node };
+
+  fill_attr (v, node, &e.attr);
+  reply (v, unique, 0, &e, sizeof (e));
+}
+
+static void
+lookup (struct procview *v, uint64_t unique, uint64_t parent, const char *name)
+{
+  uint64_t node = 0;
+  int error;
+
+  if (!ops (v)->exists (v, parent))
+    return reply (v, unique, ENOENT, NULL, 0);
+  if (!ops (v)->is_dir (parent))
+    return reply (v, unique, ENOTDIR, NULL, 0);
+  error = ops (v)->lookup (v, parent, name, &node);
+  if (error)
+    return reply (v, unique, error, NULL, 0);
+  reply_entry (v, unique, node);
+}
+
+static void
+read_file_node (struct procview *v, uint64_t unique, uint64_t node,
+                const struct fuse_read_in *in)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+
+  if (ops (v)->is_dir (node))
+    return reply (v, unique, EISDIR, NULL, 0);
+  if (ops (v)->text == NULL)
+    return reply (v, unique, EINVAL, NULL, 0);
+  text = ops (v)->text (v, node, &len);
+  if (text == NULL)
+    return reply (v, unique, ENOENT, NULL, 0);
+  if (in->offset >= len)
+    return reply (v, unique, 0, NULL, 0);
+  reply (v, unique, 0, text + in->offset, MIN ((size_t) in->size, len - (size_t) in->offset));
+}
+
+/* Adds entry number idx (its off is idx + 1) if it fits; false when full. */
+static bool
+add_dirent (char *out, size_t size, size_t *used, uint64_t ino, uint64_t idx, const char *name,
+            unsigned type)
+{
+  size_t namelen = strlen (name), rec = FUSE_DIRENT_ALIGN (FUSE_NAME_OFFSET + namelen);
+  struct fuse_dirent d = { .ino = ino, .off = idx + 1, .namelen = (uint32_t) namelen,
+                           .type = type };
+
+  if (*used + rec > size)
+    return false;
+  memset (out + *used, 0, rec);
+  memcpy (out + *used, &d, FUSE_NAME_OFFSET);
+  memcpy (out + *used + FUSE_NAME_OFFSET, name, namelen);
+  *used += rec;
+  return true;
+}
+
 static void
 read_dir (struct procview *v, uint64_t unique, uint64_t node, const struct fuse_read_in *in)
 {
@@ -435,10 +495,10 @@ read_dir (struct procview *v, uint64_t unique, uint64_t node, const struct fuse_
   uint64_t ino;
   unsigned type;
 
-  if (!is_dir (v, node))
+  if (!ops (v)->is_dir (node))
     return reply (v, unique, ENOTDIR, NULL, 0);
   for (uint64_t i = in->offset; i < PROCLIST_MAX + 8; i++)
-    if (!dir_entry (v, node, (size_t) i, name, &ino, &type)
+    if (!ops (v)->dir_entry (v, node, (size_t) i, name, &ino, &type)
         || !add_dirent (out, size, &used, ino, i, name, type))
       break;
   reply (v, unique, 0, out, used);
@@ -466,10 +526,10 @@ open_node (struct procview *v, uint64_t unique, uint64_t node, bool want_dir,
 {
   struct fuse_open_out o = { .open_flags = FOPEN_DIRECT_IO };
 
-  if (is_dir (v, node) != want_dir)
+  if (ops (v)->is_dir (node) != want_dir)
     return reply (v, unique, want_dir ? ENOTDIR : EISDIR, NULL, 0);
-  if (v->tree == PROCVIEW_DEV && !want_dir)
-    return reply (v, unique, EACCES, NULL, 0); /* a device: never opened here */
+  if (!want_dir && ops (v)->text == NULL)
+    return reply (v, unique, EACCES, NULL, 0);
   if ((in->flags & O_ACCMODE) != O_RDONLY)
     return reply (v, unique, EACCES, NULL, 0);
   reply (v, unique, 0, &o, sizeof (o));
@@ -481,7 +541,7 @@ open_node (struct procview *v, uint64_t unique, uint64_t node, bool want_dir,
 static bool
 wants_new_list (const struct procview *v, const struct fuse_in_header *h)
 {
-  if (v->tree != PROCVIEW_PROC || h->nodeid != NODE_ROOT)
+  if (!ops (v)->takes_list || h->nodeid != NODE_ROOT)
     return false;
   if (h->opcode == FUSE_OPENDIR)
     return true;
@@ -532,7 +592,7 @@ answer (struct procview *v, const struct fuse_in_header *h, const char *req, siz
     case FUSE_GETATTR:
       {
         struct fuse_attr_out o = { 0 };
-        if (!node_exists (v, h->nodeid))
+        if (!ops (v)->exists (v, h->nodeid))
           return reply (v, h->unique, ENOENT, NULL, 0);
         fill_attr (v, h->nodeid, &o.attr);
         return reply (v, h->unique, 0, &o, sizeof (o));
@@ -541,14 +601,14 @@ answer (struct procview *v, const struct fuse_in_header *h, const char *req, siz
     case FUSE_OPENDIR:
       if (op == NULL)
         return reply (v, h->unique, EINVAL, NULL, 0);
-      if (!node_exists (v, h->nodeid))
+      if (!ops (v)->exists (v, h->nodeid))
         return reply (v, h->unique, ENOENT, NULL, 0);
       return open_node (v, h->unique, h->nodeid, h->opcode == FUSE_OPENDIR, op);
     case FUSE_READ:
     case FUSE_READDIR:
       if (rd == NULL)
         return reply (v, h->unique, EINVAL, NULL, 0);
-      if (!node_exists (v, h->nodeid))
+      if (!ops (v)->exists (v, h->nodeid))
         return reply (v, h->unique, ENOENT, NULL, 0);
       return h->opcode == FUSE_READ ? read_file_node (v, h->unique, h->nodeid, rd)
                                     : read_dir (v, h->unique, h->nodeid, rd);
