@@ -68,7 +68,9 @@ test_rootless_limits_need_a_cgroup () {
 # Rootless podman (its own user namespace, slirp4netns, vfs) with
 # --runtime silo: run, exit status, run -d, exec, stop, rm; the same
 # output as with runc.
-test_rootless_podman () {
+# rootless_podman_setup: the test user's podman (pmu) with its own store
+# holding busybox-local.
+rootless_podman_setup () {
   command -v podman >/dev/null && command -v conmon >/dev/null || skip "podman/conmon not installed"
   command -v newuidmap >/dev/null || skip "newuidmap not installed (apt-get install uidmap)"
   command -v slirp4netns >/dev/null || skip "slirp4netns not installed"
@@ -78,8 +80,13 @@ test_rootless_podman () {
            --cgroup-manager cgroupfs --events-backend file)
   make_rootfs_tar "$T/rootfs" "$T/rootfs.tar" || return 1
   chown -R "$RL_UID:$RL_GID" "$T"
-  pmu () { as_user CONTAINERS_CONF="$T/containers.conf" podman "${PM_ARGS[@]}" "$@"; }
   pmu import -q "$T/rootfs.tar" busybox-local >/dev/null || fail "podman import" || return 1
+}
+
+pmu () { as_user CONTAINERS_CONF="$T/containers.conf" podman "${PM_ARGS[@]}" "$@"; }
+
+test_rootless_podman () {
+  rootless_podman_setup || return 1
   local rt out ref rc
   for rt in runc "$T/silo"; do
     out=$(pmu --runtime "$rt" run --rm busybox-local sh -c 'id -u; echo hi' 2>&1) \
@@ -150,4 +157,34 @@ c['hooks'] = {'createContainer': [{'path': '/bin/sh',
   rs delete --force "$ID-d" || fail "delete" || return 1
   wait_for pid_gone_rl "$pid" || fail "monitor still running" || return 1
   [ ! -e "$T/xdg/silo/$ID-d" ] || fail "state left"
+}
+
+# A VM-isolated pod of a user's podman (UML): the infra container's
+# sandbox runs the pod's containers, which share its localhost and kernel;
+# podman top lists a member's own processes; pod rm leaves no process.
+test_rootless_podman_silo_vm_pod () {
+  [ -x /usr/bin/linux ] || skip "user-mode-linux not installed (/usr/bin/linux)"
+  rootless_podman_setup || return 1
+  ln -sf silo "$T/silo-vm"
+  local rt=$T/silo-vm out boot pids p left
+  pmu --runtime "$rt" pod create --name p1 >/dev/null || fail "pod create" || return 1
+  pmu --runtime "$rt" run -d --pod p1 --name web busybox-local sh -c \
+    'echo hello-pod > /tmp/index.html; exec httpd -f -p 80 -h /tmp' >/dev/null || fail "run web" || return 1
+  out=$(pmu --runtime "$rt" run --rm --pod p1 busybox-local sh -c \
+    'for i in $(seq 20); do printf "GET /index.html HTTP/1.0\r\n\r\n" | nc 127.0.0.1 80 | tail -1 | grep . && break; sleep 0.5; done
+cat /proc/sys/kernel/random/boot_id') || fail "client: $out" || return 1
+  boot=$(pmu --runtime "$rt" exec web cat /proc/sys/kernel/random/boot_id) || return 1
+  assert_eq "$out" "hello-pod
+$boot" "page over localhost, and the same kernel" || return 1
+  [ "$boot" != "$(cat /proc/sys/kernel/random/boot_id)" ] || fail "the pod runs on the host's kernel" || return 1
+  out=$(pmu --runtime "$rt" top web pid,args 2>&1)
+  assert_eq "$(echo "$out" | sed -n 2p | tr -s ' ')" "1 httpd -f -p 80 -h /tmp " "podman top of the member" || return 1
+  pids="$(pmu inspect "$(pmu pod inspect p1 --format '{{.InfraContainerID}}')" --format '{{.State.Pid}}')
+$(pmu inspect web --format '{{.State.Pid}}')"
+  pmu --runtime "$rt" pod rm -f -t 0 p1 >/dev/null || fail "pod rm" || return 1
+  for p in $pids; do
+    ! kill -0 "$p" 2>/dev/null || fail "process $p left" || return 1
+  done
+  left=$(find "$T/xdg/silo" "$T/pm/runroot/silo" -mindepth 1 -maxdepth 1 2>/dev/null)
+  [ -z "$left" ] || fail "state left: $left" || return 1
 }
