@@ -127,13 +127,16 @@ agent_guest_update (const char *name, const struct oci_resources *r, silo_error_
   return cg_v2_setup_dir (AGENT_CGROUP_ROOT, name, &guest, err);
 }
 
+/* 9p's cache=mmap: nothing cached but the pages of a shared writable
+ * mapping, which cache=none refuses (EINVAL): POSIX shm in /dev/shm,
+ * SQLite's -shm, LMDB. Lookups and reads still go to the host each time. */
 static int
 mount_share (const char *fs_type, silo_error_t *err)
 {
   const char *type = "hostfs", *data = "", *src = "none";
 
   if (strcmp (fs_type, "9p") == 0)
-    type = "9p", src = "silo-root", data = "trans=virtio,version=9p2000.L,cache=none";
+    type = "9p", src = "silo-root", data = "trans=virtio,version=9p2000.L,cache=mmap";
   else if (strcmp (fs_type, "hostfs") != 0)
     return silo_make_error (err, 0, "unknown share type `%s`", fs_type);
   if (mkdir (AGENT_SHARE, 0755) < 0 && errno != EEXIST)

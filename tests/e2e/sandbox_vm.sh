@@ -294,6 +294,26 @@ c.setdefault('annotations', {})['silo.sandbox.backend'] = 'kvm'"
   [ ! -e "$T/xdg/silo/$ID-d" ] || fail "state left"
 }
 
+# A file mapped shared and writable (POSIX shm in /dev/shm, SQLite's -shm,
+# LMDB) on the share: /dev/shm as engines give it (a bind of a host tmpfs)
+# and a file of the rootfs. 9p without a page cache maps files read-only.
+test_vm_shared_writable_mmap_as_in_container_mode () {
+  backend_ready
+  local d out
+  d=$(mktemp -d)
+  make_vm_bundle "$d" sh -c 'mmap_shared /dev/shm/x; mmap_shared /tmp/y' || return 1
+  cc -static -O2 -o "$d/rootfs/bin/mmap_shared" "$TOP/tests/helpers/mmap_shared.c" \
+    || fail "build the helper" || return 1
+  mkdir -p "$d/shm" "$d/rootfs/tmp"
+  mount -t tmpfs -o size=8m shm "$d/shm" || skip "cannot mount tmpfs here"
+  edit_config "$d" "c['root']['readonly'] = False
+c['mounts'] = [m for m in c['mounts'] if m['destination'] != '/dev/shm']
+c['mounts'].append({'destination': '/dev/shm', 'type': 'bind', 'source': '$d/shm', 'options': ['bind']})"
+  out=$(same_in_both_modes "$d")
+  umount "$d/shm"
+  assert_eq "$out" "$(printf 'ok\nok')"
+}
+
 # Two binds from two host file systems whose files have the same inode
 # number: the guest sees them on one share, so the 9P server gives each
 # host device a qid prefix of its own, and they differ there as they do
