@@ -69,6 +69,7 @@ test_engine_table_devices_and_root () {
   row "" 'stat -c "%n %A %t:%T" /dev/null /dev/zero /dev/full /dev/random /dev/urandom; readlink /dev/stdin /dev/stdout /dev/stderr /dev/fd' || bad=1
   row "--device /dev/null:/dev/xnull" 'stat -c "%A %t:%T" /dev/xnull' || bad=1
   row "--read-only" 'touch /x 2>&1; echo rc=$?; touch /tmp/x && echo tmp-writable' || bad=1
+  row "--tmpfs /scratch:size=1m,mode=1777" 'df -k /scratch | awk "NR > 1 { print \$2, \$6 }"; stat -c "%a %U" /scratch; grep -c " /scratch .* tmpfs " /proc/self/mountinfo' || bad=1
   return $bad
 }
 
@@ -85,6 +86,8 @@ test_engine_table_network () {
   table_setup || return 1
   local bad=0
   row "--network none" 'ip -o link | cut -d" " -f2' || bad=1
+  # (ping_group_range: podman's default_sysctls)
+  row "--sysctl net.ipv4.ip_unprivileged_port_start=80 --sysctl kernel.msgmax=4096" 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/msgmax /proc/sys/net/ipv4/ping_group_range' || bad=1
   # each container gets an address of its own: shown as SELF
   row "" 'a=$(ip -o -4 addr show eth0 | awk "{print \$4}"); { ip -o -4 addr show eth0 | cut -d" " -f2,3,4,6,7,8; ip route; } | sed "s|${a%/*}|SELF|g"' || bad=1
   return $bad
