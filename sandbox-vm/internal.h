@@ -86,9 +86,10 @@ int sandbox_ksm (const struct oci_config *cfg, bool *on, silo_error_t *err);
 
 /* The monitor's guest tree under <state_dir>/guest: a private tmpfs with the
  * agent as init, rootfs/ (the container root, read-only when asked) and
- * binds/N for every bind mount N of the config. */
+ * binds/N for every bind mount N of the config but the engine's /dev/shm,
+ * which *shm describes for the agent (protocol.h). */
 int sandbox_guest_tree (const struct sandbox_request *req, bool with_agent, char **guest_dir,
-                        silo_error_t *err);
+                        struct proto_shm *shm, silo_error_t *err);
 /* A read-only bind of src at guest_dir/name (a backend's extra files). */
 int sandbox_guest_tree_bind (const char *guest_dir, const char *src, const char *name,
                              silo_error_t *err);

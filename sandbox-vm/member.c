@@ -133,7 +133,7 @@ graft (const char *guest_dir, pid_t pod_pid, const char *id, silo_error_t *err)
 /* ADD's payload: the config, the member's directory in the share, and
  * the namespaces it makes for itself (pid, ipc, uts without a path). */
 static char *
-add_payload (const struct sandbox_request *req)
+add_payload (const struct sandbox_request *req, const struct proto_shm *shm)
 {
   json_t *news = json_array (), *o;
   cleanup_free char *dir = NULL;
@@ -153,6 +153,7 @@ add_payload (const struct sandbox_request *req)
     }
   xasprintf (&dir, "pod/%s", req->id);
   o = json_pack ("{s:s, s:s, s:o}", "config", req->config_text, "dir", dir, "new", news);
+  proto_shm_put (o, shm);
   text = json_dumps (o, JSON_COMPACT);
   json_decref (o);
   return text;
@@ -218,6 +219,7 @@ member_setup (const struct sandbox_request *req, int sync_fd, struct proto_reade
               bool *grafted, struct sandbox_relay *r, silo_error_t *err)
 {
   cleanup_free char *guest_dir = NULL, *payload = NULL, *id_text = NULL;
+  struct proto_shm shm;
   int fd;
 
   procview_open (r->view); /* before the member's device cgroup */
@@ -227,7 +229,7 @@ member_setup (const struct sandbox_request *req, int sync_fd, struct proto_reade
     return silo_make_error (err, errno, "pod member: a mount namespace of its own");
   if (wait_hooks (sync_fd, err) < 0)
     return -1;
-  if (sandbox_guest_tree (req, false, &guest_dir, err) < 0)
+  if (sandbox_guest_tree (req, false, &guest_dir, &shm, err) < 0)
     return silo_error_wrap (err, "pod member tree");
   if (graft (guest_dir, req->pod->pid, req->id, err) < 0)
     return -1;
@@ -236,7 +238,7 @@ member_setup (const struct sandbox_request *req, int sync_fd, struct proto_reade
   if (fd < 0)
     return -1;
   proto_reader_init (rd, fd, PROTO_FROM_GUEST);
-  payload = add_payload (req);
+  payload = add_payload (req, &shm);
   if (sandbox_ctl_request (rd, PROTO_CTL_ADD, PROTO_ID_AGENT, payload, strlen (payload), &id_text,
                            err)
       < 0)

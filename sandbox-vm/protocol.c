@@ -528,9 +528,52 @@ member_dir_ok (const char *dir)
   return true;
 }
 
+void
+proto_shm_put (json_t *payload, const struct proto_shm *s)
+{
+  if (s->set)
+    json_object_set_new (payload, "shm",
+                         json_pack ("{s:I, s:s, s:I, s:I}", "mount", (json_int_t) s->mount, "key",
+                                    s->key, "size", (json_int_t) s->size, "mode",
+                                    (json_int_t) s->mode));
+}
+
+static bool
+shm_key_ok (const char *key)
+{
+  size_t n = strlen (key);
+
+  return n > 0 && n < PROTO_SHM_KEY_MAX && strspn (key, "0123456789:") == n;
+}
+
+int
+proto_shm_get (json_t *payload, struct proto_shm *out, silo_error_t *err)
+{
+  json_t *o = json_object_get (payload, "shm"), *mount, *key, *size, *mode;
+
+  *out = (struct proto_shm){ .set = false };
+  if (o == NULL)
+    return 0;
+  mount = json_object_get (o, "mount"), key = json_object_get (o, "key");
+  size = json_object_get (o, "size"), mode = json_object_get (o, "mode");
+  if (!json_is_integer (mount) || json_integer_value (mount) < 0
+      || json_integer_value (mount) > 65535 || !json_is_string (key)
+      || !shm_key_ok (json_string_value (key)) || !json_is_integer (size)
+      || json_integer_value (size) < 0 || !json_is_integer (mode)
+      || json_integer_value (mode) < 0 || json_integer_value (mode) > 07777)
+    return silo_make_error (err, 0, "shm: must be {\"mount\": 0..65535, \"key\": [0-9:]+, "
+                                    "\"size\": bytes, \"mode\": 0..07777}");
+  *out = (struct proto_shm){ .set = true,
+                             .mount = (size_t) json_integer_value (mount),
+                             .size = (uint64_t) json_integer_value (size),
+                             .mode = (uint32_t) json_integer_value (mode) };
+  snprintf (out->key, sizeof (out->key), "%s", json_string_value (key));
+  return 0;
+}
+
 int
 proto_add_decode (const char *data, size_t len, char **config, char **dir, unsigned *news,
-                  silo_error_t *err)
+                  struct proto_shm *shm, silo_error_t *err)
 {
   json_t *root = json_loadb (data, len, 0, NULL);
   json_t *text = json_object_get (root, "config"), *d = json_object_get (root, "dir");
@@ -558,6 +601,8 @@ proto_add_decode (const char *data, size_t len, char **config, char **dir, unsig
       else
         ret = silo_make_error (err, 0, "ADD: new[%zu]: not \"pid\", \"ipc\" or \"uts\"", i);
     }
+  if (ret == 0)
+    ret = proto_shm_get (root, shm, err);
   if (ret == 0)
     {
       *config = xstrdup (json_string_value (text));

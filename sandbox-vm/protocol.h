@@ -200,15 +200,36 @@ const char *proto_type_name (uint32_t type);
 void proto_msg_release (struct proto_msg *m);
 #define cleanup_proto_msg __attribute__ ((cleanup (proto_msg_release)))
 
+/* The engine's /dev/shm (CREATE's and ADD's "shm", optional): the
+ * config's mounts[mount], a bind of a tmpfs the engine mounted on the
+ * host, is bound in the guest from a guest tmpfs named by key (the host
+ * tmpfs' device, [0-9:]), made on first use with the host one's size
+ * (bytes, 0: the default) and mode: so its pages count in the guest, and
+ * a pod's members that share one host shm share one in the guest. */
+#define PROTO_SHM_KEY_MAX 24
+struct proto_shm
+{
+  bool set;
+  size_t mount;
+  char key[PROTO_SHM_KEY_MAX];
+  uint64_t size;
+  uint32_t mode;
+};
+struct json_t;
+/* Adds "shm" to a payload object when set. */
+void proto_shm_put (struct json_t *payload, const struct proto_shm *s);
+/* From a payload object: not set without "shm"; refused when malformed. */
+int proto_shm_get (struct json_t *payload, struct proto_shm *out, silo_error_t *err);
+
 /* ADD's payload (and CTL_ADD's): the config's text, the member's
  * directory in the share ("pod/" and one name of [A-Za-z0-9_.+-], never
- * "." or ".."), and the namespaces it makes beyond its mount namespace.
- * *config and *dir are the caller's. */
+ * "." or ".."), the namespaces it makes beyond its mount namespace, and
+ * its /dev/shm (above). *config and *dir are the caller's. */
 #define PROTO_NEW_PID 1u
 #define PROTO_NEW_IPC 2u
 #define PROTO_NEW_UTS 4u
 int proto_add_decode (const char *data, size_t len, char **config, char **dir, unsigned *news,
-                      silo_error_t *err);
+                      struct proto_shm *shm, silo_error_t *err);
 
 /* STATS' answer: the counters of the container's cgroup in the guest.
  * decode takes any subset, ignores what is not a counter. */

@@ -30,6 +30,7 @@ struct agent_ctr
   struct oci_config *cfg;
   char *base;    /* its tree (rootfs/, binds/N) in the guest */
   char *cgroup;  /* its cgroup directory */
+  struct proto_shm shm; /* its /dev/shm, a guest tmpfs when set */
   int mnt_fd;    /* its main process's mount namespace, for exec */
   int pidns_fd;  /* its main process's PID namespace, for exec */
   bool started;
@@ -153,13 +154,16 @@ spawn_main (struct agent *a, struct agent_ctr *c, unsigned long new_ns, int shar
             silo_error_t *err)
 {
   struct agent_proc *ap = NULL;
-  struct agent_ns ns = { c->cfg, -1, new_ns, c->base, c->cgroup };
+  struct agent_ns ns = { c->cfg, -1, new_ns, c->base, c->cgroup, &c->shm };
   int ret;
 
   if (c->cfg->process == NULL)
     return silo_make_error (err, 0, "config.json: process: required");
+  if (c->shm.set && c->shm.mount >= c->cfg->n_mounts)
+    return silo_make_error (err, 0, "shm: mounts[%zu]: no such mount", c->shm.mount);
   if (a->opts->guest
-      && (agent_guest_cgroup (c->cfg, strrchr (c->cgroup, '/') + 1, err) < 0
+      && (agent_guest_shm (&c->shm, err) < 0
+          || agent_guest_cgroup (c->cfg, strrchr (c->cgroup, '/') + 1, err) < 0
           || children_in (a, shared_pidns >= 0 ? shared_pidns : a->root_pidns, err) < 0))
     return -1;
   ret = agent_proc_spawn (c->cfg->process, c->cfg, a->opts->guest ? &ns : NULL, c->id, &ap, err);
@@ -177,11 +181,12 @@ spawn_main (struct agent *a, struct agent_ctr *c, unsigned long new_ns, int shar
   return 0;
 }
 
-/* CREATE payload: {"config": "<config.json text>", "net": "<description>"},
- * "net" optional (ns_net_apply's JSON, for the guest's NICs). */
+/* CREATE payload: {"config": "<config.json text>", "net": "<description>",
+ * "shm": {...}}, "net" optional (ns_net_apply's JSON, for the guest's
+ * NICs), "shm" too (proto_shm). */
 static int
 parse_create (struct agent *a, const struct proto_msg *m, struct oci_config **cfg,
-              silo_error_t *err)
+              struct proto_shm *shm, silo_error_t *err)
 {
   json_t *root = json_loadb ((const char *) m->data, m->len, 0, NULL);
   json_t *cfgtext = json_object_get (root, "config"), *net = json_object_get (root, "net");
@@ -192,7 +197,9 @@ parse_create (struct agent *a, const struct proto_msg *m, struct oci_config **cf
       json_decref (root);
       return silo_make_error (err, 0, "CREATE: payload must be {\"config\": string, \"net\": string}");
     }
-  ret = oci_config_parse (json_string_value (cfgtext), "config.json", cfg, err);
+  ret = proto_shm_get (root, shm, err);
+  if (ret == 0)
+    ret = oci_config_parse (json_string_value (cfgtext), "config.json", cfg, err);
   if (ret == 0 && net && a->opts->guest)
     ret = ns_net_apply (json_string_value (net), json_string_length (net), err);
   json_decref (root);
@@ -208,7 +215,7 @@ do_create (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   if (a->ctrs)
     return silo_make_error (err, 0, "CREATE: already created");
   c = ctr_new (PROTO_ID_MAIN, AGENT_SHARE, AGENT_CGROUP_FIRST);
-  ret = parse_create (a, m, &c->cfg, err);
+  ret = parse_create (a, m, &c->cfg, &c->shm, err);
   if (ret == 0 && a->opts->guest)
     ret = agent_guest_mount_share (a->opts->fs_type, err);
   if (ret == 0)
@@ -228,6 +235,7 @@ do_add (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   struct agent_ctr *first = find_ctr (a, PROTO_ID_MAIN), *c;
   cleanup_free char *text = NULL, *dir = NULL, *base = NULL, *cg = NULL;
   unsigned long new_ns = 0;
+  struct proto_shm shm;
   unsigned news = 0;
   int ret;
 
@@ -235,7 +243,7 @@ do_add (struct agent *a, const struct proto_msg *m, silo_error_t *err)
     return silo_make_error (err, 0, "ADD: the pod's first container is not running");
   if (m->id <= PROTO_ID_MAIN || find_ctr (a, m->id) || find_proc (a, m->id))
     return silo_make_error (err, 0, "ADD: id %u is in use", m->id);
-  if (proto_add_decode ((const char *) m->data, m->len, &text, &dir, &news, err) < 0)
+  if (proto_add_decode ((const char *) m->data, m->len, &text, &dir, &news, &shm, err) < 0)
     return -1;
   new_ns |= news & PROTO_NEW_PID ? CLONE_NEWPID : 0;
   new_ns |= news & PROTO_NEW_IPC ? CLONE_NEWIPC : 0;
@@ -243,6 +251,7 @@ do_add (struct agent *a, const struct proto_msg *m, silo_error_t *err)
   xasprintf (&base, AGENT_SHARE "/%s", dir);
   xasprintf (&cg, "container-%u", m->id);
   c = ctr_new (m->id, base, cg);
+  c->shm = shm;
   ret = oci_config_parse (text, "config.json", &c->cfg, err);
   if (ret == 0)
     ret = spawn_main (a, c, new_ns, new_ns & CLONE_NEWPID ? -1 : first->pidns_fd, err);
@@ -677,8 +686,9 @@ do_exec (struct agent *a, const struct proto_msg *m, silo_error_t *err)
       return ret;
     }
   ret = agent_proc_spawn (p, c->cfg,
-                          a->opts->guest ? &(struct agent_ns){ c->cfg, c->mnt_fd, 0, c->base, c->cgroup }
-                                         : NULL,
+                          a->opts->guest
+                              ? &(struct agent_ns){ c->cfg, c->mnt_fd, 0, c->base, c->cgroup, NULL }
+                              : NULL,
                           m->id, &ap, err);
   oci_process_free (p);
   if (ret < 0)

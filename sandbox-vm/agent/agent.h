@@ -72,6 +72,7 @@ struct agent_ns
   unsigned long new_ns; /* main process: CLONE_NEW* beyond CLONE_NEWNS */
   const char *base;     /* the container's tree in the guest */
   const char *cgroup;   /* its cgroup directory (absolute) */
+  const struct proto_shm *shm; /* its /dev/shm a guest tmpfs (agent_guest_shm); may be NULL */
 };
 
 /* Fork the process for `p`, in `ns` (NULL: the agent's own namespaces and
@@ -109,10 +110,14 @@ int agent_guest_mount_share (const char *fs_type, silo_error_t *err);
  * v2 host; its processes join it before they enter the container, and its
  * "cgroup" mount shows it. */
 int agent_guest_cgroup (const struct oci_config *cfg, const char *name, silo_error_t *err);
+/* In the agent, before the container's main process: the guest tmpfs for
+ * its /dev/shm (proto_shm), made once per key; a pod's members naming the
+ * same key share it. */
+int agent_guest_shm (const struct proto_shm *shm, silo_error_t *err);
 /* In the main process, in its new mount namespace: the container's root
- * and mounts from the tree at base, the hostname, and the pivot into the
- * rootfs. */
+ * and mounts from the tree at base (mounts[shm->mount] from the guest
+ * tmpfs when shm is set), the hostname, and the pivot into the rootfs. */
 int agent_guest_enter_root (const struct oci_config *cfg, const char *base, const char *cgroup,
-                            silo_error_t *err);
+                            const struct proto_shm *shm, silo_error_t *err);
 
 #endif

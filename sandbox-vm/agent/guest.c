@@ -146,13 +146,61 @@ mount_share (const char *fs_type, silo_error_t *err)
   return 0;
 }
 
+/* A small tmpfs of the agent's holding one directory per key (the root
+ * may be read-only: UML's is the monitor's tree, which makes the mount
+ * point), each the mount point of that key's tmpfs. */
+#define AGENT_SHM_DIR "/shm"
+
+static int
+shm_parent (silo_error_t *err)
+{
+  static bool mounted;
+
+  if (mounted)
+    return 0;
+  if (mkdir (AGENT_SHM_DIR, 0755) < 0 && errno != EEXIST)
+    return silo_make_error (err, errno, "mkdir " AGENT_SHM_DIR);
+  if (mount ("silo-shm", AGENT_SHM_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+             "mode=0700,size=64k")
+      < 0)
+    return silo_make_error (err, errno, "mount tmpfs on " AGENT_SHM_DIR);
+  mounted = true;
+  return 0;
+}
+
+int
+agent_guest_shm (const struct proto_shm *shm, silo_error_t *err)
+{
+  cleanup_free char *dir = NULL, *data = NULL;
+
+  if (!shm->set)
+    return 0;
+  if (shm_parent (err) < 0)
+    return -1;
+  xasprintf (&dir, AGENT_SHM_DIR "/%s", shm->key);
+  if (mkdir (dir, 0755) < 0)
+    return errno == EEXIST ? 0 : silo_make_error (err, errno, "mkdir `%s`", dir);
+  if (shm->size)
+    xasprintf (&data, "mode=%o,size=%llu", shm->mode, (unsigned long long) shm->size);
+  else
+    xasprintf (&data, "mode=%o", shm->mode);
+  if (mount ("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+    {
+      int saved = errno;
+      rmdir (dir); /* made only with its tmpfs: a later one tries again */
+      return silo_make_error (err, saved, "shm: mount tmpfs (%s) on `%s`", data, dir);
+    }
+  return 0;
+}
+
 /* The config's mounts with container mode's code (ns_do_mounts: each
  * destination resolved inside the rootfs), a bind's source being its copy
- * in the share (binds/N, which the monitor bound from the host) and a
- * "cgroup" mount the guest's own cgroup2 tree. */
+ * in the share (binds/N, which the monitor bound from the host) or, for the
+ * engine's /dev/shm, the guest tmpfs agent_guest_shm made, and a "cgroup"
+ * mount the guest's own cgroup2 tree. */
 static int
 setup_mounts (const struct oci_config *cfg, const char *base, const char *cgroup,
-              silo_error_t *err)
+              const struct proto_shm *shm, silo_error_t *err)
 {
   struct cg_mount guest_cg = { .name = (char *) "", .host_path = (char *) cgroup };
   struct oci_config guest = *cfg;
@@ -165,7 +213,12 @@ setup_mounts (const struct oci_config *cfg, const char *base, const char *cgroup
   for (size_t i = 0; i < cfg->n_mounts; i++)
     {
       guest.mounts[i] = cfg->mounts[i];
-      if (cfg->mounts[i].is_bind)
+      if (cfg->mounts[i].is_bind && shm && shm->set && shm->mount == i)
+        {
+          xasprintf (&sources[i], AGENT_SHM_DIR "/%s", shm->key);
+          guest.mounts[i].source = sources[i];
+        }
+      else if (cfg->mounts[i].is_bind)
         {
           xasprintf (&sources[i], "%s/binds/%zu", base, i);
           guest.mounts[i].source = sources[i];
@@ -229,7 +282,7 @@ make_cwd (const struct oci_config *cfg, const char *root, silo_error_t *err)
 
 int
 agent_guest_enter_root (const struct oci_config *cfg, const char *base, const char *cgroup,
-                        silo_error_t *err)
+                        const struct proto_shm *shm, silo_error_t *err)
 {
   cleanup_free char *root = NULL;
 
@@ -240,7 +293,7 @@ agent_guest_enter_root (const struct oci_config *cfg, const char *base, const ch
    * as in container mode) apply to it alone. */
   if (mount (root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
     return silo_make_error (err, errno, "bind `%s`", root);
-  if (setup_mounts (cfg, base, cgroup, err) < 0 || make_cwd (cfg, root, err) < 0)
+  if (setup_mounts (cfg, base, cgroup, shm, err) < 0 || make_cwd (cfg, root, err) < 0)
     return -1;
   if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
     return silo_make_error (err, errno, "sethostname `%s`", cfg->hostname);

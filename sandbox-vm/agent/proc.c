@@ -136,7 +136,7 @@ child_enter (const struct agent_ns *ns, silo_error_t *err)
   if (write_file (procs, "0", 1, err) < 0)
     return silo_error_wrap (err, "join the container's cgroup");
   if (ns->mnt_fd < 0)
-    return agent_guest_enter_root (ns->cfg, ns->base, ns->cgroup, err);
+    return agent_guest_enter_root (ns->cfg, ns->base, ns->cgroup, ns->shm, err);
   ret = setns (ns->mnt_fd, CLONE_NEWNS);
   close (ns->mnt_fd);
   if (ret < 0 || chdir ("/") < 0)

@@ -91,9 +91,11 @@ static int
 send_create (struct monitor *m, silo_error_t *err)
 {
   json_t *o = json_pack ("{s:s, s:s?}", "config", m->config_text, "net", m->net.desc);
-  char *payload = json_dumps (o, JSON_COMPACT);
+  char *payload;
   int ret;
 
+  proto_shm_put (o, &m->shm);
+  payload = json_dumps (o, JSON_COMPACT);
   json_decref (o);
   if (payload == NULL)
     return silo_make_error (err, 0, "config.json: cannot encode for the agent");

@@ -66,6 +66,7 @@ struct monitor
   unsigned long long deadline_ns; /* 0 = none */
   int ready_timeout_s;
   struct sandbox_net net; /* desc until CREATE is sent */
+  struct proto_shm shm;   /* the engine's /dev/shm, for CREATE */
   struct procview view;   /* the container's /proc for engines (procview.c) */
 };
 

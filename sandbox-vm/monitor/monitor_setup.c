@@ -306,7 +306,7 @@ monitor_setup (struct monitor *m, const char *backend, silo_error_t *err)
   if (setup_signals (m, err) < 0 || setup_stdio (m, err) < 0 || enter_cgroup (m, err) < 0
       || setup_namespaces (m->req->cfg, m->req->rootless, err) < 0 || wait_hooks (m, err) < 0)
     return -1;
-  if (sandbox_guest_tree (m->req, true, &guest_dir, err) < 0)
+  if (sandbox_guest_tree (m->req, true, &guest_dir, &m->shm, err) < 0)
     return silo_error_wrap (err, "sandbox guest tree");
   if (listen_control (m, err) < 0 || open_log (m, err) < 0
       || sandbox_net_setup (m->req, &m->net, err) < 0)

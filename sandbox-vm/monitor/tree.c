@@ -2,15 +2,19 @@
  * nothing of it is visible on the host or outlives the monitor:
  *   <state_dir>/guest/          private tmpfs; the guest's root (UML) or share
  *     init                      the agent
- *     dev proc share cgroup     mount points the agent uses
+ *     dev proc share cgroup shm mount points the agent uses
  *     rootfs/                   bind of the container root (ro if root.readonly)
  *     binds/N                   bind of mounts[N].source for every bind mount
+ *                               but the engine's /dev/shm (a guest tmpfs)
  * Only this tree is reachable from the guest's hostfs/9p mounts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "../../util/utils.h"
@@ -99,8 +103,34 @@ write_agent (const char *dir, silo_error_t *err)
   return 0;
 }
 
+/* The engine's /dev/shm: a bind of the root of a tmpfs it mounted for the
+ * container (podman's userdata/shm, docker's, a CRI sandbox's), which the
+ * guest makes a tmpfs of its own of (proto_shm). The host's own /dev/shm
+ * (--ipc host) stays a bind: sharing it is what was asked. */
+static bool
+engine_shm (const struct oci_mount *m, size_t i, struct proto_shm *shm)
+{
+  struct statfs fs;
+  struct statx stx;
+
+  if (!m->is_bind || m->idmap || strcmp (m->destination, "/dev/shm") != 0
+      || strcmp (m->source, "/dev/shm") == 0)
+    return false;
+  if (statfs (m->source, &fs) < 0 || fs.f_type != TMPFS_MAGIC
+      || statx (AT_FDCWD, m->source, 0, STATX_MODE, &stx) < 0
+      || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+      || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return false;
+  *shm = (struct proto_shm){ .set = true, .mount = i,
+                             .size = (uint64_t) fs.f_blocks * (uint64_t) fs.f_bsize,
+                             .mode = stx.stx_mode & 07777 };
+  snprintf (shm->key, sizeof (shm->key), "%u:%u", stx.stx_dev_major, stx.stx_dev_minor);
+  return true;
+}
+
 static int
-bind_sources (const struct sandbox_request *req, const char *dir, silo_error_t *err)
+bind_sources (const struct sandbox_request *req, const char *dir, struct proto_shm *shm,
+              silo_error_t *err)
 {
   cleanup_free char *binds = NULL;
   size_t i;
@@ -117,6 +147,8 @@ bind_sources (const struct sandbox_request *req, const char *dir, silo_error_t *
         continue;
       if (m->source == NULL)
         return silo_make_error (err, 0, "config.json: mounts[%zu].source: required for a bind", i);
+      if (!shm->set && engine_shm (m, i, shm))
+        continue;
       xasprintf (&dst, "%s/%zu", binds, i);
       if (bind_source (req->cfg, m, dst, err) < 0)
         return silo_error_wrap (err, "config.json: mounts[%zu]", i);
@@ -126,9 +158,9 @@ bind_sources (const struct sandbox_request *req, const char *dir, silo_error_t *
 
 int
 sandbox_guest_tree (const struct sandbox_request *req, bool with_agent, char **guest_dir,
-                    silo_error_t *err)
+                    struct proto_shm *shm, silo_error_t *err)
 {
-  static const char *const dirs[] = { "dev", "proc", "share", "cgroup" };
+  static const char *const dirs[] = { "dev", "proc", "share", "cgroup", "shm" };
   cleanup_free char *dir = NULL, *path = NULL;
   size_t i;
 
@@ -153,7 +185,8 @@ sandbox_guest_tree (const struct sandbox_request *req, bool with_agent, char **g
     return silo_error_wrap (err, "container root");
   if (bind_into (req->rootfs, path, req->cfg->root_readonly, err) < 0)
     return silo_error_wrap (err, "container root");
-  if (bind_sources (req, dir, err) < 0)
+  *shm = (struct proto_shm){ .set = false };
+  if (bind_sources (req, dir, shm, err) < 0)
     return -1;
   *guest_dir = steal_pointer (&dir);
   return 0;

@@ -69,6 +69,8 @@ test_engine_table_devices_and_root () {
   row "" 'stat -c "%n %A %t:%T" /dev/null /dev/zero /dev/full /dev/random /dev/urandom; readlink /dev/stdin /dev/stdout /dev/stderr /dev/fd' || bad=1
   row "--device /dev/null:/dev/xnull" 'stat -c "%A %t:%T" /dev/xnull' || bad=1
   row "--read-only" 'touch /x 2>&1; echo rc=$?; touch /tmp/x && echo tmp-writable' || bad=1
+  # the engine's /dev/shm: a tmpfs of its own in the guest, of its size
+  row "--shm-size 8m" 'df -k /dev/shm | awk "NR > 1 { print \$2, \$6 }"; grep " /dev/shm " /proc/self/mountinfo | awk "{ print \$(NF - 2) }"; stat -c %a /dev/shm' || bad=1
   row "--tmpfs /scratch:size=1m,mode=1777" 'df -k /scratch | awk "NR > 1 { print \$2, \$6 }"; stat -c "%a %U" /scratch; grep -c " /scratch .* tmpfs " /proc/self/mountinfo' || bad=1
   return $bad
 }
@@ -97,6 +99,8 @@ test_engine_table_limits () {
   table_setup || return 1
   local bad=0
   row "--memory 64m" 'head -c 100000000 /dev/zero 2>/dev/null | tail >/dev/null; echo rc=$?' || bad=1
+  # /dev/shm's pages are the container's memory
+  row "--memory 64m --shm-size 256m" 'sh -c "dd if=/dev/zero of=/dev/shm/x bs=1M count=200 2>/dev/null"; echo rc=$?' || bad=1
   row "--pids-limit 20" 'for i in $(seq 1 30); do sleep 5 & done 2>&1 | sort -u | sed "s/^.*: //"; echo done' || bad=1
   # (nproc too: podman's default for it is more than this host allows)
   row "--ulimit nofile=100:100 --ulimit nproc=1024:1024" 'ulimit -n; ulimit -u' || bad=1

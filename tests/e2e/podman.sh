@@ -282,7 +282,8 @@ test_podman_silo_vm_cp_and_top () {
 
 # A pod on silo-vm is one guest (issue 14): the infra container's sandbox
 # runs every container of the pod. A second container fetches the first's
-# page over localhost; both print the pod guest's boot_id (not the
+# page over localhost and reads what it left in the pod's /dev/shm (one
+# guest tmpfs for the pod's shm); both print the pod guest's boot_id (not the
 # host's); only the infra's monitor has a guest process; `pod rm -f`
 # leaves no process, state dir, cgroup or mount behind.
 test_podman_silo_vm_pod () {
@@ -291,13 +292,15 @@ test_podman_silo_vm_pod () {
   local out boot infra web c netns
   PM_RUNTIME=$VM_BIN pm pod create --name p1 >/dev/null || fail "pod create" || return 1
   PM_RUNTIME=$VM_BIN pm run -d --pod p1 --name web busybox-local sh -c \
-    'echo hello-pod > /tmp/index.html; exec httpd -f -p 80 -h /tmp' >/dev/null || fail "run web" || return 1
+    'echo hello-pod > /tmp/index.html; echo shm-shared > /dev/shm/s; exec httpd -f -p 80 -h /tmp' \
+    >/dev/null || fail "run web" || return 1
   out=$(PM_RUNTIME=$VM_BIN pm run --rm --pod p1 busybox-local sh -c \
     'for i in $(seq 20); do printf "GET /index.html HTTP/1.0\r\n\r\n" | nc 127.0.0.1 80 | tail -1 | grep . && break; sleep 0.5; done
-cat /proc/sys/kernel/random/boot_id') || fail "client: $out" || return 1
+cat /proc/sys/kernel/random/boot_id; cat /dev/shm/s') || fail "client: $out" || return 1
   boot=$(PM_RUNTIME=$VM_BIN pm exec web cat /proc/sys/kernel/random/boot_id) || return 1
   assert_eq "$out" "hello-pod
-$boot" "page over localhost, and the same kernel" || return 1
+$boot
+shm-shared" "page over localhost, the same kernel, the pod's /dev/shm" || return 1
   [ "$boot" != "$(cat /proc/sys/kernel/random/boot_id)" ] || fail "the pod runs on the host's kernel" || return 1
   infra=$(pm pod inspect p1 --format '{{.InfraContainerID}}')
   netns=$(pm inspect "$infra" --format '{{.NetworkSettings.SandboxKey}}')

@@ -37,13 +37,16 @@ parse_json_payload (const struct proto_msg *m)
   if (m->type == PROTO_ADD || m->type == PROTO_CTL_ADD)
     {
       char *text = NULL, *dir = NULL;
+      struct proto_shm shm;
       unsigned news;
-      if (proto_add_decode ((const char *) m->data, m->len, &text, &dir, &news, &err) == 0)
+      if (proto_add_decode ((const char *) m->data, m->len, &text, &dir, &news, &shm, &err) == 0)
         {
           if (strncmp (dir, "pod/", 4) != 0 || strchr (dir + 4, '/') || strcmp (dir + 4, "..") == 0
               || strcmp (dir + 4, ".") == 0
               || news > (PROTO_NEW_PID | PROTO_NEW_IPC | PROTO_NEW_UTS))
             abort (); /* a member's tree outside pod/, or flags it never asked for */
+          if (shm.set && (shm.key[0] == '\0' || strspn (shm.key, "0123456789:") != strlen (shm.key)))
+            abort (); /* a guest tmpfs named outside its directory */
           if (oci_config_parse (text, "config.json", &cfg, &err) == 0)
             oci_config_free (cfg);
         }
@@ -55,6 +58,13 @@ parse_json_payload (const struct proto_msg *m)
   /* CREATE, as the agent's do_create reads it. */
   root = json_loadb ((const char *) m->data, m->len, 0, NULL);
   text = root ? json_object_get (root, "config") : NULL;
+  {
+    struct proto_shm shm;
+    if (root && proto_shm_get (root, &shm, &err) == 0 && shm.set
+        && strspn (shm.key, "0123456789:") != strlen (shm.key))
+      abort ();
+    silo_error_release (&err);
+  }
   if (json_is_string (text) && oci_config_parse (json_string_value (text), "config.json", &cfg, &err) == 0)
     oci_config_free (cfg);
   silo_error_release (&err);

@@ -3,6 +3,7 @@
  * socketpair (issue 5). */
 #include <endian.h>
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,12 +500,53 @@ test_stats_codec (void)
   return 0;
 }
 
+/* The engine's /dev/shm in ADD (and CREATE): both ways; a key that could
+ * name a path (the agent makes a directory of it), a negative size or a
+ * mode past 07777 are refused. */
+static int
+test_shm_codec (void)
+{
+  struct proto_shm in = { .set = true, .mount = 3, .key = "0:71", .size = 8 << 20, .mode = 01777 };
+  struct proto_shm out;
+  json_t *o = json_pack ("{s:s, s:s, s:[]}", "config", "{}", "dir", "pod/m", "new");
+  cleanup_free char *text = NULL, *config = NULL, *dir = NULL;
+  silo_error_t err = NULL;
+  unsigned news;
+  static const char *const bad[] = {
+    "{\"config\": \"{}\", \"dir\": \"pod/m\", \"shm\": {\"mount\": 0, \"key\": \"../x\", \"size\": 0, \"mode\": 0}}",
+    "{\"config\": \"{}\", \"dir\": \"pod/m\", \"shm\": {\"mount\": 0, \"key\": \"1:2\", \"size\": -1, \"mode\": 0}}",
+    "{\"config\": \"{}\", \"dir\": \"pod/m\", \"shm\": {\"mount\": 0, \"key\": \"1:2\", \"size\": 0, \"mode\": 4096}}",
+    "{\"config\": \"{}\", \"dir\": \"pod/m\", \"shm\": {\"mount\": -1, \"key\": \"1:2\", \"size\": 0, \"mode\": 0}}",
+    "{\"config\": \"{}\", \"dir\": \"pod/m\", \"shm\": {\"mount\": 0, \"key\": \"\", \"size\": 0, \"mode\": 0}}",
+    "{\"config\": \"{}\", \"dir\": \"pod/m\", \"shm\": 1}",
+  };
+
+  proto_shm_put (o, &in);
+  text = json_dumps (o, JSON_COMPACT);
+  json_decref (o);
+  CHECK (proto_add_decode (text, strlen (text), &config, &dir, &news, &out, &err) == 0);
+  CHECK (out.set && out.mount == 3 && strcmp (out.key, "0:71") == 0 && out.size == 8 << 20
+         && out.mode == 01777);
+  for (size_t i = 0; i < ARRAY_SIZE (bad); i++)
+    {
+      char *c = NULL, *d = NULL;
+      CHECK (proto_add_decode (bad[i], strlen (bad[i]), &c, &d, &news, &out, &err) < 0);
+      CHECK (strstr (err->msg, "shm: must be") != NULL);
+      silo_error_release (&err);
+    }
+  free (config), free (dir), config = dir = NULL;
+  CHECK (proto_add_decode (bad[0], 40, &config, &dir, &news, &out, &err) < 0); /* cut short */
+  silo_error_release (&err);
+  return 0;
+}
+
 int
 main (void)
 {
   signal (SIGPIPE, SIG_IGN);
   RUN_TEST (test_roundtrip);
   RUN_TEST (test_stats_codec);
+  RUN_TEST (test_shm_codec);
   RUN_TEST (test_rejects);
   RUN_TEST (test_outq_window);
   RUN_TEST (test_outq_slow_reader);
