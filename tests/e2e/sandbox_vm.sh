@@ -295,8 +295,9 @@ c.setdefault('annotations', {})['silo.sandbox.backend'] = 'kvm'"
 }
 
 # A file mapped shared and writable (POSIX shm in /dev/shm, SQLite's -shm,
-# LMDB) on the share: /dev/shm as engines give it (a bind of a host tmpfs)
-# and a file of the rootfs. 9p without a page cache maps files read-only.
+# LMDB): in /dev/shm as engines give it (a bind of a host tmpfs: a guest
+# tmpfs in sandbox mode) and in the rootfs, on the share (9p without a
+# page cache maps files read-only).
 test_vm_shared_writable_mmap_as_in_container_mode () {
   backend_ready
   local d out
