@@ -72,16 +72,25 @@ test_name () {
 # Each test writes to a file, not a pipe: a process it leaves behind (a
 # container monitor, a VMM) would otherwise hold the pipe open and the
 # harness would wait for it forever, past the test's own time limit.
+# A test's limit: E2E_TIMEOUT (120 s), three times that for one its file
+# names in a "# slow: test_name (why)" line (a hang guard, not a speed goal).
+test_timeout () {
+  local file=$1 fn=$2 t=${E2E_TIMEOUT:-120}
+  grep -q "^# slow: $fn\b" "$file" && t=$((t * 3))
+  echo "$t"
+}
+
 run_e2e_file () {
-  local file=$1 fn rc out log
+  local file=$1 fn rc out log limit
   echo "== e2e $(basename "$file")"
   log=$(mktemp)
   for fn in $(bash -c "source '$TOP/tests/lib.sh'; source '$file'; declare -F" | awk '{print $3}' | grep '^test_'); do
     already_done "$fn" && continue
-    (cd "$TOP" && timeout --kill-after=10 "${E2E_TIMEOUT:-120}" bash -c "source '$TOP/tests/lib.sh'; source '$file'; set +e; $fn") >"$log" 2>&1 </dev/null
+    limit=$(test_timeout "$file" "$fn")
+    (cd "$TOP" && timeout --kill-after=10 "$limit" bash -c "source '$TOP/tests/lib.sh'; source '$file'; set +e; $fn") >"$log" 2>&1 </dev/null
     rc=$?
     out=$(cat "$log")
-    [ $rc -eq 124 ] && out+=$'\n'"timed out after ${E2E_TIMEOUT:-120} s"
+    [ $rc -eq 124 ] && out+=$'\n'"timed out after $limit s"
     if [ $rc -eq 0 ]; then
       count_line "PASS: $fn"; echo "PASS: $fn"
     elif [ $rc -eq 77 ]; then

@@ -754,6 +754,9 @@ test_vm_process_view () {
   rm -rf "$d"
 }
 
+# slow: test_vm_small_memory_limit_as_in_container_mode (on UML the guest's
+# memcg reclaim refaults the workload's own text through hostfs before the
+# OOM kill: 2 s to over 2 minutes on a loaded 2-core host; docs/sandbox.md)
 # A 64 MiB memory limit (what engines often give) runs: the limit is the
 # workload's, the guest kernel's memory comes on top; a process that goes
 # past it is OOM-killed (137) as in container mode, and the container's
